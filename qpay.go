@@ -1,0 +1,393 @@
+// Package qpay takes QPay payments (Qatar's NAPS debit scheme) through Tap
+// Payments or Checkout.com behind one provider-neutral interface.
+//
+// A merchant service creates a payment, sends the shopper to the QPay page,
+// learns the outcome from a verified webhook or from GetPayment, and refunds
+// all or part of it. The same code works whichever provider a merchant's
+// configuration names:
+//
+//	p, err := providers.Open(cfg) // cfg.Provider is "tap" or "checkout"
+//	if err != nil { ... }
+//	pay, err := p.CreatePayment(ctx, qpay.PaymentRequest{
+//		Amount:    money.MustParse("79.10", "QAR"),
+//		Reference: "ORD-10045",
+//		Customer:  qpay.Customer{Name: "Mariam Al-Kuwari", Email: "mariam@example.qa"},
+//		ReturnURL: "https://shop.example/qpay/return",
+//	})
+//	if err != nil { ... }
+//	http.Redirect(w, r, pay.RedirectURL, http.StatusSeeOther) // full page, never an iframe
+//
+//	// later, in the webhook handler:
+//	ev, err := p.ParseWebhook(ctx, r.Header, body) // verifies the signature first
+//	if errors.Is(err, qpay.KindInvalidSignature) { ... 401 ... }
+//
+//	// and to give money back:
+//	ref, err := p.Refund(ctx, qpay.RefundRequest{
+//		PaymentID: pay.ID, Amount: money.MustParse("10.00", "QAR"), Reference: "RFD-1",
+//	})
+//
+// What the two providers disagree on is hidden here: amounts are exact
+// decimals (package money), statuses are one state machine (package status),
+// retries reuse one idempotency key, and every failure is an *Error whose Kind
+// can be tested with errors.Is. Package qpaytest runs the whole flow offline.
+package qpay
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/qpay-go/qpay/money"
+	"github.com/qpay-go/qpay/status"
+)
+
+// Currency is the only currency QPay takes.
+const Currency = "QAR"
+
+// Limits that hold for both providers, so that switching provider never
+// turns a valid request into an invalid one. Each is the stricter of Tap's
+// and Checkout's documented limits.
+const (
+	MaxReferenceLen   = 50  // Checkout: reference maxLength 50 (Tap allows 100)
+	MaxDescriptionLen = 100 // Checkout: description maxLength 100 (Tap allows 1000)
+	MaxURLLen         = 255 // Checkout: success_url/failure_url maxLength 255
+	MaxNationalIDLen  = 32  // Checkout: qpay national_id maxLength 32
+	MaxMetadataKeyLen = 250 // Tap: metadata key < 250
+	MaxMetadataValLen = 999 // Tap: metadata value < 1000
+	MaxMetadataKeys   = 20
+	MaxReasonLen      = 249 // Tap: refund reason < 250
+	MaxIdempotencyLen = 255
+	MinExpiry         = 5 * time.Minute  // Tap: transaction.expiry minimum
+	MaxExpiry         = 60 * time.Minute // Tap: transaction.expiry maximum
+)
+
+// Customer is the shopper. Tap needs a name and an email or a phone for every
+// charge; Checkout only uses them for its customer record. qpay asks for them
+// always, so a merchant can move between the two.
+type Customer struct {
+	Name  string // full name; Tap receives it split into first and last name
+	Email string
+	Phone Phone
+}
+
+// Phone is a phone number split the way Tap takes it.
+type Phone struct {
+	CountryCode string // digits only, e.g. "974"
+	Number      string // digits only, e.g. "55123456"
+}
+
+// PaymentRequest is what CreatePayment needs.
+type PaymentRequest struct {
+	// Amount must be positive and in QAR.
+	Amount money.Money
+	// Reference is the merchant's order reference (required, unique per order).
+	Reference string
+	// Description is shown to the shopper where the provider allows it.
+	Description string
+	// Customer is required: a name and an email or a phone.
+	Customer Customer
+	// ReturnURL is where the shopper lands after the QPay page (required).
+	// Tap adds tap_id=chg_...; Checkout adds cko-session-id=sid_... Never trust
+	// the query: read the payment back with GetPayment.
+	ReturnURL string
+	// FailureURL is where Checkout sends the shopper after a failure; it
+	// defaults to ReturnURL. Tap has a single redirect URL.
+	FailureURL string
+	// WebhookURL receives Tap's webhook for this charge (Tap's post.url).
+	// Checkout's webhooks are configured once in its dashboard.
+	WebhookURL string
+	// NationalID is the shopper's Qatari ID, passed to Checkout's QPay source.
+	NationalID string
+	// Language of the QPay page: "en" (default) or "ar".
+	Language string
+	// Metadata is echoed back by both providers in responses and webhooks.
+	Metadata map[string]string
+	// Expiry is how long the shopper has on the QPay page; zero means the
+	// provider's default (30 minutes at Tap). Whole minutes from 5 to 60.
+	Expiry time.Duration
+	// IdempotencyKey makes a retried CreatePayment return the first payment
+	// instead of creating a second one. If empty, one is generated for the
+	// call and reused on each of its retries; pass your own (for example the
+	// order reference plus an attempt number) to be safe across process
+	// restarts too.
+	IdempotencyKey string
+}
+
+// Validate reports every problem of the request at once, before any network
+// call, as an *Error of kind KindInvalidRequest. mode decides whether plain
+// http URLs are allowed (TestMode only).
+func (r PaymentRequest) Validate(mode Mode) error {
+	var v validator
+	switch {
+	case r.Amount.Currency() == "":
+		v.add("amount is required")
+	case r.Amount.Currency() != Currency:
+		v.addf("QPay takes %s only, got %s", Currency, r.Amount.Currency())
+	case !r.Amount.IsPositive():
+		v.addf("amount must be greater than zero, got %s", r.Amount)
+	}
+	v.text("reference", r.Reference, true, MaxReferenceLen)
+	v.text("description", r.Description, false, MaxDescriptionLen)
+	v.text("customer name", r.Customer.Name, true, 100)
+	if r.Customer.Email == "" && r.Customer.Phone.Number == "" {
+		v.add("customer email or phone is required")
+	}
+	if r.Customer.Email != "" && !looksLikeEmail(r.Customer.Email) {
+		v.addf("customer email %q is not an email address", r.Customer.Email)
+	}
+	v.digits("customer phone country code", r.Customer.Phone.CountryCode, 4)
+	v.digits("customer phone number", r.Customer.Phone.Number, 15)
+	v.url("return URL", r.ReturnURL, true, mode)
+	v.url("failure URL", r.FailureURL, false, mode)
+	v.url("webhook URL", r.WebhookURL, false, mode)
+	v.text("national ID", r.NationalID, false, MaxNationalIDLen)
+	switch r.Language {
+	case "", "en", "ar":
+	default:
+		v.addf(`language must be "en" or "ar", got %q`, r.Language)
+	}
+	v.metadata(r.Metadata)
+	if r.Expiry != 0 && (r.Expiry < MinExpiry || r.Expiry > MaxExpiry || r.Expiry%time.Minute != 0) {
+		v.addf("expiry must be whole minutes from %v to %v, got %v", MinExpiry, MaxExpiry, r.Expiry)
+	}
+	v.text("idempotency key", r.IdempotencyKey, false, MaxIdempotencyLen)
+	return v.err()
+}
+
+// Payment is a QPay payment as the provider last reported it.
+type Payment struct {
+	Provider  string        // "tap" or "checkout"
+	ID        string        // the provider's ID: chg_... (Tap) or pay_... (Checkout)
+	Status    status.Status // normalized
+	RawStatus string        // the provider's own word, e.g. "CAPTURED" or "Partially Refunded"
+	Amount    money.Money   // the payment's amount
+	// Refunded is the amount refunded so far, when the provider reports it;
+	// the zero Money when it does not.
+	Refunded    money.Money
+	Reference   string // the merchant's reference, as echoed by the provider
+	RedirectURL string // where to send the shopper while the payment is pending
+	// FailureCode and FailureMessage are the provider's reason for a failed,
+	// declined or canceled payment (Tap's response code, Checkout's QPay
+	// status), empty otherwise.
+	FailureCode    string
+	FailureMessage string
+	Metadata       map[string]string
+	CreatedAt      time.Time       // zero when the provider did not say
+	Raw            json.RawMessage // the provider's body, for anything not modelled
+}
+
+// Refundable returns how much of the payment can still be refunded: nothing
+// unless it was captured, and the amount minus what was refunded otherwise.
+func (p *Payment) Refundable() (money.Money, error) {
+	if !p.Status.Succeeded() || p.Status == status.Refunded {
+		return money.FromMinor(0, p.Amount.Currency())
+	}
+	if p.Refunded.Currency() == "" {
+		return p.Amount, nil
+	}
+	return p.Amount.Sub(p.Refunded)
+}
+
+// RefundRequest is what Refund needs.
+type RefundRequest struct {
+	// PaymentID is the provider's ID of a captured payment.
+	PaymentID string
+	// Amount to give back, at most what is still refundable. There is no
+	// implicit "everything": pass Payment.Refundable() for a full refund, so
+	// that a forgotten field can never refund a whole order.
+	Amount money.Money
+	// Reference is the merchant's refund reference (required). It is how a
+	// refund is found again after an ambiguous failure, so make it unique
+	// per refund.
+	Reference string
+	// Reason is shown in the provider's dashboard; Tap requires one and
+	// receives "requested_by_customer" when it is empty.
+	Reason   string
+	Metadata map[string]string
+	// IdempotencyKey works as in PaymentRequest.
+	IdempotencyKey string
+}
+
+// Validate reports every problem of the request at once, before any network
+// call, as an *Error of kind KindInvalidRequest.
+func (r RefundRequest) Validate() error {
+	var v validator
+	v.id("payment ID", r.PaymentID)
+	switch {
+	case r.Amount.Currency() == "":
+		v.add("amount is required (use Payment.Refundable for a full refund)")
+	case r.Amount.Currency() != Currency:
+		v.addf("QPay refunds are in %s only, got %s", Currency, r.Amount.Currency())
+	case !r.Amount.IsPositive():
+		v.addf("amount must be greater than zero, got %s", r.Amount)
+	}
+	v.text("reference", r.Reference, true, MaxReferenceLen)
+	v.text("reason", r.Reason, false, MaxReasonLen)
+	v.metadata(r.Metadata)
+	v.text("idempotency key", r.IdempotencyKey, false, MaxIdempotencyLen)
+	return v.err()
+}
+
+// Refund is a refund as the provider last reported it.
+type Refund struct {
+	Provider       string              // "tap" or "checkout"
+	ID             string              // re_... (Tap) or the refund action's act_... (Checkout)
+	PaymentID      string              // the refunded payment
+	Status         status.RefundStatus // normalized
+	RawStatus      string              // e.g. "PENDING" (Tap) or "Pending" (Checkout's 202)
+	Amount         money.Money
+	Reference      string // the merchant's refund reference
+	FailureCode    string
+	FailureMessage string
+	CreatedAt      time.Time
+	Raw            json.RawMessage
+}
+
+// EventType says what a webhook is about.
+type EventType uint8
+
+// The webhook event types.
+const (
+	EventPayment EventType = iota + 1 // WebhookEvent.Payment is set
+	EventRefund                       // WebhookEvent.Refund is set
+)
+
+// String returns "payment" or "refund".
+func (t EventType) String() string {
+	switch t {
+	case EventPayment:
+		return "payment"
+	case EventRefund:
+		return "refund"
+	}
+	return fmt.Sprintf("event_type(%d)", uint8(t))
+}
+
+// WebhookEvent is a verified, normalized webhook delivery.
+type WebhookEvent struct {
+	// ID is stable across redeliveries of the same event, for
+	// de-duplication: Checkout's event ID, or for Tap (which sends none)
+	// "tap:<object id>:<status>".
+	ID        string
+	Provider  string
+	Type      EventType
+	RawType   string   // Checkout's event type, e.g. "payment_captured"; Tap's object, e.g. "charge"
+	PaymentID string   // the payment the event concerns, for both types
+	Payment   *Payment // set for EventPayment
+	Refund    *Refund  // set for EventRefund
+	// Raw is the verified body exactly as received.
+	Raw json.RawMessage
+}
+
+// validator collects problems so a caller sees them all in one error.
+type validator struct {
+	problems []string
+}
+
+func (v *validator) add(p string) { v.problems = append(v.problems, p) }
+
+func (v *validator) addf(format string, args ...any) { v.add(fmt.Sprintf(format, args...)) }
+
+func (v *validator) err() error {
+	if len(v.problems) == 0 {
+		return nil
+	}
+	return &Error{Kind: KindInvalidRequest, Message: strings.Join(v.problems, "; ")}
+}
+
+func (v *validator) text(name, s string, required bool, max int) {
+	switch n := utf8.RuneCountInString(s); {
+	case required && strings.TrimSpace(s) == "":
+		v.addf("%s is required", name)
+	case !utf8.ValidString(s):
+		v.addf("%s is not valid UTF-8", name)
+	case n > max:
+		v.addf("%s is %d characters, at most %d allowed", name, n, max)
+	case strings.ContainsFunc(s, isControl):
+		v.addf("%s contains control characters", name)
+	}
+}
+
+func isControl(r rune) bool { return r < 0x20 || r == 0x7f }
+
+func (v *validator) digits(name, s string, max int) {
+	if s == "" {
+		return
+	}
+	if len(s) > max || strings.IndexFunc(s, func(r rune) bool { return r < '0' || r > '9' }) >= 0 {
+		v.addf("%s must be at most %d digits, got %q", name, max, s)
+	}
+}
+
+func (v *validator) url(name, s string, required bool, mode Mode) {
+	if s == "" {
+		if required {
+			v.addf("%s is required", name)
+		}
+		return
+	}
+	if len(s) > MaxURLLen {
+		v.addf("%s is %d bytes, at most %d allowed", name, len(s), MaxURLLen)
+		return
+	}
+	u, err := url.Parse(s)
+	if err != nil || !u.IsAbs() || u.Host == "" {
+		v.addf("%s %q is not an absolute URL", name, s)
+		return
+	}
+	switch {
+	case u.User != nil:
+		v.addf("%s must not carry credentials", name)
+	case u.Scheme == "https":
+	case u.Scheme == "http" && mode == TestMode:
+	case u.Scheme == "http":
+		v.addf("%s must use https outside test mode, got %q", name, s)
+	default:
+		v.addf("%s must be an http(s) URL, got scheme %q", name, u.Scheme)
+	}
+}
+
+func (v *validator) metadata(m map[string]string) {
+	if len(m) > MaxMetadataKeys {
+		v.addf("metadata has %d keys, at most %d allowed", len(m), MaxMetadataKeys)
+	}
+	for k, val := range m {
+		if k == "" || len(k) > MaxMetadataKeyLen || len(val) > MaxMetadataValLen {
+			v.addf("metadata key %.40q: keys must be 1 to %d bytes and values at most %d", k, MaxMetadataKeyLen, MaxMetadataValLen)
+		}
+	}
+}
+
+// id accepts what both providers use as IDs (chg_..., pay_..., sid_...) and
+// rejects anything that could change the meaning of a URL path.
+func (v *validator) id(name, s string) {
+	if err := ValidateID(s); err != nil {
+		v.addf("%s %v", name, err)
+	}
+}
+
+// ValidateID reports whether s can be a provider's payment or refund ID:
+// 1 to 128 ASCII letters, digits, '_' or '-'. It is checked before an ID is
+// put into a request path.
+func ValidateID(s string) error {
+	if s == "" {
+		return fmt.Errorf("is required")
+	}
+	if len(s) > 128 {
+		return fmt.Errorf("is %d bytes, at most 128 allowed", len(s))
+	}
+	for _, r := range s {
+		if !(r == '_' || r == '-' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
+			return fmt.Errorf("%.40q has characters other than letters, digits, '_' and '-'", s)
+		}
+	}
+	return nil
+}
+
+func looksLikeEmail(s string) bool {
+	at := strings.LastIndexByte(s, '@')
+	return at > 0 && at < len(s)-1 && !strings.ContainsAny(s, " \t\r\n") && len(s) <= 255
+}
