@@ -1,0 +1,327 @@
+// Package driver splits every adapter in two, the way database/sql and the
+// Go CDK do: a thin Driver per provider that only translates (requests to the
+// provider's wire format, answers to qpay's types, its status table and its
+// signature scheme), and one portable Provider, written once here, that does
+// what is the same for every provider: request validation, idempotency keys,
+// the refundable-amount check, the integrity check of every answer against
+// its request, and the shaping of errors.
+//
+// Adding a provider means writing a Driver and passing it to Wrap.
+package driver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/qpay-go/qpay"
+	"github.com/qpay-go/qpay/providers/internal/transport"
+	"github.com/qpay-go/qpay/status"
+)
+
+// DefaultMaxWebhookBytes bounds a webhook body. Real deliveries are a few
+// kilobytes; anything near this is not from a provider.
+const DefaultMaxWebhookBytes = 256 << 10
+
+// Driver is what an adapter implements. Its methods receive requests that
+// are already validated and carry an idempotency key, and they return
+// provider errors as *qpay.Error (the transport does that for HTTP errors).
+type Driver interface {
+	// Name is the provider's short name, "tap" or "checkout".
+	Name() string
+	// Mode says whether the account is a test account.
+	Mode() qpay.Mode
+	// CreatePayment sends req, whose IdempotencyKey is set, once per
+	// logical call (the transport retries with the same key).
+	CreatePayment(ctx context.Context, req qpay.PaymentRequest) (*qpay.Payment, error)
+	// GetPayment reads a payment back.
+	GetPayment(ctx context.Context, id string) (*qpay.Payment, error)
+	// PaymentForRefund reads a payment back together with what has been
+	// refunded of it so far (Payment.Refunded set), for the refundable
+	// check. It may cost more than one request.
+	PaymentForRefund(ctx context.Context, id string) (*qpay.Payment, error)
+	// Refund asks for a refund of p, which PaymentForRefund just returned.
+	// req.IdempotencyKey is set. After an ambiguous failure the driver must
+	// read back existing refunds before resending (transport.Request's
+	// Reconcile).
+	Refund(ctx context.Context, req qpay.RefundRequest, p *qpay.Payment) (*qpay.Refund, error)
+	// ParseWebhook verifies the signature first and decodes only then.
+	ParseWebhook(ctx context.Context, header http.Header, body []byte) (*qpay.WebhookEvent, error)
+}
+
+// Aliaser is implemented by drivers whose GetPayment accepts IDs other than
+// the payment's own (Checkout's sid_ session IDs). IsAlias reports whether
+// id may legitimately come back as another ID.
+type Aliaser interface {
+	IsAlias(id string) bool
+}
+
+// Options tune the portable layer.
+type Options struct {
+	// MaxWebhookBytes bounds a webhook body; zero means DefaultMaxWebhookBytes.
+	MaxWebhookBytes int
+}
+
+// Wrap returns the portable Provider around d.
+func Wrap(d Driver, opts Options) qpay.Provider {
+	if opts.MaxWebhookBytes <= 0 {
+		opts.MaxWebhookBytes = DefaultMaxWebhookBytes
+	}
+	return &portable{d: d, opts: opts}
+}
+
+// Unwrap returns the Driver inside a Provider made by Wrap, or nil.
+func Unwrap(p qpay.Provider) Driver {
+	if w, ok := p.(*portable); ok {
+		return w.d
+	}
+	return nil
+}
+
+type portable struct {
+	d    Driver
+	opts Options
+}
+
+func (w *portable) Name() string { return w.d.Name() }
+
+// String names the provider without any configuration, so that printing a
+// Provider never prints a key.
+func (w *portable) String() string { return "qpay.Provider(" + w.d.Name() + ")" }
+
+func (w *portable) CreatePayment(ctx context.Context, req qpay.PaymentRequest) (*qpay.Payment, error) {
+	const op = qpay.OpCreatePayment
+	if err := req.Validate(w.d.Mode()); err != nil {
+		return nil, w.finish(op, err)
+	}
+	if req.IdempotencyKey == "" {
+		// Made once, here, before the first attempt: every retry of this
+		// call below carries the same key.
+		req.IdempotencyKey = transport.NewIdempotencyKey()
+	}
+	p, err := w.d.CreatePayment(ctx, req)
+	if err != nil {
+		return nil, w.finish(op, err)
+	}
+	if err := w.checkCreated(req, p); err != nil {
+		return nil, w.finish(op, err)
+	}
+	return p, nil
+}
+
+func (w *portable) GetPayment(ctx context.Context, id string) (*qpay.Payment, error) {
+	const op = qpay.OpGetPayment
+	if err := qpay.ValidateID(id); err != nil {
+		return nil, w.finish(op, &qpay.Error{Kind: qpay.KindInvalidRequest, Message: "payment ID " + err.Error()})
+	}
+	p, err := w.d.GetPayment(ctx, id)
+	if err != nil {
+		return nil, w.finish(op, err)
+	}
+	if err := w.checkRead(id, p); err != nil {
+		return nil, w.finish(op, err)
+	}
+	return p, nil
+}
+
+func (w *portable) Refund(ctx context.Context, req qpay.RefundRequest) (*qpay.Refund, error) {
+	const op = qpay.OpRefund
+	if err := req.Validate(); err != nil {
+		return nil, w.finish(op, err)
+	}
+	p, err := w.d.PaymentForRefund(ctx, req.PaymentID)
+	if err != nil {
+		return nil, w.finish(op, err)
+	}
+	if err := w.checkRead(req.PaymentID, p); err != nil {
+		return nil, w.finish(op, err)
+	}
+	if err := refundable(req, p); err != nil {
+		return nil, w.finish(op, err)
+	}
+	if req.IdempotencyKey == "" {
+		req.IdempotencyKey = transport.NewIdempotencyKey()
+	}
+	r, err := w.d.Refund(ctx, req, p)
+	if err != nil {
+		return nil, w.finish(op, err)
+	}
+	if err := w.checkRefund(req, p, r); err != nil {
+		return nil, w.finish(op, err)
+	}
+	return r, nil
+}
+
+func (w *portable) ParseWebhook(ctx context.Context, header http.Header, body []byte) (*qpay.WebhookEvent, error) {
+	const op = qpay.OpParseWebhook
+	if len(body) > w.opts.MaxWebhookBytes {
+		return nil, w.finish(op, &qpay.Error{Kind: qpay.KindInvalidRequest,
+			Message: fmt.Sprintf("webhook body is %d bytes, at most %d accepted", len(body), w.opts.MaxWebhookBytes)})
+	}
+	ev, err := w.d.ParseWebhook(ctx, header, body)
+	if err != nil {
+		return nil, w.finish(op, err)
+	}
+	if err := w.checkEvent(ev); err != nil {
+		return nil, w.finish(op, err)
+	}
+	ev.Raw = append([]byte(nil), body...)
+	return ev, nil
+}
+
+// refundable refuses, before any refund request, what the provider would
+// refuse anyway or, worse, accept by mistake.
+func refundable(req qpay.RefundRequest, p *qpay.Payment) error {
+	switch {
+	case p.Status == status.Refunded:
+		return invalid("payment %s is already fully refunded", p.ID)
+	case !p.Status.Succeeded():
+		return invalid("payment %s is %s; only a captured payment can be refunded", p.ID, p.Status)
+	}
+	left, err := p.Refundable()
+	if err != nil {
+		return &qpay.Error{Kind: qpay.KindIntegrity, Message: fmt.Sprintf("payment %s reports more refunded than paid", p.ID), Err: err}
+	}
+	cmp, err := req.Amount.Cmp(left)
+	if err != nil {
+		return &qpay.Error{Kind: qpay.KindInvalidRequest,
+			Message: fmt.Sprintf("refund in %s for a payment in %s", req.Amount.Currency(), left.Currency()), Err: err}
+	}
+	if cmp > 0 {
+		return invalid("refund of %s exceeds the %s still refundable on payment %s", req.Amount, left, p.ID)
+	}
+	return nil
+}
+
+// checkCreated compares a new payment with its request. Where the provider
+// does not echo a field (Checkout's 202 carries no amount), the request's
+// value is reported; where it echoes one, it must match.
+func (w *portable) checkCreated(req qpay.PaymentRequest, p *qpay.Payment) error {
+	if p == nil || p.ID == "" {
+		return protocol("the provider's answer has no payment ID")
+	}
+	p.Provider = w.d.Name()
+	if p.Amount.Currency() == "" {
+		p.Amount = req.Amount
+	} else if !p.Amount.Equal(req.Amount) {
+		return integrity("asked for a payment of %s, the provider created one of %s (payment %s)", req.Amount, p.Amount, p.ID)
+	}
+	switch p.Reference {
+	case "":
+		p.Reference = req.Reference
+	case req.Reference:
+	default:
+		return integrity("asked for reference %q, the provider answered %q (payment %s)", req.Reference, p.Reference, p.ID)
+	}
+	if p.Status == status.Pending && p.RedirectURL == "" {
+		return protocol("payment %s is pending but the provider gave no redirect URL for the shopper", p.ID)
+	}
+	return nil
+}
+
+// checkRead checks a payment read back by ID.
+func (w *portable) checkRead(id string, p *qpay.Payment) error {
+	if p == nil || p.ID == "" {
+		return protocol("the provider's answer has no payment ID")
+	}
+	if p.ID != id {
+		if a, ok := w.d.(Aliaser); !ok || !a.IsAlias(id) {
+			return integrity("asked for payment %s, the provider answered with payment %s", id, p.ID)
+		}
+	}
+	switch p.Amount.Currency() {
+	case qpay.Currency:
+	case "":
+		return protocol("payment %s has no amount", p.ID)
+	default:
+		// QPay is QAR only: another currency means this is not the QPay
+		// payment the caller thinks it is, or the answer is wrong.
+		return integrity("payment %s is in %s, not %s: not a QPay payment", p.ID, p.Amount.Currency(), qpay.Currency)
+	}
+	p.Provider = w.d.Name()
+	return nil
+}
+
+func (w *portable) checkRefund(req qpay.RefundRequest, p *qpay.Payment, r *qpay.Refund) error {
+	if r == nil || r.ID == "" {
+		return protocol("the provider's answer has no refund ID")
+	}
+	r.Provider = w.d.Name()
+	if r.Amount.Currency() == "" {
+		r.Amount = req.Amount
+	} else if !r.Amount.Equal(req.Amount) {
+		return integrity("asked to refund %s, the provider refunded %s (refund %s)", req.Amount, r.Amount, r.ID)
+	}
+	switch r.PaymentID {
+	case "":
+		r.PaymentID = p.ID
+	case p.ID, req.PaymentID:
+	default:
+		return integrity("asked to refund payment %s, the provider refunded payment %s", p.ID, r.PaymentID)
+	}
+	switch r.Reference {
+	case "":
+		r.Reference = req.Reference
+	case req.Reference:
+	default:
+		return integrity("asked for refund reference %q, the provider answered %q (refund %s)", req.Reference, r.Reference, r.ID)
+	}
+	return nil
+}
+
+func (w *portable) checkEvent(ev *qpay.WebhookEvent) error {
+	if ev == nil || ev.ID == "" {
+		return protocol("the webhook has no event ID")
+	}
+	ev.Provider = w.d.Name()
+	switch ev.Type {
+	case qpay.EventPayment:
+		if ev.Payment == nil || ev.Payment.ID == "" || ev.Payment.Amount.Currency() == "" {
+			return protocol("payment webhook %s carries no payment with an ID and an amount", ev.ID)
+		}
+		ev.Payment.Provider = ev.Provider
+		ev.PaymentID = ev.Payment.ID
+	case qpay.EventRefund:
+		if ev.Refund == nil || ev.Refund.ID == "" || ev.Refund.PaymentID == "" || ev.Refund.Amount.Currency() == "" {
+			return protocol("refund webhook %s carries no refund with an ID, a payment ID and an amount", ev.ID)
+		}
+		ev.Refund.Provider = ev.Provider
+		ev.PaymentID = ev.Refund.PaymentID
+	default:
+		return protocol("webhook %s has no event type", ev.ID)
+	}
+	return nil
+}
+
+// finish makes every error leaving the Provider an *qpay.Error that names
+// the provider and the operation.
+func (w *portable) finish(op string, err error) error {
+	var e *qpay.Error
+	if errors.As(err, &e) {
+		if e.Provider == "" {
+			e.Provider = w.d.Name()
+		}
+		if e.Op == "" {
+			e.Op = op
+		}
+		return err
+	}
+	kind := qpay.KindUnknown
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		kind = qpay.KindCanceled
+	}
+	return &qpay.Error{Provider: w.d.Name(), Op: op, Kind: kind, Err: err}
+}
+
+func invalid(format string, args ...any) error {
+	return &qpay.Error{Kind: qpay.KindInvalidRequest, Message: fmt.Sprintf(format, args...)}
+}
+
+func integrity(format string, args ...any) error {
+	return &qpay.Error{Kind: qpay.KindIntegrity, Message: fmt.Sprintf(format, args...)}
+}
+
+func protocol(format string, args ...any) error {
+	return &qpay.Error{Kind: qpay.KindProtocol, Message: fmt.Sprintf(format, args...)}
+}

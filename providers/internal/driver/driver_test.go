@@ -1,0 +1,318 @@
+package driver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/qpay-go/qpay"
+	"github.com/qpay-go/qpay/money"
+	"github.com/qpay-go/qpay/status"
+)
+
+// stub is a Driver whose answers each test sets; it records what reached it.
+type stub struct {
+	mode     qpay.Mode
+	created  *qpay.Payment
+	read     *qpay.Payment
+	refund   *qpay.Refund
+	event    *qpay.WebhookEvent
+	err      error
+	alias    bool
+	calls    []string
+	lastReq  qpay.PaymentRequest
+	lastRefR qpay.RefundRequest
+}
+
+func (s *stub) Name() string    { return "stub" }
+func (s *stub) Mode() qpay.Mode { return s.mode }
+func (s *stub) CreatePayment(_ context.Context, req qpay.PaymentRequest) (*qpay.Payment, error) {
+	s.calls = append(s.calls, "create")
+	s.lastReq = req
+	return s.created, s.err
+}
+func (s *stub) GetPayment(_ context.Context, id string) (*qpay.Payment, error) {
+	s.calls = append(s.calls, "get")
+	return s.read, s.err
+}
+func (s *stub) PaymentForRefund(_ context.Context, id string) (*qpay.Payment, error) {
+	s.calls = append(s.calls, "payment_for_refund")
+	return s.read, nil
+}
+func (s *stub) Refund(_ context.Context, req qpay.RefundRequest, _ *qpay.Payment) (*qpay.Refund, error) {
+	s.calls = append(s.calls, "refund")
+	s.lastRefR = req
+	return s.refund, s.err
+}
+func (s *stub) ParseWebhook(context.Context, http.Header, []byte) (*qpay.WebhookEvent, error) {
+	s.calls = append(s.calls, "webhook")
+	return s.event, s.err
+}
+func (s *stub) IsAlias(id string) bool { return s.alias && strings.HasPrefix(id, "sid_") }
+
+func qar(s string) money.Money { return money.MustParse(s, "QAR") }
+
+func request() qpay.PaymentRequest {
+	return qpay.PaymentRequest{
+		Amount:    qar("79.10"),
+		Reference: "ORD-1",
+		Customer:  qpay.Customer{Name: "Mariam", Email: "m@example.qa"},
+		ReturnURL: "https://shop.example/return",
+	}
+}
+
+func pending() *qpay.Payment {
+	return &qpay.Payment{ID: "pay_1", Status: status.Pending, RedirectURL: "https://pay.example/1"}
+}
+
+func TestCreatePayment(t *testing.T) {
+	tests := []struct {
+		name    string
+		mutate  func(*qpay.PaymentRequest)
+		answer  func() *qpay.Payment
+		kind    qpay.Kind // KindUnknown: success
+		message string
+		called  bool
+	}{
+		{"valid request, silent amount: the request's amount is reported", nil, pending, 0, "", true},
+		{"echoed amount equal (other scale)", nil, func() *qpay.Payment { p := pending(); p.Amount = qar("79.100"); return p }, 0, "", true},
+		{"invalid request never reaches the driver", func(r *qpay.PaymentRequest) { r.Reference = "" }, pending, qpay.KindInvalidRequest, "reference is required", false},
+		{"another amount", nil, func() *qpay.Payment { p := pending(); p.Amount = qar("7910"); return p }, qpay.KindIntegrity, "asked for a payment of QAR 79.10, the provider created one of QAR 7910.00", true},
+		{"another currency", nil, func() *qpay.Payment { p := pending(); p.Amount = money.MustParse("79.100", "KWD"); return p }, qpay.KindIntegrity, "KWD", true},
+		{"another reference", nil, func() *qpay.Payment { p := pending(); p.Reference = "ORD-2"; return p }, qpay.KindIntegrity, `asked for reference "ORD-1"`, true},
+		{"no ID", nil, func() *qpay.Payment { p := pending(); p.ID = ""; return p }, qpay.KindProtocol, "no payment ID", true},
+		{"no answer at all", nil, func() *qpay.Payment { return nil }, qpay.KindProtocol, "no payment ID", true},
+		{"pending without redirect URL", nil, func() *qpay.Payment { p := pending(); p.RedirectURL = ""; return p }, qpay.KindProtocol, "no redirect URL", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := &stub{created: tt.answer()}
+			req := request()
+			if tt.mutate != nil {
+				tt.mutate(&req)
+			}
+			p, err := Wrap(d, Options{}).CreatePayment(context.Background(), req)
+			assert.Equal(t, tt.called, len(d.calls) == 1, "driver calls: %v", d.calls)
+			if tt.kind == qpay.KindUnknown {
+				require.NoError(t, err)
+				assert.Equal(t, "stub", p.Provider)
+				assert.True(t, p.Amount.Equal(req.Amount))
+				assert.Equal(t, "ORD-1", p.Reference)
+				return
+			}
+			var e *qpay.Error
+			require.ErrorAs(t, err, &e)
+			assert.Equal(t, tt.kind, e.Kind, "%v", err)
+			assert.Equal(t, "stub", e.Provider)
+			assert.Equal(t, qpay.OpCreatePayment, e.Op)
+			assert.Contains(t, e.Message, tt.message)
+		})
+	}
+}
+
+func TestIdempotencyKeyIsMadeOnceOrKept(t *testing.T) {
+	d := &stub{created: pending()}
+	p := Wrap(d, Options{})
+	_, err := p.CreatePayment(context.Background(), request())
+	require.NoError(t, err)
+	generated := d.lastReq.IdempotencyKey
+	assert.Len(t, generated, 36)
+
+	_, err = p.CreatePayment(context.Background(), request())
+	require.NoError(t, err)
+	assert.NotEqual(t, generated, d.lastReq.IdempotencyKey, "two logical calls share a key")
+
+	req := request()
+	req.IdempotencyKey = "ORD-1-attempt-1"
+	_, err = p.CreatePayment(context.Background(), req)
+	require.NoError(t, err)
+	assert.Equal(t, "ORD-1-attempt-1", d.lastReq.IdempotencyKey)
+}
+
+func TestTestModeAllowsHTTPReturnURLs(t *testing.T) {
+	req := request()
+	req.ReturnURL = "http://127.0.0.1:8080/return"
+	_, err := Wrap(&stub{created: pending(), mode: qpay.LiveMode}, Options{}).CreatePayment(context.Background(), req)
+	assert.ErrorIs(t, err, qpay.KindInvalidRequest)
+	_, err = Wrap(&stub{created: pending(), mode: qpay.TestMode}, Options{}).CreatePayment(context.Background(), req)
+	assert.NoError(t, err)
+}
+
+func TestGetPayment(t *testing.T) {
+	captured := func(id string) *qpay.Payment {
+		return &qpay.Payment{ID: id, Status: status.Captured, Amount: qar("10")}
+	}
+	tests := []struct {
+		name  string
+		id    string
+		read  *qpay.Payment
+		alias bool
+		kind  qpay.Kind
+	}{
+		{"same ID", "pay_1", captured("pay_1"), false, 0},
+		{"session ID resolves to the payment", "sid_1", captured("pay_1"), true, 0},
+		{"another payment", "pay_1", captured("pay_2"), false, qpay.KindIntegrity},
+		{"another payment for a driver without aliases", "sid_1", captured("pay_1"), false, qpay.KindIntegrity},
+		{"no amount", "pay_1", &qpay.Payment{ID: "pay_1", Status: status.Captured}, false, qpay.KindProtocol},
+		{"bad ID never reaches the driver", "pay/../1", nil, false, qpay.KindInvalidRequest},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := &stub{read: tt.read, alias: tt.alias}
+			p, err := Wrap(d, Options{}).GetPayment(context.Background(), tt.id)
+			if tt.kind == qpay.KindUnknown {
+				require.NoError(t, err)
+				assert.Equal(t, "stub", p.Provider)
+				return
+			}
+			assert.ErrorIs(t, err, tt.kind)
+		})
+	}
+}
+
+func TestRefund(t *testing.T) {
+	payment := func(st status.Status, refunded string) *qpay.Payment {
+		p := &qpay.Payment{ID: "pay_1", Status: st, Amount: qar("100")}
+		if refunded != "" {
+			p.Refunded = qar(refunded)
+		}
+		return p
+	}
+	accepted := func() *qpay.Refund { return &qpay.Refund{ID: "act_1", Status: status.RefundPending} }
+	tests := []struct {
+		name    string
+		read    *qpay.Payment
+		amount  money.Money
+		answer  *qpay.Refund
+		kind    qpay.Kind
+		message string
+		sent    bool
+	}{
+		{"partial", payment(status.Captured, ""), qar("30"), accepted(), 0, "", true},
+		{"the rest of a partially refunded payment", payment(status.PartiallyRefunded, "30"), qar("70"), accepted(), 0, "", true},
+		{"over what is left", payment(status.PartiallyRefunded, "30"), qar("70.01"), accepted(), qpay.KindInvalidRequest, "refund of QAR 70.01 exceeds the QAR 70.00 still refundable", false},
+		{"over the amount", payment(status.Captured, ""), qar("100.01"), accepted(), qpay.KindInvalidRequest, "exceeds", false},
+		{"pending payment", payment(status.Pending, ""), qar("1"), accepted(), qpay.KindInvalidRequest, "only a captured payment can be refunded", false},
+		{"failed payment", payment(status.Failed, ""), qar("1"), accepted(), qpay.KindInvalidRequest, "only a captured payment", false},
+		{"already refunded", payment(status.Refunded, "100"), qar("1"), accepted(), qpay.KindInvalidRequest, "already fully refunded", false},
+		{"refunded more than paid", payment(status.PartiallyRefunded, "130"), qar("1"), accepted(), qpay.KindIntegrity, "more refunded than paid", false},
+		{"provider refunded another amount", payment(status.Captured, ""), qar("30"), &qpay.Refund{ID: "re_1", Amount: qar("300")}, qpay.KindIntegrity, "asked to refund QAR 30.00, the provider refunded QAR 300.00", true},
+		{"provider refunded another payment", payment(status.Captured, ""), qar("30"), &qpay.Refund{ID: "re_1", PaymentID: "pay_9"}, qpay.KindIntegrity, "refunded payment pay_9", true},
+		{"provider answered another reference", payment(status.Captured, ""), qar("30"), &qpay.Refund{ID: "re_1", Reference: "RFD-9"}, qpay.KindIntegrity, "RFD-9", true},
+		{"no refund ID", payment(status.Captured, ""), qar("30"), &qpay.Refund{}, qpay.KindProtocol, "no refund ID", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := &stub{read: tt.read, refund: tt.answer}
+			r, err := Wrap(d, Options{}).Refund(context.Background(), qpay.RefundRequest{PaymentID: "pay_1", Amount: tt.amount, Reference: "RFD-1"})
+			assert.Equal(t, tt.sent, contains(d.calls, "refund"), "driver calls %v", d.calls)
+			if tt.kind == qpay.KindUnknown {
+				require.NoError(t, err)
+				assert.True(t, r.Amount.Equal(tt.amount))
+				assert.Equal(t, "pay_1", r.PaymentID)
+				assert.Equal(t, "RFD-1", r.Reference)
+				assert.Equal(t, "stub", r.Provider)
+				assert.Len(t, d.lastRefR.IdempotencyKey, 36)
+				return
+			}
+			var e *qpay.Error
+			require.ErrorAs(t, err, &e)
+			assert.Equal(t, tt.kind, e.Kind, "%v", err)
+			assert.Equal(t, qpay.OpRefund, e.Op)
+			assert.Contains(t, e.Message, tt.message)
+		})
+	}
+}
+
+func TestInvalidRefundNeverReachesTheDriver(t *testing.T) {
+	d := &stub{}
+	_, err := Wrap(d, Options{}).Refund(context.Background(), qpay.RefundRequest{PaymentID: "pay_1"})
+	assert.ErrorIs(t, err, qpay.KindInvalidRequest)
+	assert.Empty(t, d.calls)
+}
+
+func TestParseWebhook(t *testing.T) {
+	payEvent := func() *qpay.WebhookEvent {
+		return &qpay.WebhookEvent{ID: "evt_1", Type: qpay.EventPayment, Payment: &qpay.Payment{ID: "pay_1", Status: status.Captured, Amount: qar("1")}}
+	}
+	tests := []struct {
+		name  string
+		event *qpay.WebhookEvent
+		body  []byte
+		kind  qpay.Kind
+	}{
+		{"payment event", payEvent(), []byte(`{}`), 0},
+		{"refund event", &qpay.WebhookEvent{ID: "evt_2", Type: qpay.EventRefund, Refund: &qpay.Refund{ID: "act_1", PaymentID: "pay_1", Amount: qar("1")}}, []byte(`{}`), 0},
+		{"too large", payEvent(), make([]byte, DefaultMaxWebhookBytes+1), qpay.KindInvalidRequest},
+		{"no event ID", &qpay.WebhookEvent{Type: qpay.EventPayment}, []byte(`{}`), qpay.KindProtocol},
+		{"payment without amount", &qpay.WebhookEvent{ID: "e", Type: qpay.EventPayment, Payment: &qpay.Payment{ID: "pay_1"}}, []byte(`{}`), qpay.KindProtocol},
+		{"refund without payment", &qpay.WebhookEvent{ID: "e", Type: qpay.EventRefund, Refund: &qpay.Refund{ID: "act_1", Amount: qar("1")}}, []byte(`{}`), qpay.KindProtocol},
+		{"no type", &qpay.WebhookEvent{ID: "e"}, []byte(`{}`), qpay.KindProtocol},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ev, err := Wrap(&stub{event: tt.event}, Options{}).ParseWebhook(context.Background(), http.Header{}, tt.body)
+			if tt.kind == qpay.KindUnknown {
+				require.NoError(t, err)
+				assert.Equal(t, "stub", ev.Provider)
+				assert.Equal(t, "pay_1", ev.PaymentID)
+				assert.Equal(t, tt.body, []byte(ev.Raw))
+				return
+			}
+			assert.ErrorIs(t, err, tt.kind)
+		})
+	}
+}
+
+func TestErrorsLeaveAsQpayErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		err  error
+		kind qpay.Kind
+	}{
+		{"plain error", errors.New("boom"), qpay.KindUnknown},
+		{"context canceled", fmt.Errorf("reading: %w", context.Canceled), qpay.KindCanceled},
+		{"deadline", context.DeadlineExceeded, qpay.KindCanceled},
+		{"driver's own error keeps its kind", &qpay.Error{Kind: qpay.KindNotFound}, qpay.KindNotFound},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Wrap(&stub{err: tt.err}, Options{}).GetPayment(context.Background(), "pay_1")
+			var e *qpay.Error
+			require.ErrorAs(t, err, &e)
+			assert.Equal(t, tt.kind, e.Kind)
+			assert.Equal(t, "stub", e.Provider)
+			assert.Equal(t, qpay.OpGetPayment, e.Op)
+			assert.ErrorIs(t, err, tt.err, "the cause stays reachable")
+		})
+	}
+}
+
+func TestProviderPrintsNoConfiguration(t *testing.T) {
+	p := Wrap(&stub{}, Options{})
+	assert.Equal(t, "qpay.Provider(stub)", fmt.Sprint(p))
+	assert.Equal(t, "qpay.Provider(stub)", fmt.Sprintf("%+v", p))
+	assert.NotNil(t, Unwrap(p))
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func TestGetPaymentInAnotherCurrencyIsAnIntegrityError(t *testing.T) {
+	d := &stub{read: &qpay.Payment{ID: "pay_1", Status: status.Captured, Amount: money.MustParse("10", "USD")}}
+	_, err := Wrap(d, Options{}).GetPayment(context.Background(), "pay_1")
+	assert.ErrorIs(t, err, qpay.KindIntegrity)
+	assert.ErrorContains(t, err, "not a QPay payment")
+}
