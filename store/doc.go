@@ -1,0 +1,77 @@
+// Package store de-duplicates and orders webhook events, and keeps the
+// payment state they build up, behind one small interface.
+//
+// # Why
+//
+// Tap and Checkout.com both deliver webhooks at least once and in no
+// particular order: a delivery that timed out is sent again, Checkout sends
+// several events for one change (payment_captured, then payment_paid), and a
+// "pending" sent before a "captured" may arrive after it. A merchant service
+// usually runs several replicas behind a load balancer, so two deliveries of
+// the same event can be handled at the same moment by two processes. Without
+// help, the order ships twice, or a late "pending" rolls a captured payment
+// back.
+//
+// A [Store] answers three questions in one place: have we seen this event
+// before (de-duplication, keyed by provider and event ID)? What does it do to
+// the payment we know (the forward-only state machine of package status)?
+// And does it agree with the payment we created (the same amount and
+// currency)?
+//
+// # Guarantees
+//
+// [Store.Process] does the following in one transaction: it records the
+// event, moves the stored payment (and refund) through the state machine,
+// and calls the merchant's function with the [Result]. Then:
+//
+//   - The function runs at most once per event and per successful commit,
+//     whatever the number of concurrent deliveries and replicas: a second
+//     delivery waits for the first to finish, then sees it as a duplicate
+//     ([Result.Duplicate]) and the function is not called.
+//   - If the function returns an error, or the transaction fails (the
+//     database drops the connection, the context ends), nothing is recorded:
+//     the provider's redelivery is processed as if it were the first. No
+//     event is lost, and no half-applied state is left behind.
+//   - A stale or contradicting event never changes the stored status (a
+//     "pending" after "captured", a "failed" after "captured"). It is still
+//     recorded, and the function is still called with Applied false and
+//     [Result.Ignored] saying why (it wraps status.ErrStale, ErrIllegal or
+//     ErrUnchanged), so the merchant can log it or raise an alert on
+//     ErrIllegal. Act on Applied, never on the event alone.
+//   - An event whose amount or currency differs from the stored payment, or
+//     a refund that would take back more than was paid, is refused with an
+//     *qpay.Error of kind qpay.KindIntegrity. Nothing is recorded and the
+//     function is not called; every redelivery is refused the same way.
+//
+// With pgstore (PostgreSQL) the function can also write to the database in
+// the same transaction (pgstore.Tx), so "mark the order paid" and "this
+// event is done" commit together or not at all: exactly-once in effect. With
+// the in-memory [Memory], which is for one process and for tests, the
+// function's own side effects are the merchant's to make idempotent.
+//
+// # Transaction boundaries
+//
+// One call of Process or Track is one transaction, and it covers only the
+// rows of one payment: the event's record, the payment, and that payment's
+// refunds. Operations on one payment are serialized (a row lock or an
+// advisory lock in PostgreSQL, a keyed lock in Memory); operations on
+// different payments run in parallel.
+//
+// # Refunds
+//
+// A refund event moves its refund through status.ApplyRefund. The first time
+// a refund reaches status.RefundSucceeded its amount is added to the
+// payment's Refunded, and the payment moves to PartiallyRefunded or, once
+// everything is refunded, Refunded. Each refund is counted once, however
+// many events report its success. A refund can arrive before its payment is
+// stored (its payment's capture webhook is late or was never sent): it is
+// kept, and counted when the payment is stored by Track or by a payment
+// event.
+//
+// # Implementations
+//
+// [NewMemory] is for a single process and for tests; package
+// store/pgstore is for services with several replicas. Both take their
+// semantics from [Decide] and [DecideTrack], and both pass the suite in
+// store/storetest, which a third implementation should run too.
+package store

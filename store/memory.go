@@ -1,0 +1,208 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/qpay-go/qpay"
+)
+
+// Memory is a Store held in the memory of one process: for a service with
+// a single replica, and for tests. Its state is lost when the process
+// exits, so a provider's redelivery after a restart is processed again.
+// Services with several replicas use store/pgstore.
+//
+// Operations on one payment are serialized by a keyed lock that is held
+// while the merchant's function runs; operations on other payments proceed.
+// The function sees, through Payment, the state before the event: the
+// change is stored only when the function has returned nil.
+type Memory struct {
+	now func() time.Time
+
+	mu       sync.Mutex
+	held     map[string]chan struct{} // lock keys taken; the channel closes on release
+	payments map[key]Payment
+	refunds  map[key]Refund
+	events   map[key]struct{} // processed events; nothing of them is needed but their key
+}
+
+// key is a row's primary key: a provider and that provider's ID.
+type key struct{ provider, id string }
+
+var _ Store = (*Memory)(nil)
+
+// NewMemory returns an empty in-memory Store.
+func NewMemory() *Memory {
+	return &Memory{
+		now:      time.Now,
+		held:     make(map[string]chan struct{}),
+		payments: make(map[key]Payment),
+		refunds:  make(map[key]Refund),
+		events:   make(map[key]struct{}),
+	}
+}
+
+// Track implements Store.
+func (m *Memory) Track(ctx context.Context, p *qpay.Payment) error {
+	if err := CheckPayment(p); err != nil {
+		return err
+	}
+	release, err := m.lock(ctx, OpTrack, "payment\x00"+p.Provider+"\x00"+p.ID)
+	if err != nil {
+		return err
+	}
+	defer release()
+
+	c, err := DecideTrack(p, m.snapshot(p.Provider, p.ID, ""), m.now())
+	if err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.write(c)
+	return nil
+}
+
+// Process implements Store.
+func (m *Memory) Process(ctx context.Context, ev *qpay.WebhookEvent, fn func(context.Context, Result) error) (Result, error) {
+	paymentID, refundID, err := Keys(ev)
+	if err != nil {
+		return Result{}, err
+	}
+	// A refund belongs to one payment, but its key is locked as well: an
+	// event naming a known refund under another payment must meet the
+	// stored row, not race it.
+	keys := []string{"event\x00" + ev.Provider + "\x00" + ev.ID, "payment\x00" + ev.Provider + "\x00" + paymentID}
+	if refundID != "" {
+		keys = append(keys, "refund\x00"+ev.Provider+"\x00"+refundID)
+	}
+	release, err := m.lock(ctx, OpProcess, keys...)
+	if err != nil {
+		return Result{}, err
+	}
+	defer release()
+
+	m.mu.Lock()
+	_, seen := m.events[key{ev.Provider, ev.ID}]
+	m.mu.Unlock()
+	if seen {
+		return Result{EventID: ev.ID, Duplicate: true}, nil
+	}
+
+	c, err := Decide(ev, m.snapshot(ev.Provider, paymentID, refundID), m.now())
+	if err != nil {
+		return Result{}, err
+	}
+	if fn != nil {
+		if err := fn(ctx, c.Result); err != nil {
+			return Result{}, err
+		}
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.write(c)
+	m.events[key{ev.Provider, ev.ID}] = struct{}{}
+	return c.Result, nil
+}
+
+// Payment implements Store.
+func (m *Memory) Payment(ctx context.Context, provider, id string) (*Payment, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, &qpay.Error{Provider: provider, Op: OpPayment, Kind: qpay.KindCanceled, Err: err}
+	}
+	m.mu.Lock()
+	p, ok := m.payments[key{provider, id}]
+	m.mu.Unlock()
+	if !ok {
+		return nil, notFound(provider, id)
+	}
+	return &p, nil
+}
+
+// snapshot copies the rows an operation reads; the caller holds their keys.
+func (m *Memory) snapshot(provider, paymentID, refundID string) Snapshot {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var s Snapshot
+	if p, ok := m.payments[key{provider, paymentID}]; ok {
+		s.Payment = &p
+	} else {
+		// A scan, but only for a payment never tracked nor reported, which
+		// a merchant that calls Track after CreatePayment rarely meets.
+		for _, r := range m.refunds {
+			if r.Provider == provider && r.PaymentID == paymentID && r.Status.Succeeded() && !r.Counted {
+				s.Uncounted = append(s.Uncounted, r)
+			}
+		}
+	}
+	if refundID != "" {
+		if r, ok := m.refunds[key{provider, refundID}]; ok {
+			s.Refund = &r
+		}
+	}
+	return s
+}
+
+// write stores a Change; the caller holds m.mu.
+func (m *Memory) write(c Change) {
+	if c.Payment != nil {
+		m.payments[key{c.Payment.Provider, c.Payment.ID}] = *c.Payment
+	}
+	for _, r := range c.Refunds {
+		m.refunds[key{r.Provider, r.ID}] = r
+	}
+}
+
+// lock takes every key at once, or none, so that two operations that need
+// overlapping keys can never wait for each other in a circle. It gives up
+// when ctx ends, with an *qpay.Error of kind qpay.KindCanceled.
+func (m *Memory) lock(ctx context.Context, op string, keys ...string) (release func(), err error) {
+	keys = slices.Compact(slices.Sorted(slices.Values(keys)))
+	canceled := func() error {
+		return &qpay.Error{Op: op, Kind: qpay.KindCanceled, Message: "the operation's context ended", Err: ctx.Err()}
+	}
+	for {
+		// Checked before each attempt, not only while waiting, so that a
+		// canceled call never records anything, as in a database.
+		if ctx.Err() != nil {
+			return nil, canceled()
+		}
+		m.mu.Lock()
+		var busy chan struct{}
+		for _, k := range keys {
+			if ch, ok := m.held[k]; ok {
+				busy = ch
+				break
+			}
+		}
+		if busy == nil {
+			done := make(chan struct{})
+			for _, k := range keys {
+				m.held[k] = done
+			}
+			m.mu.Unlock()
+			return func() {
+				m.mu.Lock()
+				for _, k := range keys {
+					delete(m.held, k)
+				}
+				m.mu.Unlock()
+				close(done)
+			}, nil
+		}
+		m.mu.Unlock()
+		select {
+		case <-busy:
+		case <-ctx.Done():
+			return nil, canceled()
+		}
+	}
+}
+
+func notFound(provider, id string) error {
+	return &qpay.Error{Provider: provider, Op: OpPayment, Kind: qpay.KindNotFound,
+		Message: fmt.Sprintf("no payment %s is stored", id), Err: ErrNotFound}
+}

@@ -1,0 +1,330 @@
+package pgstore_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/qpay-go/qpay"
+	"github.com/qpay-go/qpay/money"
+	"github.com/qpay-go/qpay/status"
+	"github.com/qpay-go/qpay/store"
+	"github.com/qpay-go/qpay/store/pgstore"
+	"github.com/qpay-go/qpay/store/storetest"
+)
+
+const urlEnv = "QPAY_TEST_DATABASE_URL"
+
+// testDB is the test server: its URL, and a pool for the tests' own
+// statements (creating schemas, killing sessions, counting rows), kept apart
+// from the stores' pools. Opening connections costs the most here, so a
+// top-level test opens it once for all its subtests.
+type testDB struct {
+	url   string
+	admin *pgxpool.Pool
+}
+
+// openDB returns the test server, or skips the test saying what is missing.
+// Under CI=true a missing server fails the test instead: CI starts one
+// (.ci/run), so its absence there is a broken build, not a reason to pass.
+func openDB(t *testing.T) *testDB {
+	t.Helper()
+	url := os.Getenv(urlEnv)
+	if url == "" {
+		unavailable(t, "PostgreSQL tests skipped: "+urlEnv+" is not set (run .ci/postgres.sh to start a local server)")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	admin, err := pgxpool.New(ctx, url)
+	if err == nil {
+		err = admin.Ping(ctx)
+		if err != nil {
+			admin.Close()
+		}
+	}
+	if err != nil {
+		// pgx's message names the user, database and address, never the password.
+		unavailable(t, fmt.Sprintf("PostgreSQL tests skipped: no server answers at %s: %v (run .ci/postgres.sh to start a local server)", urlEnv, err))
+	}
+	t.Cleanup(admin.Close)
+	return &testDB{url: url, admin: admin}
+}
+
+func unavailable(t *testing.T, msg string) {
+	t.Helper()
+	if os.Getenv("CI") == "true" {
+		t.Fatal(msg + "; CI=true, where these tests must run, not skip")
+	}
+	t.Skip(msg)
+}
+
+// newSchema creates an empty schema that only this test uses, dropped when
+// the test ends (after its pools are closed: cleanups run last-in first-out).
+func (db *testDB) newSchema(t *testing.T) string {
+	t.Helper()
+	b := make([]byte, 6)
+	_, err := rand.Read(b)
+	require.NoError(t, err)
+	schema := "qpay_test_" + hex.EncodeToString(b)
+	db.exec(t, "CREATE SCHEMA "+pgx.Identifier{schema}.Sanitize())
+	t.Cleanup(func() { db.exec(t, "DROP SCHEMA "+pgx.Identifier{schema}.Sanitize()+" CASCADE") })
+	return schema
+}
+
+func (db *testDB) exec(t *testing.T, sql string, args ...any) {
+	t.Helper()
+	_, err := db.admin.Exec(context.Background(), sql, args...)
+	require.NoError(t, err, sql)
+}
+
+// queryInt runs a query that returns one number.
+func (db *testDB) queryInt(t *testing.T, sql string, args ...any) int {
+	t.Helper()
+	var n int
+	require.NoError(t, db.admin.QueryRow(context.Background(), sql, args...).Scan(&n), sql)
+	return n
+}
+
+// newPool connects to the test schema with a pool of its own, as a
+// replica of a service would.
+func (db *testDB) newPool(t *testing.T, schema string) *pgxpool.Pool {
+	t.Helper()
+	cfg, err := pgxpool.ParseConfig(db.url)
+	require.NoError(t, err)
+	cfg.ConnConfig.RuntimeParams["search_path"] = schema
+	cfg.MaxConns = 8
+	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
+	require.NoError(t, err)
+	t.Cleanup(pool.Close)
+	return pool
+}
+
+// replicas opens n Stores over one schema, each with its own pool, each
+// running Migrate as every replica does at start-up.
+func (db *testDB) replicas(t *testing.T, schema string, n int) []*pgstore.Store {
+	t.Helper()
+	out := make([]*pgstore.Store, n)
+	for i := range out {
+		s, err := pgstore.New(context.Background(), db.newPool(t, schema))
+		require.NoError(t, err)
+		require.NoError(t, s.Migrate(context.Background()))
+		out[i] = s
+	}
+	return out
+}
+
+func TestSuite(t *testing.T) {
+	db := openDB(t)
+	storetest.Run(t, func(t *testing.T, n int) []store.Store {
+		var out []store.Store
+		for _, s := range db.replicas(t, db.newSchema(t), n) {
+			out = append(out, s)
+		}
+		return out
+	})
+}
+
+// TestDroppedConnectionLosesNothing kills the database session of a Process
+// call while the merchant's function runs: the call fails, nothing of the
+// event (nor of the function's own writes) is kept, and the provider's
+// redelivery is processed and applied.
+func TestDroppedConnectionLosesNothing(t *testing.T) {
+	db := openDB(t)
+	cases := []struct {
+		name string
+		// afterKill is the rest of the merchant's function once its session
+		// is gone.
+		afterKill func(ctx context.Context, q pgstore.Querier) error
+		wantKinds []qpay.Kind // when Process's error is the store's
+	}{
+		{
+			name:      "the function returns, the commit fails",
+			afterKill: func(context.Context, pgstore.Querier) error { return nil },
+			wantKinds: []qpay.Kind{qpay.KindNetwork, qpay.KindUnavailable},
+		},
+		{
+			name: "the function's next statement fails",
+			afterKill: func(ctx context.Context, q pgstore.Querier) error {
+				_, err := q.Exec(ctx, `UPDATE shop_orders SET note = 'shipped'`)
+				return err
+			},
+		},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			ctx := context.Background()
+			schema := db.newSchema(t)
+			s := db.replicas(t, schema, 1)[0]
+			orders := pgx.Identifier{schema, "shop_orders"}.Sanitize()
+			db.exec(t, "CREATE TABLE "+orders+" (payment_id text PRIMARY KEY, note text)")
+
+			const id = "chg_TS01A1020231234Xy9Z0123456"
+			amount := money.MustParse("79.10", "QAR")
+			require.NoError(t, s.Track(ctx, &qpay.Payment{Provider: "tap", ID: id, Status: status.Pending, RawStatus: "INITIATED", Amount: amount}))
+			ev := &qpay.WebhookEvent{ID: "tap:" + id + ":CAPTURED", Provider: "tap", Type: qpay.EventPayment,
+				Payment: &qpay.Payment{Provider: "tap", ID: id, Status: status.Captured, RawStatus: "CAPTURED", Amount: amount}}
+
+			// The merchant marks the order paid in the store's transaction.
+			markPaid := func(ctx context.Context, r store.Result) error {
+				q, ok := pgstore.Tx(ctx)
+				if !ok {
+					return errors.New("no transaction in the function's context")
+				}
+				_, err := q.Exec(ctx, `INSERT INTO shop_orders (payment_id, note) VALUES ($1, 'paid')`, r.Payment.ID)
+				return err
+			}
+
+			_, err := s.Process(ctx, ev, func(ctx context.Context, r store.Result) error {
+				if err := markPaid(ctx, r); err != nil {
+					return err
+				}
+				q, _ := pgstore.Tx(ctx)
+				var pid int
+				if err := q.QueryRow(ctx, `SELECT pg_backend_pid()`).Scan(&pid); err != nil {
+					return err
+				}
+				db.terminate(t, pid)
+				return c.afterKill(ctx, q)
+			})
+			require.Error(t, err, "Process must fail when its session is gone")
+			t.Logf("Process: %v", err)
+			if c.wantKinds != nil {
+				var qe *qpay.Error
+				require.ErrorAs(t, err, &qe)
+				assert.Contains(t, c.wantKinds, qe.Kind)
+				assert.True(t, qe.Retryable, "a dropped connection is worth retrying")
+			}
+
+			// Nothing half-done: no event, no status change, no order.
+			events := pgx.Identifier{schema, "qpay_events"}.Sanitize()
+			assert.Zero(t, db.queryInt(t, "SELECT count(*) FROM "+events))
+			assert.Zero(t, db.queryInt(t, "SELECT count(*) FROM "+orders))
+			p, err := s.Payment(ctx, "tap", id)
+			require.NoError(t, err, "the pool replaces the dead connection")
+			assert.Equal(t, status.Pending, p.Status)
+
+			// Nothing lost: the redelivery is processed and applied.
+			res, err := s.Process(ctx, ev, markPaid)
+			require.NoError(t, err)
+			assert.False(t, res.Duplicate)
+			assert.True(t, res.Applied)
+			assert.Equal(t, status.Captured, res.Current)
+			p, err = s.Payment(ctx, "tap", id)
+			require.NoError(t, err)
+			assert.Equal(t, status.Captured, p.Status)
+			assert.Equal(t, 1, db.queryInt(t, "SELECT count(*) FROM "+orders), "the order is marked once")
+			assert.Equal(t, 1, db.queryInt(t, "SELECT count(*) FROM "+events+" WHERE applied"))
+		})
+	}
+}
+
+// terminate ends a backend from another session and waits until it is gone,
+// so the killed transaction cannot still commit.
+func (db *testDB) terminate(t *testing.T, pid int) {
+	t.Helper()
+	db.exec(t, `SELECT pg_terminate_backend($1)`, pid)
+	require.Eventually(t, func() bool {
+		return db.queryInt(t, `SELECT count(*) FROM pg_stat_activity WHERE pid = $1`, pid) == 0
+	}, 10*time.Second, 10*time.Millisecond, "backend %d still alive", pid)
+}
+
+func TestMigrateIsIdempotentAndConcurrent(t *testing.T) {
+	db := openDB(t)
+	schema := db.newSchema(t)
+	s := db.replicas(t, schema, 1)[0]
+
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for i := 0; i < cap(errs); i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs <- s.Migrate(context.Background())
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		assert.NoError(t, err)
+	}
+	tables := db.queryInt(t, `SELECT count(*) FROM information_schema.tables
+		WHERE table_schema = $1 AND table_name IN ('qpay_payments', 'qpay_refunds', 'qpay_events')`, schema)
+	assert.Equal(t, 3, tables)
+}
+
+func TestMissingTablesSayMigrate(t *testing.T) {
+	db := openDB(t)
+	s, err := pgstore.New(context.Background(), db.newPool(t, db.newSchema(t)))
+	require.NoError(t, err)
+
+	err = s.Track(context.Background(), &qpay.Payment{Provider: "tap", ID: "chg_1", Amount: money.MustParse("1.00", "QAR")})
+	require.Error(t, err)
+	assert.ErrorContains(t, err, "call Migrate first")
+	var qe *qpay.Error
+	require.ErrorAs(t, err, &qe)
+	assert.Equal(t, store.OpTrack, qe.Op)
+}
+
+func TestTxOnlyInsideProcess(t *testing.T) {
+	_, ok := pgstore.Tx(context.Background())
+	assert.False(t, ok)
+}
+
+func TestNewNeedsAPool(t *testing.T) {
+	_, err := pgstore.New(context.Background(), nil)
+	assert.ErrorIs(t, err, qpay.KindInvalidRequest)
+}
+
+func TestNewReportsAnUnreachableServer(t *testing.T) {
+	// A closed port on loopback: refused at once, no server needed.
+	cfg, err := pgxpool.ParseConfig("postgres://qpay:not-a-real-password@127.0.0.1:1/qpay_test?sslmode=disable&connect_timeout=2")
+	require.NoError(t, err)
+	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
+	require.NoError(t, err)
+	defer pool.Close()
+
+	_, err = pgstore.New(context.Background(), pool)
+	require.Error(t, err)
+	assert.ErrorIs(t, err, qpay.KindNetwork)
+	assert.NotContains(t, err.Error(), "not-a-real-password")
+	assert.NotContains(t, fmt.Sprintf("%+v", err), "not-a-real-password")
+}
+
+// TestCorruptRowIsAnError: a row written by something else that does not
+// read back as a status or an amount is reported, never guessed.
+func TestCorruptRowIsAnError(t *testing.T) {
+	db := openDB(t)
+	schema := db.newSchema(t)
+	s := db.replicas(t, schema, 1)[0]
+	payments := pgx.Identifier{schema, "qpay_payments"}.Sanitize()
+	cases := []struct{ name, set string }{
+		{"a provider's status word", `status = 'CAPTURED'`},
+		{"an unknown currency", `currency = 'XXX'`},
+		{"more decimals than the currency has", `amount = 1.001`},
+	}
+	for i, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			ctx := context.Background()
+			id := fmt.Sprintf("chg_%d", i)
+			require.NoError(t, s.Track(ctx, &qpay.Payment{Provider: "tap", ID: id, Status: status.Captured, Amount: money.MustParse("1.00", "QAR")}))
+			_, err := s.Payment(ctx, "tap", id)
+			require.NoError(t, err)
+
+			db.exec(t, "UPDATE "+payments+" SET "+c.set+" WHERE id = $1", id)
+			_, err = s.Payment(ctx, "tap", id)
+			assert.ErrorIs(t, err, qpay.KindProtocol)
+			assert.ErrorContains(t, err, "stored payment "+id+" cannot be read back")
+		})
+	}
+}

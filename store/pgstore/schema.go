@@ -1,0 +1,77 @@
+package pgstore
+
+import "context"
+
+// schema is applied in order by Migrate. Every statement is idempotent, so
+// Migrate can run at every start of every replica. A later version adds
+// statements at the end; it never edits one that shipped.
+var schema = []string{
+	`CREATE TABLE IF NOT EXISTS qpay_payments (
+		provider   text        NOT NULL,
+		id         text        NOT NULL,
+		status     text        NOT NULL,
+		raw_status text        NOT NULL,
+		currency   text        NOT NULL,
+		amount     numeric     NOT NULL CHECK (amount >= 0),
+		refunded   numeric     NOT NULL CHECK (refunded >= 0 AND refunded <= amount),
+		reference  text        NOT NULL,
+		updated_at timestamptz NOT NULL,
+		PRIMARY KEY (provider, id)
+	)`,
+	`CREATE TABLE IF NOT EXISTS qpay_refunds (
+		provider   text        NOT NULL,
+		id         text        NOT NULL,
+		payment_id text        NOT NULL,
+		status     text        NOT NULL,
+		raw_status text        NOT NULL,
+		currency   text        NOT NULL,
+		amount     numeric     NOT NULL CHECK (amount >= 0),
+		reference  text        NOT NULL,
+		counted    boolean     NOT NULL,
+		updated_at timestamptz NOT NULL,
+		PRIMARY KEY (provider, id)
+	)`,
+	// Only refunds that succeeded before their payment was stored are ever
+	// uncounted for long; this keeps finding them cheap.
+	`CREATE INDEX IF NOT EXISTS qpay_refunds_uncounted
+		ON qpay_refunds (provider, payment_id) WHERE NOT counted`,
+	`CREATE TABLE IF NOT EXISTS qpay_events (
+		provider     text        NOT NULL,
+		id           text        NOT NULL,
+		type         text        NOT NULL,
+		payment_id   text        NOT NULL,
+		refund_id    text        NOT NULL,
+		applied      boolean     NOT NULL,
+		ignored      text        NOT NULL,
+		processed_at timestamptz NOT NULL,
+		PRIMARY KEY (provider, id)
+	)`,
+}
+
+// migrationLock serializes Migrate across replicas: CREATE TABLE IF NOT
+// EXISTS is not safe against a concurrent twin (both may try to create the
+// table's type and one fails).
+const migrationLock = `SELECT pg_advisory_xact_lock(hashtextextended('github.com/qpay-go/qpay/store/pgstore migrate', 0))`
+
+// Migrate creates the store's tables and index if they do not exist, in one
+// transaction. It is safe to call from several replicas at once.
+func (s *Store) Migrate(ctx context.Context) error {
+	const op = OpMigrate
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return dbError(op, "starting the migration", err)
+	}
+	defer rollback(ctx, tx)
+	if _, err := tx.Exec(ctx, migrationLock); err != nil {
+		return dbError(op, "waiting for other replicas' migration", err)
+	}
+	for _, stmt := range schema {
+		if _, err := tx.Exec(ctx, stmt); err != nil {
+			return dbError(op, "creating the schema", err)
+		}
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return dbError(op, "committing the migration", err)
+	}
+	return nil
+}

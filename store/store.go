@@ -1,0 +1,125 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/qpay-go/qpay"
+	"github.com/qpay-go/qpay/money"
+	"github.com/qpay-go/qpay/status"
+)
+
+// ErrNotFound is returned, wrapped in an *qpay.Error of kind
+// qpay.KindNotFound, when no payment is stored under the given key. Both
+// errors.Is(err, store.ErrNotFound) and errors.Is(err, qpay.KindNotFound)
+// hold.
+var ErrNotFound = errors.New("store: not found")
+
+// The operations named in the Op field of the *qpay.Error values a Store
+// returns.
+const (
+	OpTrack   = "store_track"
+	OpProcess = "store_process"
+	OpPayment = "store_payment"
+)
+
+// Store de-duplicates webhook events and keeps the payment state they build
+// up. Implementations are safe for concurrent use, by goroutines and, for
+// a shared database, by several processes. See the package documentation
+// for the guarantees.
+type Store interface {
+	// Track records a payment the merchant just created (CreatePayment's
+	// answer) or read back (GetPayment's answer), so that later events are
+	// checked against its amount and currency. It is idempotent, and it
+	// moves a stored payment's status only forward: tracking a "pending"
+	// answer after a "captured" webhook changes nothing. A payment with
+	// another amount or currency than the stored one is an *qpay.Error of
+	// kind qpay.KindIntegrity. p.Refunded is not used: refunds are counted
+	// from refund events, each once, and a provider's running total could
+	// not be told apart from them without counting some twice.
+	Track(ctx context.Context, p *qpay.Payment) error
+
+	// Process records ev (as returned by Provider.ParseWebhook, which has
+	// verified it) and applies it to the stored payment through the state
+	// machine, then calls fn with the Result, all in one transaction. If fn
+	// returns an error, or the transaction fails, nothing is recorded, so
+	// the provider's redelivery is processed again; fn's error is returned
+	// as it is. An event ID already processed returns
+	// Result{Duplicate: true} without calling fn. Concurrent calls for the
+	// same event ID, from any replica, run fn at most once per successful
+	// commit. fn may be nil.
+	//
+	// Errors: an event that contradicts the stored payment is an
+	// *qpay.Error of kind qpay.KindIntegrity (nothing recorded, fn not
+	// called); a malformed event is qpay.KindInvalidRequest; a failing
+	// backend is qpay.KindUnavailable or qpay.KindNetwork (both retryable:
+	// answer the provider with an error so that it delivers again), and a
+	// context that ended is qpay.KindCanceled.
+	Process(ctx context.Context, ev *qpay.WebhookEvent, fn func(ctx context.Context, r Result) error) (Result, error)
+
+	// Payment returns the stored state of a payment, or an error wrapping
+	// ErrNotFound.
+	Payment(ctx context.Context, provider, id string) (*Payment, error)
+}
+
+// Payment is a payment as the store knows it.
+type Payment struct {
+	Provider  string        // "tap" or "checkout"
+	ID        string        // the provider's payment ID
+	Status    status.Status // moved only forward, by the state machine
+	RawStatus string        // the provider's word that set Status
+	Amount    money.Money   // the amount every event is checked against
+	// Refunded is the sum of the payment's refunds that succeeded, in the
+	// payment's currency (zero when none did). Each refund counts once.
+	Refunded  money.Money
+	Reference string    // the merchant's reference, when a report carried one
+	UpdatedAt time.Time // when the store last changed the payment
+}
+
+// Refund is a refund as the store knows it. Stores keep refunds so that a
+// refund reported several times (pending, then succeeded, by more than one
+// event) is counted once.
+type Refund struct {
+	Provider  string              // "tap" or "checkout"
+	ID        string              // the provider's refund ID
+	PaymentID string              // the refunded payment
+	Status    status.RefundStatus // moved only forward, by the state machine
+	RawStatus string              // the provider's word that set Status
+	Amount    money.Money
+	Reference string // the merchant's refund reference, when reported
+	// Counted reports whether Amount has been added to the payment's
+	// Refunded. A succeeded refund stays uncounted only while its payment
+	// is not stored.
+	Counted   bool
+	UpdatedAt time.Time
+}
+
+// Result is what Process did with an event. It is handed to the merchant's
+// function and returned.
+type Result struct {
+	// EventID is the event's ID.
+	EventID string
+	// Duplicate means the event was processed before: the function was not
+	// called and nothing changed. The other fields are zero.
+	Duplicate bool
+	// Applied means the event moved the stored status: the payment's for a
+	// payment event, the refund's for a refund event.
+	Applied bool
+	// Previous and Current are the payment's status before and after the
+	// event. Both are status.Unknown for a refund whose payment is not
+	// stored.
+	Previous, Current status.Status
+	// RefundPrevious and RefundCurrent are the refund's status before and
+	// after a refund event; both are status.RefundUnknown for payment
+	// events.
+	RefundPrevious, RefundCurrent status.RefundStatus
+	// Ignored says why the event was not applied: it wraps
+	// status.ErrStale (old news), status.ErrIllegal (contradicts the stored
+	// state: worth an alert) or status.ErrUnchanged (a repeat under another
+	// event ID). It is nil when the event was applied.
+	Ignored error
+	// Payment is the stored payment after the event (a copy), or nil for a
+	// refund whose payment is not stored.
+	Payment *Payment
+}
