@@ -199,9 +199,11 @@ type RefundRequest struct {
 	// implicit "everything": pass Payment.Refundable() for a full refund, so
 	// that a forgotten field can never refund a whole order.
 	Amount money.Money
-	// Reference is the merchant's refund reference (required). It is how a
-	// refund is found again after an ambiguous failure, so make it unique
-	// per refund.
+	// Reference is the merchant's refund reference (required), unique per
+	// refund. It names the refund: a Refund whose reference the payment
+	// already has returns that refund (whatever its status, even failed)
+	// instead of making another, which is what makes retrying a Refund
+	// call safe. A new refund needs a new reference.
 	Reference string
 	// Reason is shown in the provider's dashboard; Tap requires one and
 	// receives "requested_by_customer" when it is empty.

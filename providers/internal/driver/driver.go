@@ -38,9 +38,11 @@ type Driver interface {
 	// GetPayment reads a payment back.
 	GetPayment(ctx context.Context, id string) (*qpay.Payment, error)
 	// PaymentForRefund reads a payment back together with what has been
-	// refunded of it so far (Payment.Refunded set), for the refundable
-	// check. It may cost more than one request.
-	PaymentForRefund(ctx context.Context, id string) (*qpay.Payment, error)
+	// refunded of it so far (Payment.Refunded set) and the refunds the
+	// provider lists for it, for the refundable check and to find a refund
+	// by its reference. It may cost more than one request. A payment that
+	// was never captured needs no refunds read.
+	PaymentForRefund(ctx context.Context, id string) (*qpay.Payment, []*qpay.Refund, error)
 	// Refund asks for a refund of p, which PaymentForRefund just returned.
 	// req.IdempotencyKey is set. After an ambiguous failure the driver must
 	// read back existing refunds before resending (transport.Request's
@@ -130,12 +132,19 @@ func (w *portable) Refund(ctx context.Context, req qpay.RefundRequest) (*qpay.Re
 	if err := req.Validate(); err != nil {
 		return nil, w.finish(op, err)
 	}
-	p, err := w.d.PaymentForRefund(ctx, req.PaymentID)
+	p, refunds, err := w.d.PaymentForRefund(ctx, req.PaymentID)
 	if err != nil {
 		return nil, w.finish(op, err)
 	}
 	if err := w.checkRead(req.PaymentID, p); err != nil {
 		return nil, w.finish(op, err)
+	}
+	// A refund the payment already has under this reference is the answer:
+	// the caller is retrying (after a crash, or after an error that left the
+	// outcome unknown), perhaps with a new idempotency key. Making it again
+	// would give the money back twice.
+	if r := byReference(refunds, req.Reference); r != nil {
+		return w.existing(req, p, r)
 	}
 	if err := refundable(req, p); err != nil {
 		return nil, w.finish(op, err)
@@ -145,12 +154,55 @@ func (w *portable) Refund(ctx context.Context, req qpay.RefundRequest) (*qpay.Re
 	}
 	r, err := w.d.Refund(ctx, req, p)
 	if err != nil {
+		// An answer that never came (or a 5xx) may hide a refund that was
+		// made: look once more before telling the caller it failed, since
+		// an error invites a second refund.
+		if found := w.refundAfterAmbiguousFailure(ctx, req, err); found != nil {
+			// This may be our own refund, so a mismatch is an integrity
+			// failure, never an invitation to refund again.
+			if err := w.checkRefund(req, p, found); err != nil {
+				return nil, w.finish(op, err)
+			}
+			return found, nil
+		}
 		return nil, w.finish(op, err)
 	}
 	if err := w.checkRefund(req, p, r); err != nil {
 		return nil, w.finish(op, err)
 	}
 	return r, nil
+}
+
+// existing returns a refund found by reference, if it is the one asked for.
+func (w *portable) existing(req qpay.RefundRequest, p *qpay.Payment, r *qpay.Refund) (*qpay.Refund, error) {
+	if r.Amount.Currency() != "" && !r.Amount.Equal(req.Amount) {
+		return nil, w.finish(qpay.OpRefund, invalid("reference %q already names refund %s of %s on payment %s; a new refund needs a new reference",
+			req.Reference, r.ID, r.Amount, p.ID))
+	}
+	if err := w.checkRefund(req, p, r); err != nil {
+		return nil, w.finish(qpay.OpRefund, err)
+	}
+	return r, nil
+}
+
+func (w *portable) refundAfterAmbiguousFailure(ctx context.Context, req qpay.RefundRequest, err error) *qpay.Refund {
+	if ctx.Err() != nil || !(errors.Is(err, qpay.KindNetwork) || errors.Is(err, qpay.KindUnavailable)) {
+		return nil
+	}
+	_, refunds, ferr := w.d.PaymentForRefund(ctx, req.PaymentID)
+	if ferr != nil {
+		return nil
+	}
+	return byReference(refunds, req.Reference)
+}
+
+func byReference(refunds []*qpay.Refund, reference string) *qpay.Refund {
+	for _, r := range refunds {
+		if r != nil && r.Reference == reference {
+			return r
+		}
+	}
+	return nil
 }
 
 func (w *portable) ParseWebhook(ctx context.Context, header http.Header, body []byte) (*qpay.WebhookEvent, error) {

@@ -22,6 +22,7 @@ type stub struct {
 	created  *qpay.Payment
 	read     *qpay.Payment
 	refund   *qpay.Refund
+	refunds  []*qpay.Refund
 	event    *qpay.WebhookEvent
 	err      error
 	alias    bool
@@ -41,9 +42,9 @@ func (s *stub) GetPayment(_ context.Context, id string) (*qpay.Payment, error) {
 	s.calls = append(s.calls, "get")
 	return s.read, s.err
 }
-func (s *stub) PaymentForRefund(_ context.Context, id string) (*qpay.Payment, error) {
+func (s *stub) PaymentForRefund(_ context.Context, id string) (*qpay.Payment, []*qpay.Refund, error) {
 	s.calls = append(s.calls, "payment_for_refund")
-	return s.read, nil
+	return s.read, s.refunds, nil
 }
 func (s *stub) Refund(_ context.Context, req qpay.RefundRequest, _ *qpay.Payment) (*qpay.Refund, error) {
 	s.calls = append(s.calls, "refund")
@@ -315,4 +316,48 @@ func TestGetPaymentInAnotherCurrencyIsAnIntegrityError(t *testing.T) {
 	_, err := Wrap(d, Options{}).GetPayment(context.Background(), "pay_1")
 	assert.ErrorIs(t, err, qpay.KindIntegrity)
 	assert.ErrorContains(t, err, "not a QPay payment")
+}
+
+func TestRefundWithAKnownReferenceReturnsTheExistingRefund(t *testing.T) {
+	p := &qpay.Payment{ID: "pay_1", Status: status.PartiallyRefunded, Amount: qar("100"), Refunded: qar("100")}
+	done := &qpay.Refund{ID: "re_1", PaymentID: "pay_1", Reference: "RFD-1", Amount: qar("100"), Status: status.RefundPending}
+
+	d := &stub{read: p, refunds: []*qpay.Refund{done}}
+	r, err := Wrap(d, Options{}).Refund(context.Background(), qpay.RefundRequest{PaymentID: "pay_1", Amount: qar("100"), Reference: "RFD-1"})
+	require.NoError(t, err, "a retry of a full refund must not be refused as exceeding what is left")
+	assert.Equal(t, "re_1", r.ID)
+	assert.NotContains(t, d.calls, "refund", "the refund was made again")
+
+	_, err = Wrap(d, Options{}).Refund(context.Background(), qpay.RefundRequest{PaymentID: "pay_1", Amount: qar("5"), Reference: "RFD-1"})
+	assert.ErrorIs(t, err, qpay.KindInvalidRequest)
+	assert.ErrorContains(t, err, `reference "RFD-1" already names refund re_1`)
+}
+
+// flaky fails its refund call ambiguously, after which the refund shows up
+// in the provider's list.
+type flaky struct {
+	stub
+	made bool
+}
+
+func (f *flaky) PaymentForRefund(ctx context.Context, id string) (*qpay.Payment, []*qpay.Refund, error) {
+	p, _, err := f.stub.PaymentForRefund(ctx, id)
+	if f.made {
+		return p, []*qpay.Refund{{ID: "re_9", PaymentID: "pay_1", Reference: "RFD-1", Amount: qar("10")}}, err
+	}
+	return p, nil, err
+}
+
+func (f *flaky) Refund(ctx context.Context, req qpay.RefundRequest, p *qpay.Payment) (*qpay.Refund, error) {
+	f.made = true
+	_, _ = f.stub.Refund(ctx, req, p)
+	return nil, &qpay.Error{Kind: qpay.KindNetwork, Message: "connection reset"}
+}
+
+func TestAmbiguousRefundFailureIsReadBackBeforeReporting(t *testing.T) {
+	f := &flaky{stub: stub{read: &qpay.Payment{ID: "pay_1", Status: status.Captured, Amount: qar("100")}}}
+	r, err := Wrap(f, Options{}).Refund(context.Background(), qpay.RefundRequest{PaymentID: "pay_1", Amount: qar("10"), Reference: "RFD-1"})
+	require.NoError(t, err)
+	assert.Equal(t, "re_9", r.ID)
+	assert.Equal(t, []string{"payment_for_refund", "refund", "payment_for_refund"}, f.calls)
 }
