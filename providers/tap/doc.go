@@ -1,0 +1,95 @@
+// Package tap takes QPay payments through Tap Payments' v2 API
+// (https://api.tap.company) as a qpay.Provider. Build one with New, or with
+// providers.Open from a merchant's configuration.
+//
+// # What is mapped
+//
+// CreatePayment posts a charge (POST /v2/charges) with source
+// "src_qa.qpay": the amount as a JSON number with exactly the currency's
+// decimals (QAR 79.1 is sent as 79.10), the merchant reference as both
+// reference.transaction and reference.order, the customer (the name split at
+// its first space into first_name and last_name; phone parts as strings),
+// description, metadata, redirect.url (PaymentRequest.ReturnURL), post.url
+// (PaymentRequest.WebhookURL) and, when set, transaction.expiry in minutes.
+// The Payment it returns carries transaction.url as RedirectURL: send the
+// shopper there as a full-page redirect, never in an iframe. Tap has a single
+// redirect URL and no national ID or page language field, so
+// PaymentRequest.FailureURL, NationalID and Language are not sent.
+//
+// GetPayment reads GET /v2/charges/{id}. Every documented charge status is
+// mapped in one table (status.go); a status Tap adds later maps to
+// status.Unknown, never to a success. For a failed, canceled, expired or
+// unconfirmed charge, Tap's response code and message (e.g. "505",
+// "Declined, Insufficient Funds") are the Payment's FailureCode and
+// FailureMessage.
+//
+// Tap's charge object reports no refunded amount: GetPayment keeps reporting
+// a refunded charge as CAPTURED (status.Captured), unless Tap changes its
+// own status. Refund reads the charge's refunds back (see below) and so
+// knows what is left to refund; a merchant who needs the refunded state
+// should track the refund webhooks or the Refunds qpay returns.
+//
+// Refund posts POST /v2/refunds with charge_id, the amount in the charge's
+// currency, a reason ("requested_by_customer" when none is given), the
+// merchant's refund reference as reference.merchant, metadata, and the
+// charge's post.url so that Tap sends the refund's webhook to the same
+// place.
+//
+// ParseWebhook verifies the hashstring header (see Hashstring) in constant
+// time, then decodes the charge or refund object Tap posts. Tap sends no
+// event ID; the event's ID is "tap:<object id>:<status>", the same for every
+// redelivery of one update.
+//
+// # Idempotency and retries
+//
+// Tap's duplicate protection is a body field, reference.idempotent, on
+// charges and refunds: a request repeating a key within 24 hours returns the
+// original object. qpay puts the call's idempotency key there (the caller's
+// PaymentRequest.IdempotencyKey or RefundRequest.IdempotencyKey, else one
+// made before the first attempt) and the transport resends the same bytes,
+// so a retried create or refund never makes a second charge or refund.
+//
+// Refunds are additionally reconciled, because a duplicated refund loses
+// money and Tap's behaviour on edge cases of reference.idempotent is not
+// documented: before a refund is sent, the charge's refunds are read back and
+// a refund that already carries the request's reference is returned instead
+// of being made again; after an ambiguous failure (no answer, or a 5xx) they
+// are read back again before any resend, and if that read fails nothing is
+// resent. Make RefundRequest.Reference unique per refund: it is what these
+// read-backs look for.
+//
+// # Webhooks
+//
+// Tap posts webhooks only for final states (CAPTURED and the failures),
+// never for INITIATED or ABANDONED, so a shopper who walks away produces no
+// webhook: poll GetPayment after the expiry, as Tap recommends reading the
+// charge back rather than trusting the redirect alone. Tap retries an
+// undelivered webhook twice.
+//
+// Tap's hashstring signs seven fields of the object (id, amount, currency,
+// reference.gateway, reference.payment, status and the creation time), not
+// the raw body: a change to any other field of a delivery, such as its
+// description or metadata, is not detected by the signature. Read the charge
+// back with GetPayment before acting on anything but those fields.
+//
+// # UNCONFIRMED points
+//
+// Tap's documentation leaves these open; each is coded as the most likely
+// behaviour, in one place:
+//
+//   - The refund hashstring (Hashstring) follows Tap's PHP sample, with the
+//     refund's top-level created as x_created and empty strings for the
+//     gateway and payment references a refund may lack; Tap shows no real
+//     refund delivery.
+//   - The refund list, POST /v2/refunds/list with a period and
+//     starting_after (refund.go), is taken from Tap's PHP SDK; a third-party
+//     listing names GET /v2/refunds instead. It has no filter by charge, so
+//     every refund since the charge's creation is paged through (at most 20
+//     pages of 50) and filtered by charge_id here. If the endpoint is not
+//     what Tap serves, refunds fail before any money moves.
+//   - ABANDONED is taken to mean that the shopper did not finish in time
+//     (status.Expired), as Tap says an unfinished INITIATED charge becomes
+//     ABANDONED (status.go).
+//   - Refund statuses beyond Tap's classic list: ACCEPTED (Refund Logic V2)
+//     is pending, REJECTED is a failure, TIMED_OUT is unknown.
+package tap
