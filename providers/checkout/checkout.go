@@ -1,0 +1,426 @@
+package checkout
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"unicode"
+
+	"github.com/qpay-go/qpay"
+	"github.com/qpay-go/qpay/money"
+	"github.com/qpay-go/qpay/providers/internal/driver"
+	"github.com/qpay-go/qpay/providers/internal/transport"
+	"github.com/qpay-go/qpay/status"
+)
+
+// name is the provider's short name, as qpay.Provider.Name returns it.
+const name = "checkout"
+
+// The hosts of Checkout.com's payments API.
+const (
+	DefaultBaseURL = "https://api.checkout.com"
+	SandboxBaseURL = "https://api.sandbox.checkout.com"
+)
+
+// The headers of Checkout's API that the adapter reads or writes.
+const (
+	idempotencyHeader = "Cko-Idempotency-Key"
+	requestIDHeader   = "Cko-Request-Id"
+)
+
+// Config is one Checkout.com account.
+type Config struct {
+	// SecretKey is the account's secret API key (sk_...). Keys starting
+	// sk_sbox_ (current platform) or sk_test_ (previous platform) are
+	// sandbox keys: the account is then in qpay.TestMode and BaseURL
+	// defaults to SandboxBaseURL.
+	SecretKey qpay.Secret
+	// WebhookSecret is the key Checkout signs webhook deliveries with
+	// (Cko-Signature). Required: there is no unverified webhook path.
+	WebhookSecret qpay.Secret
+	// WebhookAuthorization, when set, is the Authorization header value
+	// configured on the webhook; deliveries must then carry it as well as a
+	// valid signature.
+	WebhookAuthorization qpay.Secret
+	// ProcessingChannelID is sent with every payment when set; some
+	// current-platform accounts require it.
+	ProcessingChannelID string
+	// BaseURL overrides the API host, e.g. the per-merchant
+	// https://{prefix}.api.checkout.com or an offline simulator.
+	BaseURL string
+	// HTTP tunes the transport.
+	HTTP qpay.HTTPOptions
+}
+
+// previousPlatformKey matches the secret keys of Checkout's previous (ABC)
+// platform, which are sent without the Bearer scheme. checkout-sdk-go
+// classifies keys the same way (configuration/key_patterns.go).
+var previousPlatformKey = regexp.MustCompile(`^sk_(test_)?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
+
+// authorization returns the Authorization header value for key: previous
+// platform keys bare, every other key (current platform, OAuth tokens) as
+// a Bearer credential.
+func authorization(key string) string {
+	if previousPlatformKey.MatchString(key) {
+		return key
+	}
+	return "Bearer " + key
+}
+
+// isSandboxKey reports whether key belongs to a sandbox account.
+func isSandboxKey(key string) bool {
+	return strings.HasPrefix(key, "sk_sbox_") || strings.HasPrefix(key, "sk_test_")
+}
+
+// New returns a qpay.Provider for one Checkout.com account. It fails, with
+// an error that names the field but never its value, when a key is missing
+// or malformed or BaseURL is not an http(s) URL.
+func New(cfg Config) (qpay.Provider, error) {
+	a, err := newAdapter(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return driver.Wrap(a, driver.Options{}), nil
+}
+
+func newAdapter(cfg Config) (*adapter, error) {
+	key := cfg.SecretKey.Reveal()
+	if err := checkSecret("SecretKey", key, true, false); err != nil {
+		return nil, err
+	}
+	if err := checkSecret("WebhookSecret", cfg.WebhookSecret.Reveal(), true, true); err != nil {
+		return nil, err
+	}
+	// An Authorization value often has a scheme: "Basic ...".
+	if err := checkSecret("WebhookAuthorization", cfg.WebhookAuthorization.Reveal(), false, true); err != nil {
+		return nil, err
+	}
+	mode := qpay.LiveMode
+	base := DefaultBaseURL
+	if isSandboxKey(key) {
+		mode, base = qpay.TestMode, SandboxBaseURL
+	}
+	if cfg.BaseURL != "" {
+		if err := checkBaseURL(cfg.BaseURL); err != nil {
+			return nil, err
+		}
+		base = cfg.BaseURL
+	}
+	auth := authorization(key)
+	tc := transport.Config{
+		Provider:          name,
+		BaseURL:           base,
+		Authorize:         func(h http.Header) { h.Set("Authorization", auth) },
+		Secrets:           []string{key, cfg.WebhookSecret.Reveal(), cfg.WebhookAuthorization.Reveal()},
+		DecodeError:       decodeError,
+		IdempotencyHeader: idempotencyHeader,
+		RequestIDHeader:   requestIDHeader,
+		UserAgent:         "qpay-go/checkout",
+	}.WithOptions(cfg.HTTP)
+	client, err := transport.New(tc)
+	if err != nil {
+		return nil, fmt.Errorf("checkout: %w", err)
+	}
+	return &adapter{
+		http:          client,
+		mode:          mode,
+		webhookSecret: cfg.WebhookSecret,
+		webhookAuth:   cfg.WebhookAuthorization,
+		channel:       cfg.ProcessingChannelID,
+	}, nil
+}
+
+// checkSecret refuses what could never authenticate, without printing the
+// value: an empty required secret, control characters or surrounding
+// spaces (usually a copy-and-paste accident, e.g. a trailing newline from a
+// file), and, in an API key, any space at all.
+func checkSecret(field, v string, required, spacesInside bool) error {
+	switch {
+	case v == "" && required:
+		return fmt.Errorf("checkout: Config.%s is required", field)
+	case strings.ContainsFunc(v, unicode.IsControl), strings.TrimSpace(v) != v:
+		return fmt.Errorf("checkout: Config.%s has control characters or surrounding spaces", field)
+	case !spacesInside && strings.ContainsFunc(v, unicode.IsSpace):
+		return fmt.Errorf("checkout: Config.%s contains spaces", field)
+	}
+	return nil
+}
+
+// checkBaseURL names the URL in its errors only once it is known to carry
+// no credentials.
+func checkBaseURL(s string) error {
+	u, err := url.Parse(s)
+	switch {
+	case err != nil:
+		return errors.New("checkout: Config.BaseURL is not a URL")
+	case u.User != nil:
+		return errors.New("checkout: Config.BaseURL must not carry credentials")
+	case u.Scheme != "https" && u.Scheme != "http", u.Host == "":
+		return fmt.Errorf("checkout: Config.BaseURL %q is not an absolute http(s) URL", s)
+	case u.RawQuery != "" || u.Fragment != "":
+		return fmt.Errorf("checkout: Config.BaseURL %q must not have a query or a fragment", s)
+	}
+	return nil
+}
+
+// adapter is the Checkout.com driver.Driver. It only translates; the
+// portable layer around it validates, checks and shapes errors.
+type adapter struct {
+	http          *transport.Client
+	mode          qpay.Mode
+	webhookSecret qpay.Secret
+	webhookAuth   qpay.Secret
+	channel       string
+}
+
+var (
+	_ driver.Driver  = (*adapter)(nil)
+	_ driver.Aliaser = (*adapter)(nil)
+)
+
+// String and GoString keep a printed driver from showing its transport's
+// configuration.
+func (a *adapter) String() string   { return "checkout.driver" }
+func (a *adapter) GoString() string { return "checkout.driver" }
+
+func (a *adapter) Name() string    { return name }
+func (a *adapter) Mode() qpay.Mode { return a.mode }
+
+// IsAlias reports whether id is a session ID (sid_...), which GetPayment
+// accepts and answers with the payment's own pay_ ID.
+func (a *adapter) IsAlias(id string) bool { return strings.HasPrefix(id, "sid_") }
+
+func (a *adapter) CreatePayment(ctx context.Context, req qpay.PaymentRequest) (*qpay.Payment, error) {
+	body, err := newPaymentRequest(req, a.channel)
+	if err != nil {
+		return nil, err
+	}
+	var out paymentResponse
+	resp, err := a.http.DoJSON(ctx, transport.Request{
+		Op:             qpay.OpCreatePayment,
+		Method:         http.MethodPost,
+		Path:           "/payments",
+		Body:           body,
+		IdempotencyKey: req.IdempotencyKey,
+	}, &out)
+	if err != nil {
+		return nil, err
+	}
+	if resp.Status == http.StatusCreated || out.Amount != nil {
+		// A synchronous answer carries the whole payment.
+		return toPayment(&out, resp.Body)
+	}
+	return acceptedPayment(&out, resp.Body), nil
+}
+
+func (a *adapter) GetPayment(ctx context.Context, id string) (*qpay.Payment, error) {
+	p, _, err := a.getPayment(ctx, id, qpay.OpGetPayment)
+	return p, err
+}
+
+// getPayment reads a payment and also returns the wire form, whose
+// balances PaymentForRefund needs.
+func (a *adapter) getPayment(ctx context.Context, id, op string) (*qpay.Payment, *paymentResponse, error) {
+	var out paymentResponse
+	resp, err := a.http.DoJSON(ctx, transport.Request{
+		Op:     op,
+		Method: http.MethodGet,
+		Path:   "/payments/" + url.PathEscape(id),
+	}, &out)
+	if err != nil {
+		return nil, nil, err
+	}
+	p, err := toPayment(&out, resp.Body)
+	if err != nil {
+		return nil, nil, err
+	}
+	// QPay is QAR only, and the portable layer cannot tell: it never saw
+	// the payment's request.
+	if c := p.Amount.Currency(); c != "" && c != qpay.Currency {
+		return nil, nil, &qpay.Error{Kind: qpay.KindIntegrity, RequestID: resp.RequestID,
+			Message: fmt.Sprintf("payment %s is in %s, not %s: it is not a QPay payment", p.ID, c, qpay.Currency)}
+	}
+	return p, &out, nil
+}
+
+func (a *adapter) PaymentForRefund(ctx context.Context, id string) (*qpay.Payment, []*qpay.Refund, error) {
+	p, out, err := a.getPayment(ctx, id, qpay.OpRefund)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !p.Status.Succeeded() {
+		// A payment that took no money has no refunds to read.
+		return p, nil, nil
+	}
+	// The actions are read even when balances are present: they are where
+	// a refund is found by its reference.
+	acts, err := a.actions(ctx, p.ID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if out.Balances == nil || out.Balances.TotalRefunded == nil {
+		// Previous-platform accounts report no balances: add up the refund
+		// actions instead.
+		if p.Refunded, err = refundedByActions(acts, p.Amount.Currency()); err != nil {
+			return nil, nil, err
+		}
+	}
+	var refunds []*qpay.Refund
+	for i := range acts {
+		if acts[i].Type != actionRefund {
+			continue
+		}
+		r, err := refundFromAction(&acts[i], p)
+		if err != nil {
+			return nil, nil, err
+		}
+		refunds = append(refunds, r)
+	}
+	p.Status = statusAfterRefunds(p)
+	return p, refunds, nil
+}
+
+func (a *adapter) Refund(ctx context.Context, req qpay.RefundRequest, p *qpay.Payment) (*qpay.Refund, error) {
+	body, err := newRefundRequest(req)
+	if err != nil {
+		return nil, err
+	}
+	var found *action
+	var out refundAccepted
+	resp, err := a.http.DoJSON(ctx, transport.Request{
+		Op:             qpay.OpRefund,
+		Method:         http.MethodPost,
+		Path:           "/payments/" + url.PathEscape(p.ID) + "/refunds",
+		Body:           body,
+		IdempotencyKey: req.IdempotencyKey,
+		// The idempotency key should make a resend harmless, but a refund
+		// moves money: look first, as the transport's contract asks.
+		Reconcile: func(ctx context.Context) (bool, error) {
+			acts, err := a.actions(ctx, p.ID)
+			if err != nil {
+				return false, err
+			}
+			found = findRefund(acts, req.Reference)
+			return found != nil, nil
+		},
+	}, &out)
+	if err != nil {
+		return nil, err
+	}
+	if resp.Reconciled {
+		return refundFromAction(found, p)
+	}
+	return &qpay.Refund{
+		ID:        out.ActionID,
+		PaymentID: p.ID,
+		Status:    status.RefundPending,
+		RawStatus: "Pending",
+		Reference: out.Reference,
+		Raw:       resp.Body,
+	}, nil
+}
+
+// actions reads a payment's actions, newest first.
+func (a *adapter) actions(ctx context.Context, paymentID string) ([]action, error) {
+	var acts []action
+	_, err := a.http.DoJSON(ctx, transport.Request{
+		Op:     qpay.OpRefund,
+		Method: http.MethodGet,
+		Path:   "/payments/" + url.PathEscape(paymentID) + "/actions",
+	}, &acts)
+	return acts, err
+}
+
+// refundedByActions adds up the refund actions that are approved or still
+// pending: a pending refund already claims its part of the payment.
+func refundedByActions(acts []action, currency string) (money.Money, error) {
+	total, err := money.FromMinor(0, currency)
+	if err != nil {
+		return money.Money{}, protocolError("payment currency", err)
+	}
+	for _, act := range acts {
+		if act.Type != actionRefund || (act.Approved != nil && !*act.Approved) {
+			continue
+		}
+		amt, err := money.FromMinor(act.Amount, currency)
+		if err != nil {
+			return money.Money{}, protocolError("refund action "+act.ID+" amount", err)
+		}
+		if total, err = total.Add(amt); err != nil {
+			return money.Money{}, protocolError("refund actions total", err)
+		}
+	}
+	return total, nil
+}
+
+// statusAfterRefunds moves a captured payment forward to PartiallyRefunded
+// or Refunded when its refunds say so, and never backward: Checkout's own
+// status may lag behind a refund that is still pending.
+func statusAfterRefunds(p *qpay.Payment) status.Status {
+	if !p.Status.Succeeded() || p.Refunded.Currency() == "" || !p.Refunded.IsPositive() {
+		return p.Status
+	}
+	derived := status.PartiallyRefunded
+	if c, err := p.Refunded.Cmp(p.Amount); err == nil && c >= 0 {
+		derived = status.Refunded
+	}
+	next, _ := status.Apply(p.Status, derived)
+	return next
+}
+
+// findRefund returns the refund action with the given reference, or nil.
+func findRefund(acts []action, reference string) *action {
+	for i := range acts {
+		if acts[i].Type == actionRefund && acts[i].Reference == reference {
+			return &acts[i]
+		}
+	}
+	return nil
+}
+
+// refundFromAction reports a refund found among the payment's actions.
+func refundFromAction(act *action, p *qpay.Payment) (*qpay.Refund, error) {
+	amt, err := money.FromMinor(act.Amount, p.Amount.Currency())
+	if err != nil {
+		return nil, protocolError("refund action "+act.ID+" amount", err)
+	}
+	r := &qpay.Refund{
+		ID:        act.ID,
+		PaymentID: p.ID,
+		Status:    refundStatusOfAction(act),
+		Amount:    amt,
+		Reference: act.Reference,
+		CreatedAt: parseTime(act.ProcessedOn),
+	}
+	switch r.Status {
+	case status.RefundSucceeded:
+		r.RawStatus = "Approved"
+	case status.RefundFailed:
+		r.RawStatus = "Declined"
+		r.FailureCode, r.FailureMessage = string(act.ResponseCode), string(act.ResponseSummary)
+	default:
+		r.RawStatus = "Pending"
+	}
+	return r, nil
+}
+
+// refundStatusOfAction reads a refund action's outcome the way Checkout
+// documents the approved field: true approved, false declined, absent not
+// yet processed.
+func refundStatusOfAction(act *action) status.RefundStatus {
+	switch {
+	case act.Approved == nil:
+		return status.RefundPending
+	case *act.Approved:
+		return status.RefundSucceeded
+	}
+	return status.RefundFailed
+}
+
+func protocolError(what string, err error) *qpay.Error {
+	return &qpay.Error{Kind: qpay.KindProtocol, Message: "cannot read the provider's " + what, Err: err}
+}

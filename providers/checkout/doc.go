@@ -1,0 +1,96 @@
+// Package checkout is the Checkout.com adapter of qpay: QPay payments
+// through Checkout's payments API (POST /payments with a "qpay" source),
+// behind the provider-neutral qpay.Provider.
+//
+// Build one with New (or with providers.Open). It only translates; the
+// request validation, idempotency keys, refundable-amount check, integrity
+// checks and error shaping that every provider shares live in the portable
+// layer it is wrapped in.
+//
+// # What is mapped
+//
+//   - CreatePayment: POST /payments with the amount in exact minor units
+//     (QAR 79.10 is 7910), currency, reference, description, customer
+//     (email, name), success_url (ReturnURL), failure_url (FailureURL,
+//     defaulting to ReturnURL), metadata, processing_channel_id when
+//     configured, and the QPay source {type "qpay", description (the
+//     payment's, or "Order <reference>"), quantity 1, language "en" or "ar",
+//     national_id}. Checkout answers 202 Pending with the shopper's
+//     redirect in _links.redirect.href. The 202 carries no amount, so the
+//     returned Payment reports the requested amount; the reference it
+//     echoes is checked. PaymentRequest.WebhookURL and Expiry have no
+//     Checkout equivalent: webhooks are configured on the account, and the
+//     QPay session's lifetime is Checkout's.
+//   - GetPayment: GET /payments/{id}, where id may also be the sid_ session
+//     ID Checkout appends to the return URL (cko-session-id); the answer is
+//     the payment under its pay_ ID. Every documented status is mapped in
+//     one table (status.go) and kept raw; card-only states and unknown
+//     strings are status.Unknown, never a success. A declined payment's
+//     reason is the QPay gateway's qpay_status and status_message.
+//   - Refund: POST /payments/{id}/refunds with the amount and reference (the
+//     reason travels in the metadata). The payment's actions are read
+//     first: a refund action that already carries the refund's reference is
+//     returned instead of refunding again. What is already refunded comes
+//     from the payment's balances (current platform) or, failing those,
+//     from the refund actions, pending refunds included.
+//   - ParseWebhook: the Cko-Signature (lower-case hex HMAC-SHA256 of the raw
+//     body, keyed with the webhook secret) is verified in constant time
+//     before anything else, then the optional Authorization header; the
+//     event ID is Checkout's evt_ ID. An event about another payment method
+//     (data.source.type other than "qpay") is qpay.KindUnsupported. Event types are mapped in one table
+//     (status.go); any other type is an error of kind qpay.KindUnsupported,
+//     never a status change.
+//
+// # Idempotency
+//
+// Every payment and refund request carries one Cko-Idempotency-Key, made
+// before the first attempt (or given by the caller) and sent unchanged on
+// every retry. Checkout replays the original answer for a repeated key for
+// 24 hours when that answer was a success, and answers 409 (KindConflict,
+// retryable) while a request with the same key is still being processed.
+// A refund is also never resent blindly after an ambiguous failure: the
+// payment's actions are read first, and a refund action carrying the
+// refund's reference is returned instead of sending another.
+//
+// # Refunds are accepted, not settled
+//
+// Checkout answers a refund with 202 and an action ID: the Refund comes
+// back RefundPending with the requested amount. Its outcome arrives as a
+// payment_refunded or payment_refund_declined webhook (whose Refund.ID is
+// the same action ID), or can be read from the payment's actions.
+//
+// # Authentication
+//
+// Previous-platform secret keys (sk_test_<uuid>, sk_<uuid>) are sent bare in
+// the Authorization header, every other key as "Bearer <key>", as
+// checkout-sdk-go does. sk_sbox_ and sk_test_ keys are sandbox keys: the
+// provider is then in qpay.TestMode and talks to SandboxBaseURL unless
+// Config.BaseURL says otherwise.
+//
+// # Errors
+//
+// Failed answers become *qpay.Error with the HTTP status, Checkout's
+// error_codes (joined with ",") as Code, error_type as Message, the
+// Cko-Request-Id (or the body's request_id) as RequestID, and the body
+// kept whatever it is (empty, HTML from a proxy, truncated JSON).
+// payee_not_onboarded, which Checkout's sandbox answers for every QPay
+// payment, is KindPermission: QPay is not enabled for the account.
+//
+// # UNCONFIRMED
+//
+// Checkout's documentation leaves these open; the adapter codes the most
+// likely behaviour and keeps each in one place:
+//   - the body of a 409 idempotency conflict (errors.go reads it like any
+//     other error body and classifies it by status);
+//   - which webhook events QPay emits, in particular payment_expired versus
+//     payment_canceled on abandonment and whether payment_approved precedes
+//     payment_captured (status.go maps them all);
+//   - which action types a QPay payment records (only "Refund" actions are
+//     read) and whether balances.total_refunded counts refunds still
+//     pending (Checkout refuses an over-refund itself in any case);
+//   - whether a refund event's data.reference is the refund's or the
+//     payment's (webhook.go reports it; refunds are matched on action ID);
+//   - how the 255-character limit of the QPay source description is
+//     measured (wire.go truncates by the strictest reading);
+//   - whether the language code is case-sensitive (lower case is sent).
+package checkout
