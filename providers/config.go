@@ -1,0 +1,227 @@
+// Package providers builds a qpay.Provider from one merchant's
+// configuration, so that switching a merchant between Tap and Checkout.com
+// is a configuration change, not a code change.
+//
+//	cfg, err := providers.FromEnv("QPAY_")   // or providers.LoadJSON(file)
+//	if err != nil { ... }
+//	p, err := providers.Open(cfg)
+//
+// A Registry holds one Provider per merchant for marketplace and agency
+// setups, and lets a merchant's configuration be replaced at run time.
+//
+// A Config prints and logs without its secrets: they are qpay.Secret values,
+// which always render as "[REDACTED]".
+package providers
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/qpay-go/qpay"
+	"github.com/qpay-go/qpay/providers/checkout"
+	"github.com/qpay-go/qpay/providers/tap"
+)
+
+// The provider names a Config accepts.
+const (
+	Tap      = "tap"
+	Checkout = "checkout"
+)
+
+// Config is one merchant's provider configuration. It can be read from JSON
+// (LoadJSON) or from environment variables (FromEnv).
+type Config struct {
+	// Provider is "tap" or "checkout".
+	Provider string `json:"provider"`
+	// SecretKey is the secret API key (Tap sk_test_/sk_live_, Checkout
+	// sk_... ). Tap also signs its webhooks with it.
+	SecretKey qpay.Secret `json:"secret_key"`
+	// WebhookSecret is the key Checkout signs webhooks with (required for
+	// Checkout, unused for Tap).
+	WebhookSecret qpay.Secret `json:"webhook_secret,omitempty"`
+	// WebhookAuthorization, for Checkout, is the Authorization header value
+	// configured on the webhook; when set, deliveries must carry it.
+	WebhookAuthorization qpay.Secret `json:"webhook_authorization,omitempty"`
+	// BaseURL overrides the provider's API address (the simulator's, or
+	// Checkout's per-merchant host).
+	BaseURL string `json:"base_url,omitempty"`
+	// MerchantID is Tap's merchant.id for platform accounts.
+	MerchantID string `json:"merchant_id,omitempty"`
+	// ProcessingChannelID is Checkout's processing channel, on current
+	// accounts that require one.
+	ProcessingChannelID string `json:"processing_channel_id,omitempty"`
+
+	// Timeouts and retries; zero values take qpay.HTTPOptions' defaults.
+	AttemptTimeout Duration `json:"attempt_timeout,omitempty"`
+	CallTimeout    Duration `json:"call_timeout,omitempty"`
+	MaxAttempts    int      `json:"max_attempts,omitempty"`
+	MinBackoff     Duration `json:"min_backoff,omitempty"`
+	MaxBackoff     Duration `json:"max_backoff,omitempty"`
+	MaxRetryAfter  Duration `json:"max_retry_after,omitempty"`
+
+	// HTTPClient and Logger are set in code, not read from JSON or the
+	// environment.
+	HTTPClient *http.Client `json:"-"`
+	Logger     *slog.Logger `json:"-"`
+}
+
+// Duration is a time.Duration that reads and writes JSON as "20s".
+type Duration time.Duration
+
+// MarshalText writes d as time.Duration's String form.
+func (d Duration) MarshalText() ([]byte, error) { return []byte(time.Duration(d).String()), nil }
+
+// UnmarshalText reads "20s", "1m30s" and the like.
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	if err != nil {
+		return err
+	}
+	if v < 0 {
+		return fmt.Errorf("negative duration %q", b)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// Validate reports what is missing or wrong, all at once.
+func (c Config) Validate() error {
+	var problems []string
+	switch c.Provider {
+	case Tap:
+	case Checkout:
+		if c.WebhookSecret == "" {
+			problems = append(problems, "webhook_secret is required for checkout")
+		}
+	case "":
+		problems = append(problems, `provider is required ("tap" or "checkout")`)
+	default:
+		problems = append(problems, fmt.Sprintf(`provider %q is not "tap" or "checkout"`, c.Provider))
+	}
+	if c.SecretKey == "" {
+		problems = append(problems, "secret_key is required")
+	}
+	if c.MaxAttempts < 0 {
+		problems = append(problems, "max_attempts must not be negative")
+	}
+	if len(problems) > 0 {
+		return errors.New("providers: invalid config: " + strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+// HTTPOptions returns the transport settings of c.
+func (c Config) HTTPOptions() qpay.HTTPOptions {
+	return qpay.HTTPOptions{
+		Client:         c.HTTPClient,
+		Logger:         c.Logger,
+		AttemptTimeout: time.Duration(c.AttemptTimeout),
+		CallTimeout:    time.Duration(c.CallTimeout),
+		MaxAttempts:    c.MaxAttempts,
+		MinBackoff:     time.Duration(c.MinBackoff),
+		MaxBackoff:     time.Duration(c.MaxBackoff),
+		MaxRetryAfter:  time.Duration(c.MaxRetryAfter),
+	}
+}
+
+// Open builds the Provider c names.
+func Open(c Config) (qpay.Provider, error) {
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	switch c.Provider {
+	case Tap:
+		return tap.New(tap.Config{
+			SecretKey:  c.SecretKey,
+			BaseURL:    c.BaseURL,
+			MerchantID: c.MerchantID,
+			HTTP:       c.HTTPOptions(),
+		})
+	default:
+		return checkout.New(checkout.Config{
+			SecretKey:            c.SecretKey,
+			WebhookSecret:        c.WebhookSecret,
+			WebhookAuthorization: c.WebhookAuthorization,
+			ProcessingChannelID:  c.ProcessingChannelID,
+			BaseURL:              c.BaseURL,
+			HTTP:                 c.HTTPOptions(),
+		})
+	}
+}
+
+// LoadJSON reads a Config from JSON. Unknown fields are an error, so that a
+// misspelt key is not silently ignored.
+func LoadJSON(r io.Reader) (Config, error) {
+	var c Config
+	dec := json.NewDecoder(r)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&c); err != nil {
+		return Config{}, fmt.Errorf("providers: reading config: %w", err)
+	}
+	return c, c.Validate()
+}
+
+// FromEnv reads a Config from environment variables named prefix + the JSON
+// field name in upper case: with prefix "QPAY_", QPAY_PROVIDER,
+// QPAY_SECRET_KEY, QPAY_WEBHOOK_SECRET, QPAY_BASE_URL, QPAY_CALL_TIMEOUT
+// ("60s"), QPAY_MAX_ATTEMPTS and so on.
+func FromEnv(prefix string) (Config, error) {
+	return FromLookup(prefix, os.LookupEnv)
+}
+
+// FromLookup is FromEnv with another source of variables, for tests and for
+// secret managers.
+func FromLookup(prefix string, lookup func(string) (string, bool)) (Config, error) {
+	var (
+		c    Config
+		errs []error
+	)
+	str := func(name string, dst *string) {
+		if v, ok := lookup(prefix + name); ok {
+			*dst = v
+		}
+	}
+	secret := func(name string, dst *qpay.Secret) {
+		if v, ok := lookup(prefix + name); ok {
+			*dst = qpay.Secret(v)
+		}
+	}
+	dur := func(name string, dst *Duration) {
+		if v, ok := lookup(prefix + name); ok {
+			if err := dst.UnmarshalText([]byte(v)); err != nil {
+				errs = append(errs, fmt.Errorf("%s%s: %w", prefix, name, err))
+			}
+		}
+	}
+	str("PROVIDER", &c.Provider)
+	secret("SECRET_KEY", &c.SecretKey)
+	secret("WEBHOOK_SECRET", &c.WebhookSecret)
+	secret("WEBHOOK_AUTHORIZATION", &c.WebhookAuthorization)
+	str("BASE_URL", &c.BaseURL)
+	str("MERCHANT_ID", &c.MerchantID)
+	str("PROCESSING_CHANNEL_ID", &c.ProcessingChannelID)
+	dur("ATTEMPT_TIMEOUT", &c.AttemptTimeout)
+	dur("CALL_TIMEOUT", &c.CallTimeout)
+	dur("MIN_BACKOFF", &c.MinBackoff)
+	dur("MAX_BACKOFF", &c.MaxBackoff)
+	dur("MAX_RETRY_AFTER", &c.MaxRetryAfter)
+	if v, ok := lookup(prefix + "MAX_ATTEMPTS"); ok {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%sMAX_ATTEMPTS: %w", prefix, err))
+		}
+		c.MaxAttempts = n
+	}
+	if err := errors.Join(errs...); err != nil {
+		return Config{}, fmt.Errorf("providers: reading config from the environment: %w", err)
+	}
+	return c, c.Validate()
+}
