@@ -1,0 +1,67 @@
+package qpay_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+
+	"github.com/qpay-go/qpay"
+)
+
+// parser is a Provider whose ParseWebhook answers what the test says; the
+// other methods are never called by a WebhookHandler.
+type parser struct {
+	qpay.Provider
+	ev  *qpay.WebhookEvent
+	err error
+}
+
+func (p parser) ParseWebhook(context.Context, http.Header, []byte) (*qpay.WebhookEvent, error) {
+	return p.ev, p.err
+}
+
+func TestWebhookHandlerAnswers(t *testing.T) {
+	ev := &qpay.WebhookEvent{ID: "evt_1", Type: qpay.EventPayment}
+	tests := []struct {
+		name      string
+		method    string
+		body      string
+		provider  func(*http.Request) (qpay.Provider, error)
+		handleErr error
+		want      int
+		handled   bool
+	}{
+		{"verified and handled", "POST", `{}`, fixed(parser{ev: ev}), nil, 200, true},
+		{"handler failed: deliver again", "POST", `{}`, fixed(parser{ev: ev}), errors.New("db down"), 500, true},
+		{"bad signature", "POST", `{}`, fixed(parser{err: &qpay.Error{Kind: qpay.KindInvalidSignature}}), nil, 401, false},
+		{"malformed body", "POST", `{`, fixed(parser{err: &qpay.Error{Kind: qpay.KindProtocol}}), nil, 400, false},
+		{"unsupported event type is acknowledged", "POST", `{}`, fixed(parser{err: &qpay.Error{Kind: qpay.KindUnsupported}}), nil, 200, false},
+		{"unknown merchant", "POST", `{}`, func(*http.Request) (qpay.Provider, error) { return nil, errors.New("no such merchant") }, nil, 404, false},
+		{"not a POST", "GET", ``, fixed(parser{ev: ev}), nil, 405, false},
+		{"body over the limit", "POST", strings.Repeat("x", 2048), fixed(parser{ev: ev}), nil, 413, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			handled := false
+			h := &qpay.WebhookHandler{
+				Provider:     tt.provider,
+				Handle:       func(context.Context, *qpay.WebhookEvent) error { handled = true; return tt.handleErr },
+				MaxBodyBytes: 1024,
+			}
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, httptest.NewRequest(tt.method, "/webhooks/tap", strings.NewReader(tt.body)))
+			assert.Equal(t, tt.want, rec.Code, rec.Body.String())
+			assert.Equal(t, tt.handled, handled)
+			assert.NotContains(t, rec.Body.String(), "db down", "failure details stay in the log")
+		})
+	}
+}
+
+func fixed(p qpay.Provider) func(*http.Request) (qpay.Provider, error) {
+	return func(*http.Request) (qpay.Provider, error) { return p, nil }
+}
