@@ -1,0 +1,67 @@
+package qpaytest
+
+import (
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/qpay-go/qpay"
+	"github.com/qpay-go/qpay/providers/checkout"
+	"github.com/qpay-go/qpay/providers/tap"
+)
+
+// testHTTP is what the helpers give the adapters: retries in milliseconds,
+// so that a test with injected 5xx or 429 faults stays fast.
+func testHTTP(client *http.Client) qpay.HTTPOptions {
+	return qpay.HTTPOptions{
+		Client:         client,
+		MinBackoff:     time.Millisecond,
+		MaxBackoff:     5 * time.Millisecond,
+		MaxRetryAfter:  50 * time.Millisecond,
+		AttemptTimeout: 5 * time.Second,
+		CallTimeout:    20 * time.Second,
+	}
+}
+
+// TapConfig is the configuration of the real Tap adapter against s, with
+// millisecond backoffs and Retry-After capped at 50ms; change what a test
+// needs and pass it to tap.New.
+func TapConfig(s *Server) tap.Config {
+	return tap.Config{SecretKey: s.TapSecretKey(), BaseURL: s.TapBaseURL(), HTTP: testHTTP(nil)}
+}
+
+// CheckoutConfig is the configuration of the real Checkout adapter against
+// s (its keys, webhook secret and Authorization), with millisecond backoffs
+// and Retry-After capped at 50ms; change what a test needs and pass it to
+// checkout.New.
+func CheckoutConfig(s *Server) checkout.Config {
+	return checkout.Config{
+		SecretKey:            s.CheckoutSecretKey(),
+		WebhookSecret:        s.CheckoutWebhookSecret(),
+		WebhookAuthorization: s.CheckoutWebhookAuthorization(),
+		BaseURL:              s.CheckoutBaseURL(),
+		HTTP:                 testHTTP(nil),
+	}
+}
+
+// NewTap returns the real Tap adapter talking to s (TapConfig). It fails
+// the test if the adapter cannot be built.
+func NewTap(t testing.TB, s *Server) qpay.Provider {
+	t.Helper()
+	p, err := tap.New(TapConfig(s))
+	if err != nil {
+		t.Fatalf("qpaytest: tap.New: %v", err)
+	}
+	return p
+}
+
+// NewCheckout returns the real Checkout adapter talking to s
+// (CheckoutConfig). It fails the test if the adapter cannot be built.
+func NewCheckout(t testing.TB, s *Server) qpay.Provider {
+	t.Helper()
+	p, err := checkout.New(CheckoutConfig(s))
+	if err != nil {
+		t.Fatalf("qpaytest: checkout.New: %v", err)
+	}
+	return p
+}

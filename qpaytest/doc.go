@@ -1,0 +1,117 @@
+// Package qpaytest is how a merchant tests QPay code without a provider
+// sandbox (Checkout's sandbox answers payee_not_onboarded for QPay, and Tap
+// enables QPay only through an account manager). It has three parts:
+//
+//   - Server, an offline simulator on loopback that speaks both Tap's and
+//     Checkout.com's wire formats, so the real adapters run unchanged
+//     against it, and hosts a QPay-like payment page for every payment;
+//   - Fake, an in-memory qpay.Provider for unit tests, with no socket;
+//   - builders of correctly signed Tap and Checkout webhooks
+//     (TapWebhook, CheckoutWebhook, TapChargeJSON, CheckoutEventJSON...).
+//
+// # The simulator
+//
+// NewServer starts it; Close stops it and waits for everything it started.
+// Give the adapters TapBaseURL and CheckoutBaseURL, or use NewTap and
+// NewCheckout. It serves, with the checks, answers, status words and error
+// bodies that the providers document:
+//
+//	Tap, under /tap:          POST /v2/charges, GET /v2/charges/{id},
+//	                          POST /v2/refunds, GET /v2/refunds/{id},
+//	                          POST /v2/refunds/list
+//	Checkout, under /checkout: POST /payments, GET /payments/{id} (pay_ or sid_),
+//	                          GET /payments/{id}/actions,
+//	                          POST /payments/{id}/refunds
+//	The payment page:         GET and POST /pay/{token}
+//
+// Tap wants "Authorization: Bearer <TapSecretKey>" (otherwise 401 with
+// Tap's error body: 2107 without a key, 2106 for a publishable key, 2104
+// for a wrong one); Checkout takes its key bare or as a Bearer credential
+// (otherwise 401 with no body). Idempotency works as documented: Tap's
+// reference.idempotent returns the charge or refund it first made, for 24
+// hours; Checkout's Cko-Idempotency-Key replays the status and body of a
+// 2xx for 24 hours, and answers 409 while a request with the same key is
+// still being processed.
+//
+// A payment stays pending until the shopper acts on its page (transaction.url
+// at Tap, _links.redirect.href at Checkout), a test calls Settle or Expire,
+// or its expiry passes (Options.Expiry, default 30 minutes, or Tap's
+// transaction.expiry). Expiry is applied lazily, on the next access of any
+// kind, against Options.Now, so an injected clock drives it.
+//
+// # Payment outcomes
+//
+// The page asks for a card number, an expiry (MM/YY), a 4-digit PIN and an
+// OTP. A malformed entry shows the form again and changes nothing. The
+// first matching row decides:
+//
+//	What                                         Tap                                    Checkout (source.qpay_status, status_message)
+//	ForceDecline(id) or DeclineNext()            DECLINED 507 Declined, Card Issuer     Declined 0001 Transaction declined by issuer
+//	card 4000000000000002 (DeclineCard)          DECLINED 505 Declined, Insufficient    Declined 0051 Insufficient funds
+//	                                                     Funds
+//	any other card than 4215375500883243         FAILED 405 Failed, Invalid Card No     Declined 0014 Invalid card number
+//	an expiry month that is over                 FAILED 407 Failed, Expired Card        Declined 0054 Expired card
+//	OTP 000000                                   DECLINED 516 Declined, Authentication  Declined 0055 Authentication failed
+//	                                                     Failed
+//	amount ending in .51 (e.g. QAR 10.51)        DECLINED 505 Declined, Insufficient    Declined 0051 Insufficient funds
+//	                                                     Funds
+//	amount ending in .05 (e.g. QAR 10.05)        DECLINED 507 Declined, Card Issuer     Declined 0001 Transaction declined by issuer
+//	TestCard 4215375500883243, any future        CAPTURED 000 Captured                  Captured (approved, a Capture action)
+//	expiry, any PIN, any other OTP
+//	the Cancel button                            CANCELLED 302 Canceled                 Canceled
+//	the page left past its expiry                ABANDONED 304 Expired (no webhook)     Expired (payment_expired event)
+//
+//	Refunds                                      Tap                                    Checkout
+//	amount ending in .52                         DECLINED 501 Declined                  Refund action approved:false
+//	                                                                                    (payment_refund_declined)
+//	any other amount                             PENDING, then REFUNDED 000 Refunded    202, then a Refund action approved:true
+//	                                                                                    (payment_refunded)
+//
+// The Tap codes are Tap's documented response codes; Checkout's
+// qpay_status values and its response_code/response_summary pairs (10000
+// Approved, 20051 Insufficient Funds, ...) are illustrative, as Checkout
+// documents the fields but not QPay's values.
+//
+// After Pay or Cancel the page sends the webhooks first and only then the
+// shopper back, with a 303 See Other: Tap to redirect.url with tap_id=<chg
+// ID> added, Checkout to success_url (captured) or failure_url (any other
+// outcome) with cko-session-id=<sid> added. GET /payments/sid_... answers
+// the payment for SessionLifetime (15 minutes) after that.
+//
+// A refund is answered PENDING (Tap) or 202 (Checkout) and completes right
+// after that answer is written, in the same request, with its webhook; or
+// after Options.RefundDelay on a timer. Tap's charge keeps saying CAPTURED
+// after refunds (Tap's charge object reports none); Checkout's payment
+// becomes Partially Refunded or Refunded, with balances.
+//
+// # Webhooks
+//
+// Every change sends a correctly signed webhook synchronously, so a test
+// knows it arrived when the call that caused it returns. Tap posts the
+// charge object to its post.url for final states only (CAPTURED and the
+// failures, never INITIATED or ABANDONED) and the refund object to the
+// refund's post.url, signed with tap.Hashstring under the hashstring
+// header. Checkout posts an event envelope to Options.CheckoutWebhookURL
+// (payment_pending on create, then payment_captured, payment_declined,
+// payment_canceled, payment_expired, payment_refunded,
+// payment_refund_declined), signed with checkout.Signature under
+// Cko-Signature. A delivery that does not get a 2xx is retried twice
+// (Tap's rule), Options.WebhookRetryWait apart. Deliveries lists them all;
+// Webhook builds the delivery of any payment's or refund's current state
+// without sending it.
+//
+// # Test controls
+//
+// Settle, Expire, ForceDecline and DeclineNext steer outcomes; Inject makes
+// the next requests of an operation fail (a status such as 500 or 429 with
+// Retry-After, a slow answer, a connection reset before the request is read
+// or after the operation was performed, or an answer that contradicts the
+// request); Requests and Calls count and show what the adapters sent;
+// Lookup and Payments show the simulator's state. Pay and Cancel play the
+// shopper over real HTTP, like a browser.
+//
+// The simulator is written from the providers' documentation, not from
+// the adapters, and shares only the two signing recipes with them
+// (tap.Hashstring and checkout.Signature). Where the documentation is
+// silent, the choice is marked UNCONFIRMED in the code.
+package qpaytest

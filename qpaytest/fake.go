@@ -1,0 +1,184 @@
+package qpaytest
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"sync"
+	"syscall"
+
+	"github.com/qpay-go/qpay"
+	"github.com/qpay-go/qpay/providers/checkout"
+	"github.com/qpay-go/qpay/providers/tap"
+	"github.com/qpay-go/qpay/status"
+)
+
+// fakeBase is the base URL of a Fake's simulator. Nothing resolves it: a
+// Fake's requests never leave the process.
+const fakeBase = "http://qpaytest.invalid"
+
+// Fake is an in-memory qpay.Provider for unit tests of merchant code. It
+// opens no socket: the real adapter (so real validation, integrity checks
+// and errors) talks to a simulator through an http.Client whose transport
+// calls the simulator's handler in-process.
+//
+// A Fake's webhooks are built, never delivered: get the signed delivery of
+// a payment's or refund's current state with Webhook and hand it to the
+// code under test. Fake is safe for concurrent use.
+type Fake struct {
+	srv *Server
+	p   qpay.Provider
+
+	mu   sync.Mutex
+	fail map[string][]error
+}
+
+var _ qpay.Provider = (*Fake)(nil)
+
+// NewFake returns a Fake of provider ProviderTap or ProviderCheckout.
+func NewFake(provider string) (*Fake, error) {
+	s := newServer(Options{}, fakeBase, false)
+	client := &http.Client{Transport: inprocTransport{s.handler}}
+	s.shopper.Transport = inprocTransport{s.handler}
+	var p qpay.Provider
+	var err error
+	switch provider {
+	case ProviderTap:
+		cfg := TapConfig(s)
+		cfg.HTTP.Client = client
+		p, err = tap.New(cfg)
+	case ProviderCheckout:
+		cfg := CheckoutConfig(s)
+		cfg.HTTP.Client = client
+		p, err = checkout.New(cfg)
+	default:
+		err = fmt.Errorf("qpaytest: unknown provider %q, want %q or %q", provider, ProviderTap, ProviderCheckout)
+	}
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	return &Fake{srv: s, p: p, fail: map[string][]error{}}, nil
+}
+
+// Name is the provider's name, "tap" or "checkout".
+func (f *Fake) Name() string { return f.p.Name() }
+
+// String names the Fake without any configuration.
+func (f *Fake) String() string { return "qpaytest.Fake(" + f.p.Name() + ")" }
+
+// CreatePayment creates a pending payment, as the real adapter does.
+func (f *Fake) CreatePayment(ctx context.Context, req qpay.PaymentRequest) (*qpay.Payment, error) {
+	if err := f.next(qpay.OpCreatePayment); err != nil {
+		return nil, err
+	}
+	return f.p.CreatePayment(ctx, req)
+}
+
+// GetPayment reads a payment back.
+func (f *Fake) GetPayment(ctx context.Context, id string) (*qpay.Payment, error) {
+	if err := f.next(qpay.OpGetPayment); err != nil {
+		return nil, err
+	}
+	return f.p.GetPayment(ctx, id)
+}
+
+// Refund refunds a captured payment. The refund completes at once: the
+// Refund returned is pending, and GetPayment and Webhook report it done.
+func (f *Fake) Refund(ctx context.Context, req qpay.RefundRequest) (*qpay.Refund, error) {
+	if err := f.next(qpay.OpRefund); err != nil {
+		return nil, err
+	}
+	return f.p.Refund(ctx, req)
+}
+
+// ParseWebhook verifies and decodes a webhook, as the real adapter does;
+// Webhook builds ones it accepts.
+func (f *Fake) ParseWebhook(ctx context.Context, header http.Header, body []byte) (*qpay.WebhookEvent, error) {
+	if err := f.next(qpay.OpParseWebhook); err != nil {
+		return nil, err
+	}
+	return f.p.ParseWebhook(ctx, header, body)
+}
+
+// Settle finishes a pending payment as the shopper would: to is
+// status.Captured, status.Failed, status.Canceled or status.Expired (see
+// Server.Settle).
+func (f *Fake) Settle(ctx context.Context, id string, to status.Status) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return f.srv.Settle(id, to)
+}
+
+// FailNext makes the next call of op (qpay.OpCreatePayment, OpGetPayment,
+// OpRefund or OpParseWebhook) return err without reaching the simulator.
+// Calls queue: two FailNext for one op fail its next two calls.
+func (f *Fake) FailNext(op string, err error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.fail[op] = append(f.fail[op], err)
+}
+
+func (f *Fake) next(op string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	q := f.fail[op]
+	if len(q) == 0 {
+		return nil
+	}
+	f.fail[op] = q[1:]
+	return q[0]
+}
+
+// Webhook returns the signed webhook (headers and body) that reports the
+// current state of payment or refund id, as the provider would deliver it
+// (see Server.Webhook).
+func (f *Fake) Webhook(id string) (http.Header, []byte, error) { return f.srv.Webhook(id) }
+
+// Server is the simulator behind the Fake, for its other controls
+// (Lookup, ForceDecline, Inject, Requests...). Its webhooks are not sent
+// and it has no network address.
+func (f *Fake) Server() *Server { return f.srv }
+
+// Close releases the Fake.
+func (f *Fake) Close() { f.srv.Close() }
+
+// inprocTransport is an http.RoundTripper that serves requests with a
+// handler in the same process.
+type inprocTransport struct{ h http.Handler }
+
+// inprocWriter records an answer and whether the handler dropped the
+// "connection".
+type inprocWriter struct {
+	*httptest.ResponseRecorder
+	reset bool
+}
+
+// RoundTrip serves req with the handler; a connection the handler drops is
+// a "connection reset" network error, as over TCP.
+func (t inprocTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if err := req.Context().Err(); err != nil {
+		return nil, err
+	}
+	in := req.Clone(req.Context())
+	in.RequestURI = req.URL.RequestURI()
+	in.RemoteAddr = "127.0.0.1:0"
+	if in.Body == nil {
+		in.Body = http.NoBody
+	}
+	w := &inprocWriter{ResponseRecorder: httptest.NewRecorder()}
+	t.h.ServeHTTP(w, in)
+	if req.Body != nil {
+		_ = req.Body.Close() // a RoundTripper must close the request body
+	}
+	if w.reset {
+		return nil, &net.OpError{Op: "read", Net: "tcp", Err: os.NewSyscallError("read", syscall.ECONNRESET)}
+	}
+	resp := w.Result()
+	resp.Request = req
+	return resp, nil
+}

@@ -1,0 +1,284 @@
+package qpaytest
+
+import (
+	"html/template"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/qpay-go/qpay/status"
+)
+
+// The hosted payment page: what a shopper sees at transaction.url (Tap) or
+// _links.redirect.href (Checkout). Its element IDs are stable, for browser
+// tests: form#qpay-form, inputs #card_number, #expiry, #pin, #otp, buttons
+// #pay and #cancel, and on a finished payment p#outcome (with a
+// data-status attribute) and a#return.
+
+// The documented test cards (see the package documentation).
+const (
+	TestCardNumber    = "4215375500883243" // Tap's NAPS/QPay test card: captured
+	DeclineCardNumber = "4000000000000002" // declined, insufficient funds
+	FailedOTP         = "000000"           // declined, authentication failed
+)
+
+var pageTemplate = template.Must(template.New("page").Parse(`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>QPay payment – {{.Amount}}</title>
+<style>body{font-family:sans-serif;max-width:28rem;margin:2rem auto;padding:0 1rem}label{display:block;margin-top:.8rem}input{font-size:1.1rem;width:100%}button{margin:1rem .5rem 0 0;font-size:1.1rem}#error{color:#a00}</style>
+</head>
+<body>
+<main>
+<h1>QPay</h1>
+<p>Pay <strong id="amount">{{.Amount}}</strong> to <span id="merchant">{{.Merchant}}</span> for order <strong id="reference">{{.Reference}}</strong>.</p>
+{{- if .Error}}
+<p id="error" role="alert">{{.Error}}</p>
+{{- end}}
+{{- if .Pending}}
+<form id="qpay-form" method="post" action="{{.Action}}" autocomplete="off">
+<label for="card_number">Card number</label>
+<input id="card_number" name="card_number" inputmode="numeric" autocomplete="cc-number" required value="{{.CardNumber}}"{{if .Error}} aria-describedby="error"{{end}}>
+<label for="expiry">Expiry date (MM/YY)</label>
+<input id="expiry" name="expiry" placeholder="MM/YY" autocomplete="cc-exp" required value="{{.Expiry}}">
+<label for="pin">PIN</label>
+<input id="pin" name="pin" type="password" inputmode="numeric" autocomplete="off" required>
+<label for="otp">One-time password (OTP)</label>
+<input id="otp" name="otp" inputmode="numeric" autocomplete="one-time-code" required>
+<button id="pay" type="submit" name="action" value="pay">Pay {{.Amount}}</button>
+<button id="cancel" type="submit" name="action" value="cancel" formnovalidate>Cancel</button>
+</form>
+{{- else}}
+<p id="outcome" role="status" data-status="{{.Status}}">{{.Outcome}}</p>
+{{- if .Return}}
+<p><a id="return" href="{{.Return}}">Return to the merchant</a></p>
+{{- end}}
+{{- end}}
+</main>
+</body>
+</html>
+`))
+
+type pageData struct {
+	Amount     string
+	Merchant   string
+	Reference  string
+	Pending    bool
+	Action     string
+	CardNumber string
+	Expiry     string
+	Error      string
+	Status     string
+	Outcome    string
+	Return     string
+}
+
+// pageFor fills the page of p. The caller holds s.mu.
+func (s *Server) pageFor(p *payment) pageData {
+	d := pageData{
+		Amount:    p.amount.String(),
+		Merchant:  "the merchant (via Tap Payments)",
+		Reference: p.reference,
+		Pending:   p.state == status.Pending,
+		Action:    "/pay/" + p.token,
+		Status:    p.view().String(),
+		Outcome:   p.result.outcome().shopper,
+	}
+	if p.provider == ProviderCheckout {
+		d.Merchant = "the merchant (via Checkout.com)"
+	}
+	if d.Reference == "" {
+		d.Reference = p.order
+	}
+	if !d.Pending {
+		d.Return = s.returnTarget(p)
+	}
+	return d
+}
+
+func (s *Server) pageURL(p *payment) string { return s.base + "/pay/" + p.token }
+
+func (s *Server) render(w http.ResponseWriter, code int, d pageData) {
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(code)
+	if err := pageTemplate.Execute(w, d); err != nil {
+		s.logf(slog.LevelError, "qpaytest: payment page", slog.String("error", err.Error()))
+	}
+}
+
+func (s *Server) notFoundPage(w http.ResponseWriter) {
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(http.StatusNotFound)
+	_, _ = w.Write([]byte("<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>QPay</title></head><body><main><h1>QPay</h1><p id=\"error\" role=\"alert\">This payment does not exist.</p></main></body></html>\n"))
+}
+
+func (s *Server) servePage(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	p := s.byToken[r.PathValue("token")]
+	if p == nil {
+		s.mu.Unlock()
+		s.notFoundPage(w)
+		return
+	}
+	out := s.expireIfDue(p)
+	d := s.pageFor(p)
+	s.mu.Unlock()
+	s.send(out)
+	s.render(w, http.StatusOK, d)
+}
+
+// submitPage applies the shopper's Pay or Cancel, sends the webhooks, and
+// only then sends the shopper back the way the provider does (303 See
+// Other): Tap to redirect.url with tap_id added, Checkout to success_url or
+// failure_url with cko-session-id added.
+func (s *Server) submitPage(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	formErr := r.ParseForm()
+	s.mu.Lock()
+	p := s.byToken[r.PathValue("token")]
+	if p == nil {
+		s.mu.Unlock()
+		s.notFoundPage(w)
+		return
+	}
+	out := s.expireIfDue(p)
+	if p.state == status.Pending {
+		var problem string
+		switch action := r.PostForm.Get("action"); {
+		case formErr != nil:
+			problem = "The form could not be read."
+		case action == "cancel":
+			out = append(out, s.finish(p, resCanceled)...)
+		case action == "pay":
+			c := Card{
+				Number: strings.NewReplacer(" ", "", "-", "").Replace(r.PostForm.Get("card_number")),
+				Expiry: strings.TrimSpace(r.PostForm.Get("expiry")),
+				PIN:    strings.TrimSpace(r.PostForm.Get("pin")),
+				OTP:    strings.TrimSpace(r.PostForm.Get("otp")),
+			}
+			if problem = c.problem(); problem == "" {
+				p.cardFirst6, p.cardLast4 = c.Number[:6], c.Number[len(c.Number)-4:]
+				out = append(out, s.finish(p, s.decide(p, c))...)
+			}
+		default:
+			problem = "Choose Pay or Cancel."
+		}
+		if problem != "" {
+			// Nothing happened: the shopper gets the form back, as a real
+			// page validates before it submits.
+			d := s.pageFor(p)
+			d.Error = problem
+			d.CardNumber = r.PostForm.Get("card_number")
+			d.Expiry = r.PostForm.Get("expiry")
+			s.mu.Unlock()
+			s.send(out)
+			s.render(w, http.StatusUnprocessableEntity, d)
+			return
+		}
+	}
+	target := s.returnTarget(p)
+	d := s.pageFor(p)
+	s.mu.Unlock()
+	s.send(out)
+	if target == "" {
+		s.render(w, http.StatusOK, d) // no return URL: the outcome is shown here
+		return
+	}
+	http.Redirect(w, r, target, http.StatusSeeOther)
+}
+
+// decide is what paying with card c does to p (see the package
+// documentation's table). The caller holds s.mu.
+func (s *Server) decide(p *payment, c Card) result {
+	switch {
+	case p.forceDecline:
+		return resIssuerDeclined
+	case c.Number == DeclineCardNumber:
+		return resInsufficientFunds
+	case c.Number != TestCardNumber:
+		return resInvalidCard
+	case c.expired(s.now()):
+		return resExpiredCard
+	case c.OTP == FailedOTP:
+		return resAuthenticationFailed
+	}
+	if res := magicDecline(p.amount); res != resNone {
+		return res
+	}
+	return resCaptured
+}
+
+// returnTarget is where the provider sends the shopper after the page, or
+// "" when the payment has nowhere to go back to. The caller holds s.mu.
+func (s *Server) returnTarget(p *payment) string {
+	if p.provider == ProviderTap {
+		return withQuery(p.returnURL, "tap_id", p.id)
+	}
+	target := p.returnURL
+	if p.state != status.Captured && p.failureURL != "" {
+		target = p.failureURL
+	}
+	return withQuery(target, "cko-session-id", p.sessionID)
+}
+
+func withQuery(raw, key, value string) string {
+	if raw == "" {
+		return ""
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return ""
+	}
+	q := u.Query()
+	q.Set(key, value)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// problem is what the page refuses to submit, "" if nothing.
+func (c Card) problem() string {
+	switch {
+	case len(c.Number) < 12 || len(c.Number) > 19 || !allDigits(c.Number):
+		return "Enter the card number: 12 to 19 digits."
+	case !validExpiry(c.Expiry):
+		return "Enter the expiry date as MM/YY."
+	case len(c.PIN) != 4 || !allDigits(c.PIN):
+		return "Enter your 4-digit PIN."
+	case len(c.OTP) < 4 || len(c.OTP) > 8 || !allDigits(c.OTP):
+		return "Enter the one-time password: 4 to 8 digits."
+	}
+	return ""
+}
+
+// expired reports whether the card's expiry month is over at now.
+func (c Card) expired(now time.Time) bool {
+	mm, _ := strconv.Atoi(c.Expiry[:2])
+	yy, _ := strconv.Atoi(c.Expiry[3:])
+	endOfMonth := time.Date(2000+yy, time.Month(mm)+1, 1, 0, 0, 0, 0, time.UTC)
+	return !now.Before(endOfMonth)
+}
+
+func validExpiry(s string) bool {
+	if len(s) != 5 || s[2] != '/' || !allDigits(s[:2]) || !allDigits(s[3:]) {
+		return false
+	}
+	mm, _ := strconv.Atoi(s[:2])
+	return mm >= 1 && mm <= 12
+}
+
+func allDigits(s string) bool {
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return s != ""
+}

@@ -1,0 +1,526 @@
+package qpaytest
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/qpay-go/qpay/money"
+	"github.com/qpay-go/qpay/status"
+)
+
+// This file is Tap's side of the wire, written from Tap's documentation
+// (shared/reference/tap-api.md), not from the adapter: it must catch the
+// adapter's mistakes, not share them.
+
+const tapQPaySource = "src_qa.qpay"
+
+type tapError struct {
+	Code        string `json:"code"`
+	Description string `json:"description"`
+}
+
+// tapErrors is Tap's error body: {"errors":[{"code":"1144","description":"..."}]}.
+func tapErrors(status int, errs ...tapError) reply {
+	return jsonReply(status, struct {
+		Errors []tapError `json:"errors"`
+	}{errs})
+}
+
+// flexText decodes a JSON string or number as its text: Tap's own request
+// examples send phone numbers as numbers, its responses as strings.
+type flexText string
+
+// UnmarshalJSON accepts a string, a number or null.
+func (t *flexText) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		*t = ""
+		return nil
+	}
+	if len(b) > 0 && b[0] == '"' {
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+		*t = flexText(s)
+		return nil
+	}
+	var n json.Number
+	if err := json.Unmarshal(b, &n); err != nil {
+		return err
+	}
+	*t = flexText(n.String())
+	return nil
+}
+
+type tapURL struct {
+	URL string `json:"url"`
+}
+
+type tapChargeRequest struct {
+	Amount            json.RawMessage `json:"amount"`
+	Currency          string          `json:"currency"`
+	CustomerInitiated *bool           `json:"customer_initiated"`
+	ThreeDSecure      *bool           `json:"threeDSecure"`
+	SaveCard          *bool           `json:"save_card"`
+	Description       string          `json:"description"`
+	Metadata          json.RawMessage `json:"metadata"`
+	Reference         struct {
+		Transaction string `json:"transaction"`
+		Order       string `json:"order"`
+		Idempotent  string `json:"idempotent"`
+	} `json:"reference"`
+	Receipt struct {
+		Email bool `json:"email"`
+		SMS   bool `json:"sms"`
+	} `json:"receipt"`
+	Customer *struct {
+		ID         string `json:"id"`
+		FirstName  string `json:"first_name"`
+		MiddleName string `json:"middle_name"`
+		LastName   string `json:"last_name"`
+		Email      string `json:"email"`
+		Phone      *struct {
+			CountryCode flexText `json:"country_code"`
+			Number      flexText `json:"number"`
+		} `json:"phone"`
+	} `json:"customer"`
+	Source *struct {
+		ID string `json:"id"`
+	} `json:"source"`
+	Redirect    *tapURL `json:"redirect"`
+	Post        *tapURL `json:"post"`
+	Transaction *struct {
+		Expiry *struct {
+			Period json.RawMessage `json:"period"`
+			Type   string          `json:"type"`
+		} `json:"expiry"`
+	} `json:"transaction"`
+	Merchant *struct {
+		ID string `json:"id"`
+	} `json:"merchant"`
+}
+
+// tapIdem remembers a reference.idempotent key.
+type tapIdem struct {
+	payment *payment
+	refund  *refund
+	at      time.Time
+}
+
+// decodeTap reads a Tap request body, answering 2100 for broken JSON and
+// 1103 for a field of the wrong type.
+func decodeTap(body []byte, v any) (reply, bool) {
+	err := json.Unmarshal(body, v)
+	if err == nil {
+		return reply{}, true
+	}
+	var syn *json.SyntaxError
+	if len(body) == 0 || errors.As(err, &syn) {
+		return tapErrors(http.StatusBadRequest, tapError{"2100", "Invalid JSON request"}), false
+	}
+	return tapErrors(http.StatusBadRequest, tapError{"1103", "Invalid inputs: " + err.Error()}), false
+}
+
+// tapAmount reads an amount that must be a JSON number (1, 1.0, 79.10)
+// with at most the currency's decimals, above zero.
+func tapAmount(raw json.RawMessage, currency string) (money.Money, bool) {
+	if len(raw) == 0 || !(raw[0] == '-' || raw[0] >= '0' && raw[0] <= '9') {
+		return money.Money{}, false // a string or anything else is not a number
+	}
+	d, err := decimal.NewFromString(string(raw))
+	if err != nil {
+		return money.Money{}, false
+	}
+	if !money.Known(currency) {
+		currency = "QAR" // the currency has its own error; check the decimals as QAR's
+	}
+	m, err := money.New(d, currency)
+	if err != nil || !m.IsPositive() {
+		return money.Money{}, false
+	}
+	return m, true
+}
+
+func absoluteHTTPURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+}
+
+// tapMetadata checks Tap's limits: keys below 250 characters (1127),
+// string values below 1000 (1128).
+func tapMetadata(raw json.RawMessage) []tapError {
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil
+	}
+	var m map[string]json.RawMessage
+	if json.Unmarshal(raw, &m) != nil {
+		return []tapError{{"1103", "Invalid inputs: metadata must be an object"}}
+	}
+	var errs []tapError
+	for k, v := range m {
+		if utf8.RuneCountInString(k) >= 250 {
+			errs = append(errs, tapError{"1127", "Metadata key length should be less than 250"})
+		}
+		var s string
+		if json.Unmarshal(v, &s) == nil && utf8.RuneCountInString(s) >= 1000 {
+			errs = append(errs, tapError{"1128", "Metadata value length should be less than 1000"})
+		}
+	}
+	return errs
+}
+
+func (s *Server) tapCreateCharge(_ *http.Request, body []byte) reply {
+	var req tapChargeRequest
+	if rep, ok := decodeTap(body, &req); !ok {
+		return rep
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.now()
+	if e, ok := s.tapIdem["charge\x00"+req.Reference.Idempotent]; ok && req.Reference.Idempotent != "" && now.Sub(e.at) < idempotencyWindow {
+		// Tap returns "the original response" for a repeated key; whether
+		// that is a snapshot or the charge as it is now is UNCONFIRMED. The
+		// charge as it is now is what an adapter must cope with anyway.
+		// (Expiring a Tap charge sends no webhook: nothing to deliver.)
+		_ = s.expireIfDue(e.payment)
+		return jsonReply(http.StatusOK, s.tapCharge(e.payment, "CREATE", 0))
+	}
+
+	var errs []tapError
+	switch cur := req.Currency; {
+	case cur == "" || !money.Known(cur):
+		errs = append(errs, tapError{"1118", "Currency code is invalid"})
+	case cur != "QAR":
+		errs = append(errs, tapError{"1119", "Currency is not supported"})
+	}
+	amount, ok := tapAmount(req.Amount, req.Currency)
+	if !ok {
+		errs = append(errs, tapError{"1117", "Amount is invalid"})
+	}
+	if req.ThreeDSecure != nil && !*req.ThreeDSecure {
+		errs = append(errs, tapError{"1109", "Non-3D secure transactions are not allowed"})
+	}
+	if utf8.RuneCountInString(req.Description) >= 1000 {
+		errs = append(errs, tapError{"1121", "Description length should be less than 1000"})
+	}
+	errs = append(errs, tapMetadata(req.Metadata)...)
+	if utf8.RuneCountInString(req.Reference.Order) >= 100 {
+		errs = append(errs, tapError{"1122", "Order reference length should be less than 100"})
+	}
+	if utf8.RuneCountInString(req.Reference.Transaction) >= 100 {
+		errs = append(errs, tapError{"1123", "Transaction reference length should be less than 100"})
+	}
+	var cust customer
+	switch c := req.Customer; {
+	case c == nil || c.ID == "" && c.FirstName == "" && c.LastName == "" && c.Email == "" && c.Phone == nil:
+		errs = append(errs, tapError{"1129", "Customer id or customer info is required"})
+	default:
+		cust = customer{id: c.ID, firstName: c.FirstName, lastName: c.LastName, email: c.Email}
+		if c.Phone != nil {
+			cust.phoneCC, cust.phoneNum = string(c.Phone.CountryCode), string(c.Phone.Number)
+		}
+		if c.ID == "" && strings.TrimSpace(c.FirstName) == "" {
+			errs = append(errs, tapError{"1130", "Customer first name is required"})
+		}
+		if c.ID == "" && c.Email == "" && cust.phoneNum == "" {
+			errs = append(errs, tapError{"1139", "Customer phone or email is required"})
+		}
+	}
+	switch {
+	case req.Source == nil || req.Source.ID == "":
+		errs = append(errs, tapError{"1124", "Source id is missing"})
+	case req.Source.ID != tapQPaySource:
+		// Only QPay is enabled on the simulated account.
+		errs = append(errs, tapError{"1125", "Source id is invalid"})
+	}
+	switch {
+	case req.Redirect == nil || req.Redirect.URL == "":
+		errs = append(errs, tapError{"1110", "Redirect URL is missing"})
+	case !absoluteHTTPURL(req.Redirect.URL):
+		errs = append(errs, tapError{"1111", "Redirect URL is invalid"})
+	}
+	expiry := s.opts.Expiry
+	if t := req.Transaction; t != nil && t.Expiry != nil {
+		// Tap documents the range (5 to 60 minutes), not the error code for
+		// leaving it: 1103 is UNCONFIRMED.
+		period, err := strconv.Atoi(string(t.Expiry.Period))
+		if err != nil || period < 5 || period > 60 || !strings.EqualFold(t.Expiry.Type, "MINUTE") {
+			errs = append(errs, tapError{"1103", "Invalid inputs: transaction.expiry must be 5 to 60 MINUTE"})
+		}
+		expiry = time.Duration(period) * time.Minute
+	}
+	if len(errs) > 0 {
+		return tapErrors(http.StatusBadRequest, errs...)
+	}
+
+	p := &payment{
+		provider:     ProviderTap,
+		id:           tapID("chg"),
+		token:        pageToken(),
+		created:      now,
+		expires:      now.Add(expiry),
+		amount:       amount,
+		reference:    req.Reference.Transaction,
+		order:        req.Reference.Order,
+		description:  req.Description,
+		metadata:     compactJSON(req.Metadata),
+		returnURL:    req.Redirect.URL,
+		idemKey:      req.Reference.Idempotent,
+		cust:         cust,
+		state:        status.Pending,
+		receiptEmail: req.Receipt.Email,
+		receiptSMS:   req.Receipt.SMS,
+	}
+	p.expiryMinutes = max(int((expiry+time.Minute-1)/time.Minute), 1)
+	if req.Post != nil {
+		p.postURL = req.Post.URL
+	}
+	if req.Merchant != nil {
+		p.merchantID = req.Merchant.ID
+	}
+	if p.cust.id == "" {
+		p.cust.id = tapID("cus")
+	}
+	s.add(p)
+	if p.idemKey != "" {
+		s.tapIdem["charge\x00"+p.idemKey] = tapIdem{payment: p, at: now}
+	}
+	return jsonReply(http.StatusOK, s.tapCharge(p, "CREATE", 0))
+}
+
+// add registers a new payment. The caller holds s.mu.
+func (s *Server) add(p *payment) {
+	if s.declineNext {
+		s.declineNext = false
+		p.forceDecline = true
+	}
+	s.payments[p.id] = p
+	s.byToken[p.token] = p
+	if p.sessionID != "" {
+		s.bySession[p.sessionID] = p
+	}
+	s.all = append(s.all, p)
+}
+
+func (s *Server) tapGetCharge(r *http.Request, _ []byte) reply {
+	id := r.PathValue("id")
+	s.mu.Lock()
+	p := s.payments[id]
+	if p == nil || p.provider != ProviderTap {
+		s.mu.Unlock()
+		return tapErrors(http.StatusNotFound, tapError{"1144", "Charge not found"})
+	}
+	out := s.expireIfDue(p)
+	rep := jsonReply(http.StatusOK, s.tapCharge(p, "GET", 0))
+	s.mu.Unlock()
+	s.send(out)
+	return rep
+}
+
+type tapRefundRequest struct {
+	ChargeID    string          `json:"charge_id"`
+	Amount      json.RawMessage `json:"amount"`
+	Currency    string          `json:"currency"`
+	Reason      string          `json:"reason"`
+	Description string          `json:"description"`
+	Reference   struct {
+		Merchant   string `json:"merchant"`
+		Idempotent string `json:"idempotent"`
+	} `json:"reference"`
+	Metadata json.RawMessage `json:"metadata"`
+	Post     *tapURL         `json:"post"`
+}
+
+func (s *Server) tapCreateRefund(_ *http.Request, body []byte) reply {
+	var req tapRefundRequest
+	if rep, ok := decodeTap(body, &req); !ok {
+		return rep
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.now()
+	if key := req.Reference.Idempotent; key != "" {
+		if e, ok := s.tapIdem["refund\x00"+key]; ok && now.Sub(e.at) < idempotencyWindow {
+			return jsonReply(http.StatusOK, s.tapRefund(e.refund, 0))
+		}
+	}
+	if req.ChargeID == "" {
+		return tapErrors(http.StatusBadRequest, tapError{"1142", "Charge id is missing"})
+	}
+	p := s.payments[req.ChargeID]
+	if p == nil || p.provider != ProviderTap {
+		return tapErrors(http.StatusNotFound, tapError{"1144", "Charge not found"})
+	}
+	var errs []tapError
+	amount, ok := tapAmount(req.Amount, p.amount.Currency())
+	if !ok {
+		errs = append(errs, tapError{"1117", "Amount is invalid"})
+	}
+	if req.Currency != p.amount.Currency() {
+		errs = append(errs, tapError{"1149", "Currency code is not matching with existing currency code"})
+	}
+	switch n := utf8.RuneCountInString(req.Reason); {
+	case strings.TrimSpace(req.Reason) == "":
+		errs = append(errs, tapError{"1156", "Refund reason is required"})
+	case n >= 250:
+		errs = append(errs, tapError{"1157", "Refund reason length should be less than 250"})
+	}
+	errs = append(errs, tapMetadata(req.Metadata)...)
+	if len(errs) > 0 {
+		return tapErrors(http.StatusBadRequest, errs...)
+	}
+	// Expiry is lazy; an ABANDONED charge sends no webhook, so nothing is
+	// left to deliver here.
+	_ = s.expireIfDue(p)
+	if p.state != status.Captured {
+		// Tap documents no code for refunding an uncaptured charge: 1103 is
+		// UNCONFIRMED.
+		return tapErrors(http.StatusBadRequest, tapError{"1103", "Invalid inputs: only a CAPTURED charge can be refunded, this one is " + p.rawStatus()})
+	}
+	if c, _ := amount.Cmp(p.refundable()); c > 0 {
+		return tapErrors(http.StatusBadRequest, tapError{"1161", "Requested refund amount exceeds"})
+	}
+	r := &refund{
+		id:          tapID("re"),
+		payment:     p,
+		created:     now,
+		amount:      amount,
+		reference:   req.Reference.Merchant,
+		reason:      req.Reason,
+		description: req.Description,
+		metadata:    compactJSON(req.Metadata),
+		idemKey:     req.Reference.Idempotent,
+		state:       status.RefundPending,
+		decline:     magicRefundDecline(amount),
+	}
+	if req.Post != nil {
+		r.postURL = req.Post.URL
+	}
+	s.addRefund(r)
+	if r.idemKey != "" {
+		s.tapIdem["refund\x00"+r.idemKey] = tapIdem{refund: r, at: now}
+	}
+	rep := jsonReply(http.StatusOK, s.tapRefund(r, 0))
+	rep.after = func() { s.settleRefund(r) }
+	return rep
+}
+
+// addRefund registers a new refund. The caller holds s.mu.
+func (s *Server) addRefund(r *refund) {
+	r.payment.refunds = append(r.payment.refunds, r)
+	s.refunds[r.id] = r
+	s.allRefunds = append(s.allRefunds, r)
+}
+
+func (s *Server) tapGetRefund(r *http.Request, _ []byte) reply {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rf := s.refunds[r.PathValue("id")]
+	if rf == nil || rf.payment.provider != ProviderTap {
+		return tapErrors(http.StatusNotFound, tapError{"1160", "Refund not found"})
+	}
+	return jsonReply(http.StatusOK, s.tapRefund(rf, 0))
+}
+
+type tapListRequest struct {
+	Period *struct {
+		Date *struct {
+			From flexText `json:"from"`
+			To   flexText `json:"to"`
+		} `json:"date"`
+	} `json:"period"`
+	Limit         *int   `json:"limit"`
+	StartingAfter string `json:"starting_after"`
+}
+
+// tapListRefunds serves POST /v2/refunds/list. The endpoint is UNCONFIRMED
+// (Tap's PHP SDK uses it; a third-party list says GET /v2/refunds). It
+// lists the account's refunds newest first, filtered by creation time; Tap
+// documents no filter by charge, so an adapter filters by charge_id itself.
+func (s *Server) tapListRefunds(_ *http.Request, body []byte) reply {
+	req := tapListRequest{}
+	if len(body) > 0 {
+		if rep, ok := decodeTap(body, &req); !ok {
+			return rep
+		}
+	}
+	limit := 25
+	if req.Limit != nil {
+		limit = *req.Limit
+	}
+	if limit < 1 || limit > 50 {
+		return tapErrors(http.StatusBadRequest, tapError{"1103", "Invalid inputs: limit must be 1 to 50"})
+	}
+	from, to := int64(0), int64(1<<62)
+	if req.Period != nil && req.Period.Date != nil {
+		var err error
+		if d := req.Period.Date; d.From != "" {
+			if from, err = strconv.ParseInt(string(d.From), 10, 64); err != nil {
+				return tapErrors(http.StatusBadRequest, tapError{"1103", "Invalid inputs: period.date.from must be epoch milliseconds"})
+			}
+		}
+		if d := req.Period.Date; d.To != "" {
+			if to, err = strconv.ParseInt(string(d.To), 10, 64); err != nil {
+				return tapErrors(http.StatusBadRequest, tapError{"1103", "Invalid inputs: period.date.to must be epoch milliseconds"})
+			}
+		}
+	}
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var newestFirst []*refund
+	for i := len(s.allRefunds) - 1; i >= 0; i-- {
+		if r := s.allRefunds[i]; r.payment.provider == ProviderTap {
+			newestFirst = append(newestFirst, r)
+		}
+	}
+	if req.StartingAfter != "" {
+		i := 0
+		for i < len(newestFirst) && newestFirst[i].id != req.StartingAfter {
+			i++
+		}
+		if i == len(newestFirst) {
+			return tapErrors(http.StatusBadRequest, tapError{"1159", "Refund id is invalid"})
+		}
+		newestFirst = newestFirst[i+1:]
+	}
+	page := []tapRefundJSON{}
+	hasMore := false
+	for _, r := range newestFirst {
+		if ms := epochMillis(r.created); ms < from || ms > to {
+			continue
+		}
+		if len(page) == limit {
+			hasMore = true
+			break
+		}
+		page = append(page, s.tapRefund(r, 0))
+	}
+	return jsonReply(http.StatusOK, struct {
+		Object  string          `json:"object"`
+		HasMore bool            `json:"has_more"`
+		Refunds []tapRefundJSON `json:"refunds"`
+	}{"list", hasMore, page})
+}
+
+// compactJSON keeps an object as sent, minus insignificant space; nil for
+// an absent or null value.
+func compactJSON(raw json.RawMessage) json.RawMessage {
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil
+	}
+	var b bytes.Buffer
+	if err := json.Compact(&b, raw); err != nil {
+		return nil
+	}
+	return b.Bytes()
+}
