@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"sync"
 	"syscall"
@@ -138,6 +139,11 @@ func (f *Fake) next(op string) error {
 // current state of payment or refund id, as the provider would deliver it
 // (see Server.Webhook).
 func (f *Fake) Webhook(id string) (http.Header, []byte, error) { return f.srv.Webhook(id) }
+
+// ReturnID implements qpay.ReturnReader, as the real adapter does.
+func (f *Fake) ReturnID(query url.Values) (string, error) {
+	return f.p.(qpay.ReturnReader).ReturnID(query)
+}
 
 // Server is the simulator behind the Fake, for its other controls
 // (Lookup, ForceDecline, Inject, Requests...). Its webhooks are not sent

@@ -194,6 +194,11 @@ func (a *adapter) Mode() qpay.Mode { return a.mode }
 // accepts and answers with the payment's own pay_ ID.
 func (a *adapter) IsAlias(id string) bool { return strings.HasPrefix(id, "sid_") }
 
+// ReturnParam implements driver.Driver: Checkout sends the shopper back to
+// success_url or failure_url with cko-session-id=<session ID> added, which
+// GetPayment accepts for 15 minutes.
+func (a *adapter) ReturnParam() (param, prefix string) { return "cko-session-id", "sid_" }
+
 func (a *adapter) CreatePayment(ctx context.Context, req qpay.PaymentRequest) (*qpay.Payment, error) {
 	body, err := newPaymentRequest(req, a.channel)
 	if err != nil {

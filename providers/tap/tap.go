@@ -137,6 +137,10 @@ func isLoopback(host string) bool {
 // Name implements driver.Driver.
 func (a *adapter) Name() string { return providerName }
 
+// ReturnParam implements driver.Driver: Tap sends the shopper back to
+// redirect.url with tap_id=<charge ID> added.
+func (a *adapter) ReturnParam() (param, prefix string) { return "tap_id", "chg_" }
+
 // Mode implements driver.Driver.
 func (a *adapter) Mode() qpay.Mode { return a.mode }
 

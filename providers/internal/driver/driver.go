@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 
 	"github.com/qpay-go/qpay"
 	"github.com/qpay-go/qpay/providers/internal/transport"
@@ -50,6 +51,9 @@ type Driver interface {
 	Refund(ctx context.Context, req qpay.RefundRequest, p *qpay.Payment) (*qpay.Refund, error)
 	// ParseWebhook verifies the signature first and decodes only then.
 	ParseWebhook(ctx context.Context, header http.Header, body []byte) (*qpay.WebhookEvent, error)
+	// ReturnParam names the query parameter the provider adds to the
+	// shopper's return URL and the prefix of the ID it carries.
+	ReturnParam() (param, prefix string)
 }
 
 // Aliaser is implemented by drivers whose GetPayment accepts IDs other than
@@ -220,6 +224,12 @@ func (w *portable) ParseWebhook(ctx context.Context, header http.Header, body []
 	}
 	ev.Raw = append([]byte(nil), body...)
 	return ev, nil
+}
+
+// ReturnID implements qpay.ReturnReader.
+func (w *portable) ReturnID(query url.Values) (string, error) {
+	param, prefix := w.d.ReturnParam()
+	return qpay.ReturnIDFrom(w.d.Name(), query, param, prefix)
 }
 
 // refundable refuses, before any refund request, what the provider would

@@ -55,7 +55,8 @@ func (s *stub) ParseWebhook(context.Context, http.Header, []byte) (*qpay.Webhook
 	s.calls = append(s.calls, "webhook")
 	return s.event, s.err
 }
-func (s *stub) IsAlias(id string) bool { return s.alias && strings.HasPrefix(id, "sid_") }
+func (s *stub) ReturnParam() (string, string) { return "stub_id", "pay_" }
+func (s *stub) IsAlias(id string) bool        { return s.alias && strings.HasPrefix(id, "sid_") }
 
 func qar(s string) money.Money { return money.MustParse(s, "QAR") }
 
@@ -360,4 +361,13 @@ func TestAmbiguousRefundFailureIsReadBackBeforeReporting(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "re_9", r.ID)
 	assert.Equal(t, []string{"payment_for_refund", "refund", "payment_for_refund"}, f.calls)
+}
+
+func TestReturnID(t *testing.T) {
+	p := Wrap(&stub{}, Options{})
+	rr, ok := p.(qpay.ReturnReader)
+	require.True(t, ok, "the portable Provider reads returns")
+	id, err := rr.ReturnID(map[string][]string{"stub_id": {"pay_1"}})
+	require.NoError(t, err)
+	assert.Equal(t, "pay_1", id)
 }
