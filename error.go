@@ -84,8 +84,9 @@ func (k Kind) String() string {
 	return "kind(" + strconv.Itoa(int(k)) + ")"
 }
 
-// Error lets a Kind be the target of errors.Is.
-func (k Kind) Error() string { return "qpay: " + k.String() }
+// Error lets a Kind be the target of errors.Is. It returns the same text as
+// String, because fmt prefers Error when it prints a Kind.
+func (k Kind) Error() string { return k.String() }
 
 // Retryable reports whether a later attempt of the same call (with the same
 // idempotency key) may succeed for failures of this kind.

@@ -2,6 +2,7 @@ package qpay_test
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -214,7 +215,8 @@ func TestKinds(t *testing.T) {
 		assert.False(t, seen[name], "duplicate name %s", name)
 		seen[name] = true
 		assert.Equal(t, retryable[k], k.Retryable(), name)
-		assert.Equal(t, "qpay: "+name, k.Error())
+		assert.Equal(t, name, k.Error())
+		assert.Equal(t, name, fmt.Sprint(k), "printing a Kind gives its name")
 	}
 	assert.Equal(t, "kind(200)", qpay.Kind(200).String())
 }
