@@ -85,7 +85,9 @@
 //     starting_after (refund.go), is taken from Tap's PHP SDK; a third-party
 //     listing names GET /v2/refunds instead. It has no filter by charge, so
 //     every refund since the charge's creation is paged through (at most 20
-//     pages of 50) and filtered by charge_id here. If the endpoint is not
+//     pages of 50; past that the refund is refused, since neither the
+//     refundable amount nor the search by reference could be trusted) and
+//     filtered by charge_id here. If the endpoint is not
 //     what Tap serves, refunds fail before any money moves.
 //   - ABANDONED is taken to mean that the shopper did not finish in time
 //     (status.Expired), as Tap says an unfinished INITIATED charge becomes
