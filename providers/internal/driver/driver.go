@@ -15,6 +15,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/qpay-go/qpay"
 	"github.com/qpay-go/qpay/providers/internal/transport"
@@ -336,11 +338,22 @@ func (w *portable) checkEvent(ev *qpay.WebhookEvent) error {
 	if ev == nil || ev.ID == "" {
 		return protocol("the webhook has no event ID")
 	}
+	// The event ID is the key a store de-duplicates on, and the payment and
+	// refund IDs are what GetPayment and a store look up: a signed body
+	// whose IDs can be neither is malformed. Refused here, it is a 400; let
+	// through, the merchant's store would refuse it and the 500 would have
+	// the provider deliver it again and again.
+	if err := checkEventID(ev.ID); err != nil {
+		return protocol("webhook event ID %v", err)
+	}
 	ev.Provider = w.d.Name()
 	switch ev.Type {
 	case qpay.EventPayment:
 		if ev.Payment == nil || ev.Payment.ID == "" || ev.Payment.Amount.Currency() == "" {
 			return protocol("payment webhook %s carries no payment with an ID and an amount", ev.ID)
+		}
+		if err := qpay.ValidateID(ev.Payment.ID); err != nil {
+			return protocol("payment webhook %s: payment ID %v", ev.ID, err)
 		}
 		ev.Payment.Provider = ev.Provider
 		ev.PaymentID = ev.Payment.ID
@@ -348,10 +361,35 @@ func (w *portable) checkEvent(ev *qpay.WebhookEvent) error {
 		if ev.Refund == nil || ev.Refund.ID == "" || ev.Refund.PaymentID == "" || ev.Refund.Amount.Currency() == "" {
 			return protocol("refund webhook %s carries no refund with an ID, a payment ID and an amount", ev.ID)
 		}
+		if err := qpay.ValidateID(ev.Refund.ID); err != nil {
+			return protocol("refund webhook %s: refund ID %v", ev.ID, err)
+		}
+		if err := qpay.ValidateID(ev.Refund.PaymentID); err != nil {
+			return protocol("refund webhook %s: payment ID %v", ev.ID, err)
+		}
 		ev.Refund.Provider = ev.Provider
 		ev.PaymentID = ev.Refund.PaymentID
 	default:
 		return protocol("webhook %s has no event type", ev.ID)
+	}
+	return nil
+}
+
+// maxEventIDLen bounds an event ID: what a store can index (store/pgstore
+// keeps it as a text key). Checkout's evt_ IDs and Tap's derived
+// "tap:<id>:<status>" are far shorter.
+const maxEventIDLen = 255
+
+// checkEventID accepts what a store can file an event under: 1 to
+// maxEventIDLen bytes of valid UTF-8 without control characters.
+func checkEventID(id string) error {
+	switch {
+	case len(id) > maxEventIDLen:
+		return fmt.Errorf("is %d bytes, at most %d allowed", len(id), maxEventIDLen)
+	case !utf8.ValidString(id):
+		return fmt.Errorf("%.40q is not valid UTF-8", id)
+	case strings.ContainsFunc(id, func(r rune) bool { return r < 0x20 || r == 0x7f }):
+		return fmt.Errorf("%.40q contains control characters", id)
 	}
 	return nil
 }
