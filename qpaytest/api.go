@@ -112,6 +112,12 @@ func (s *Server) api(provider, op string, h apiFunc) http.Handler {
 			return
 		}
 		switch {
+		case idem.replay != nil && f != nil && f.ResetAfterAction:
+			// A replay is the provider's answer to the operation as well:
+			// the fault loses it like any other.
+			s.logf(slog.LevelInfo, "qpaytest: fault: reset after replaying", slog.String("provider", provider), slog.String("op", op))
+			abort(w)
+			return
 		case idem.replay != nil:
 			s.answer(w, call, *idem.replay)
 			return
