@@ -1,0 +1,132 @@
+package main
+
+import (
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/qpay-go/qpay"
+	"github.com/qpay-go/qpay/providers"
+)
+
+// envPrefix is where get, refund and verify-webhook read their settings:
+// QPAY_PROVIDER, QPAY_SECRET_KEY and the rest of providers.FromEnv's names.
+const envPrefix = "QPAY_"
+
+// The variables whose absence is a usage error, named in its message.
+const (
+	envProvider      = envPrefix + "PROVIDER"
+	envSecretKey     = envPrefix + "SECRET_KEY"
+	envWebhookSecret = envPrefix + "WEBHOOK_SECRET"
+)
+
+// webhookOnlyKey stands in for Checkout's API key when only webhooks are
+// verified: checkout.New insists on a key, but ParseWebhook makes no API
+// call, and a merchant checking a delivery should need only the webhook
+// secret that signed it.
+const webhookOnlyKey qpay.Secret = "sk_unused_by_verify_webhook"
+
+const envHelp = `
+Environment:
+  QPAY_PROVIDER               tap or checkout (or -provider)
+  QPAY_SECRET_KEY             the secret API key (sk_...)
+  QPAY_WEBHOOK_SECRET         Checkout only: the webhook signing key (required)
+  QPAY_WEBHOOK_AUTHORIZATION  Checkout only: the Authorization value configured on the webhook
+  QPAY_BASE_URL               another API address, e.g. a 'qpay sandbox' URL
+  QPAY_MERCHANT_ID            Tap platform accounts: merchant.id
+  QPAY_PROCESSING_CHANNEL_ID  Checkout: the processing channel
+  QPAY_ATTEMPT_TIMEOUT, QPAY_CALL_TIMEOUT, QPAY_MAX_ATTEMPTS, QPAY_MIN_BACKOFF,
+  QPAY_MAX_BACKOFF, QPAY_MAX_RETRY_AFTER  retries and timeouts ("20s", "4")
+`
+
+// session is a Provider built from the environment and what it needs
+// released afterwards.
+type session struct {
+	provider qpay.Provider
+	cfg      providers.Config
+	close    func()
+}
+
+// openProvider builds the Provider the environment describes. flagProvider
+// is the -provider flag ("" when not given). webhookOnly relaxes what
+// Checkout needs to its webhook secret. logger, when not nil, gets one line
+// per HTTP attempt (never a key, a header or a body). Every problem is a
+// usage error naming the variables, never showing a value.
+func openProvider(e *env, flagProvider string, webhookOnly bool, logger *slog.Logger) (*session, error) {
+	get := func(name string) string {
+		v, _ := e.lookup(name)
+		return v
+	}
+	name := flagProvider
+	switch fromEnv := get(envProvider); {
+	case name == "" && fromEnv == "":
+		return nil, usagef("no provider: set %s to tap or checkout, or pass -provider", envProvider)
+	case name == "":
+		name = fromEnv
+	case fromEnv != "" && fromEnv != name:
+		// The keys in the environment belong to QPAY_PROVIDER's account;
+		// sending them to the other provider would be a leak.
+		return nil, usagef("-provider %s contradicts %s=%s", name, envProvider, fromEnv)
+	}
+	if name != providers.Tap && name != providers.Checkout {
+		return nil, usagef("provider %q is not tap or checkout", name)
+	}
+
+	var missing []string
+	needKey := name == providers.Tap || !webhookOnly
+	if needKey && get(envSecretKey) == "" {
+		missing = append(missing, envSecretKey)
+	}
+	if name == providers.Checkout && get(envWebhookSecret) == "" {
+		missing = append(missing, envWebhookSecret)
+	}
+	if len(missing) > 0 {
+		return nil, usagef("missing environment variable(s) for %s: %s (keys are read from the environment only)",
+			name, strings.Join(missing, ", "))
+	}
+
+	lookup := func(v string) (string, bool) {
+		switch {
+		case v == envProvider:
+			return name, true
+		case v == envSecretKey && !needKey && get(envSecretKey) == "":
+			return webhookOnlyKey.Reveal(), true
+		}
+		return e.lookup(v)
+	}
+	cfg, err := providers.FromLookup(envPrefix, lookup)
+	if err != nil {
+		return nil, usagef("%v", err)
+	}
+	// A transport of the command's own, so that its connections are closed
+	// when the command ends rather than left to the process exit.
+	tr := &http.Transport{Proxy: http.ProxyFromEnvironment}
+	if def, ok := http.DefaultTransport.(*http.Transport); ok {
+		tr = def.Clone()
+	}
+	cfg.HTTPClient = &http.Client{Transport: tr}
+	cfg.Logger = logger
+	p, err := providers.Open(cfg)
+	if err != nil {
+		tr.CloseIdleConnections()
+		return nil, usagef("the configuration in the environment is invalid: %v", err)
+	}
+	return &session{provider: p, cfg: cfg, close: tr.CloseIdleConnections}, nil
+}
+
+// describeTarget says where calls go and whether real money can move,
+// without the key: "tap (test key) at http://127.0.0.1:8089/tap".
+func describeTarget(cfg providers.Config) string {
+	key := cfg.SecretKey.Reveal()
+	// The adapters decide the same way (tap: sk_test_; checkout: sk_sbox_
+	// and the previous platform's sk_test_); this is only a label.
+	kind := "live key"
+	if strings.HasPrefix(key, "sk_test_") || strings.HasPrefix(key, "sk_sbox_") {
+		kind = "test key"
+	}
+	where := cfg.BaseURL
+	if where == "" {
+		where = "the provider's default address"
+	}
+	return cfg.Provider + " (" + kind + ") at " + where
+}
