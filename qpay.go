@@ -169,6 +169,9 @@ type Payment struct {
 	Refunded    money.Money
 	Reference   string // the merchant's reference, as echoed by the provider
 	RedirectURL string // where to send the shopper while the payment is pending
+	// WebhookURL is where the provider sends this payment's webhooks, for
+	// providers that take it per payment (Tap's post.url); empty otherwise.
+	WebhookURL string
 	// FailureCode and FailureMessage are the provider's reason for a failed,
 	// declined or canceled payment (Tap's response code, Checkout's QPay
 	// status), empty otherwise.

@@ -3,6 +3,7 @@ package money
 import (
 	"errors"
 	"fmt"
+	"math"
 	"math/big"
 	"strings"
 
@@ -84,12 +85,21 @@ func newMoney(amount decimal.Decimal, currency, text string) (Money, error) {
 	if amount.Exponent() > maxIntegerDigits {
 		return Money{}, tooBig()
 	}
+	// The usual amount (79.1, 1, 0.50) has at most the currency's decimals
+	// and a count of minor units that fits an int64: that count is the
+	// whole answer, found without big-number arithmetic. Anything else
+	// takes the general path below, which gives the same for these.
+	if minor, ok := smallMinor(amount, exp); ok {
+		return Money{amount: decimal.New(minor, -int32(exp)), currency: currency}, nil
+	}
 	scaled := amount.Shift(int32(exp)) // in minor units; exponent still small
 	if !scaled.IsInteger() {
 		return Money{}, fmt.Errorf("money: %s allows %d decimals, got %q: %w", currency, exp, shown(), ErrTooPrecise)
 	}
 	minor := scaled.BigInt() // exact: scaled is an integer
-	if minor.Cmp(pow10(maxIntegerDigits+exp)) >= 0 {
+	// An int64 is below 10^19, itself below the bound: only a larger count
+	// needs the (allocating) power of ten to compare with.
+	if !minor.IsInt64() && minor.Cmp(pow10(maxIntegerDigits+exp)) >= 0 {
 		return Money{}, tooBig()
 	}
 	return Money{amount: decimal.NewFromBigInt(minor, -int32(exp)), currency: currency}, nil
@@ -105,6 +115,28 @@ func describe(d decimal.Decimal) string {
 		return fmt.Sprintf("(%d-bit coefficient)e%d", d.Coefficient().BitLen(), d.Exponent())
 	}
 	return fmt.Sprintf("%se%d", d.Coefficient(), d.Exponent())
+}
+
+// smallMinor returns a positive amount in minor units of a currency with
+// exp decimals, if the amount has at most exp decimals and the count fits
+// an int64.
+func smallMinor(amount decimal.Decimal, exp int) (int64, bool) {
+	e := amount.Exponent()
+	if e > 0 || -e > int32(exp) {
+		return 0, false
+	}
+	c := amount.Coefficient()
+	if !c.IsInt64() {
+		return 0, false
+	}
+	v := c.Int64()
+	for range int32(exp) + e {
+		if v > math.MaxInt64/10 {
+			return 0, false
+		}
+		v *= 10
+	}
+	return v, true
 }
 
 func pow10(n int) *big.Int {

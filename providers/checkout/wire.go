@@ -8,6 +8,7 @@ import (
 
 	"github.com/qpay-go/qpay"
 	"github.com/qpay-go/qpay/money"
+	"github.com/qpay-go/qpay/providers/internal/transport"
 )
 
 // This file holds Checkout's wire format: the bodies the adapter sends and
@@ -297,6 +298,10 @@ func metadata(m map[string]json.RawMessage) map[string]string {
 	}
 	out := make(map[string]string, len(m))
 	for k, v := range m {
+		if s, ok := transport.PlainJSONString(v); ok {
+			out[k] = s
+			continue
+		}
 		var s string
 		if err := json.Unmarshal(v, &s); err == nil {
 			out[k] = s
@@ -325,22 +330,10 @@ func parseTime(s string) time.Time {
 type flexText string
 
 func (s *flexText) UnmarshalJSON(b []byte) error {
-	if string(b) == "null" {
-		*s = ""
-		return nil
+	v, err := transport.JSONText(b)
+	if err != nil {
+		return fmt.Errorf("checkout: %w", err)
 	}
-	if len(b) > 0 && b[0] == '"' {
-		var v string
-		if err := json.Unmarshal(b, &v); err != nil {
-			return err
-		}
-		*s = flexText(v)
-		return nil
-	}
-	var n json.Number
-	if err := json.Unmarshal(b, &n); err != nil {
-		return fmt.Errorf("checkout: want a string or a number, got %.40s", b)
-	}
-	*s = flexText(n.String())
+	*s = flexText(v)
 	return nil
 }

@@ -90,7 +90,7 @@ func (a *adapter) Refund(ctx context.Context, req qpay.RefundRequest, p *qpay.Pa
 		Reference: refundReference{Merchant: req.Reference, Idempotent: req.IdempotencyKey},
 		Metadata:  req.Metadata,
 	}
-	if u := postURL(p.Raw); u != "" {
+	if u := p.WebhookURL; u != "" {
 		// Tap posts a refund's webhook to the refund's own post.url; the
 		// charge's is where the merchant receives Tap's webhooks.
 		body.Post = &link{URL: u}
@@ -123,7 +123,7 @@ func (a *adapter) Refund(ctx context.Context, req qpay.RefundRequest, p *qpay.Pa
 	case resp.Reconciled:
 		return found, nil
 	}
-	return a.decodeRefund(qpay.OpRefund, resp.Status, resp.Body)
+	return a.decodeRefund(qpay.OpRefund, resp.Status, resp.Body, true)
 }
 
 // findRefund looks for the refund of charge p whose merchant reference is
@@ -167,6 +167,22 @@ func (a *adapter) chargeRefunds(ctx context.Context, p *qpay.Payment) (refunds [
 		}
 		last := ""
 		for _, raw := range page.Refunds {
+			// Most entries decode as a whole at once; one that does not is
+			// read as before, head first, so that a malformed refund of
+			// another charge is still skipped rather than fatal.
+			var rf refund
+			if json.Unmarshal(raw, &rf) == nil {
+				last = rf.ID
+				if rf.ChargeID != p.ID {
+					continue
+				}
+				r, err := a.refundOf(qpay.OpRefund, resp.Status, raw, true, &rf)
+				if err != nil {
+					return nil, false, err
+				}
+				refunds = append(refunds, r)
+				continue
+			}
 			var head struct {
 				ID       string `json:"id"`
 				ChargeID string `json:"charge_id"`
@@ -178,7 +194,7 @@ func (a *adapter) chargeRefunds(ctx context.Context, p *qpay.Payment) (refunds [
 			if head.ChargeID != p.ID {
 				continue
 			}
-			r, err := a.decodeRefund(qpay.OpRefund, resp.Status, raw)
+			r, err := a.decodeRefund(qpay.OpRefund, resp.Status, raw, true)
 			if err != nil {
 				return nil, false, err
 			}
@@ -194,12 +210,19 @@ func (a *adapter) chargeRefunds(ctx context.Context, p *qpay.Payment) (refunds [
 	return refunds, false, nil
 }
 
-// decodeRefund turns a refund object into a Refund.
-func (a *adapter) decodeRefund(op string, httpStatus int, body []byte) (*qpay.Refund, error) {
+// decodeRefund turns a refund object into a Refund; owned is as for
+// rawOf.
+func (a *adapter) decodeRefund(op string, httpStatus int, body []byte, owned bool) (*qpay.Refund, error) {
 	var rf refund
 	if err := json.Unmarshal(body, &rf); err != nil {
 		return nil, a.protocol(op, httpStatus, body, "cannot decode Tap's refund object", err)
 	}
+	return a.refundOf(op, httpStatus, body, owned, &rf)
+}
+
+// refundOf turns a decoded refund object, whose body is body, into a
+// Refund; owned is as for rawOf.
+func (a *adapter) refundOf(op string, httpStatus int, body []byte, owned bool, rf *refund) (*qpay.Refund, error) {
 	amount, err := a.amount(op, httpStatus, body, "refund "+rf.ID, rf.Amount, rf.Currency)
 	if err != nil {
 		return nil, err
@@ -214,22 +237,11 @@ func (a *adapter) decodeRefund(op string, httpStatus int, body []byte) (*qpay.Re
 		Amount:    amount,
 		Reference: string(rf.Reference.Merchant),
 		CreatedAt: epochMillis(rf.Created),
-		Raw:       append(json.RawMessage(nil), body...),
+		Raw:       rawOf(body, owned),
 	}
 	if st == status.RefundFailed || st == status.RefundUnknown {
 		r.FailureCode = string(rf.Response.Code)
 		r.FailureMessage = rf.Response.Message
 	}
 	return r, nil
-}
-
-// postURL returns the post.url of a charge body, or "".
-func postURL(raw json.RawMessage) string {
-	var c struct {
-		Post link `json:"post"`
-	}
-	if json.Unmarshal(raw, &c) != nil {
-		return ""
-	}
-	return c.Post.URL
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/qpay-go/qpay"
 	"github.com/qpay-go/qpay/money"
+	"github.com/qpay-go/qpay/providers/internal/transport"
 )
 
 // SignatureHeader is the header in which Tap sends a webhook's signature.
@@ -35,34 +36,46 @@ const SignatureHeader = "hashstring"
 // (UNCONFIRMED, see the package documentation). This is the one place the
 // recipe lives: the adapter verifies with it and qpaytest signs with it.
 func Hashstring(secretKey qpay.Secret, body []byte) (string, error) {
-	var o struct {
-		ID        string          `json:"id"`
-		Object    string          `json:"object"`
-		Amount    decimal.Decimal `json:"amount"`
-		Currency  string          `json:"currency"`
-		Status    string          `json:"status"`
-		Created   flexString      `json:"created"`
-		Reference struct {
-			Gateway flexString `json:"gateway"`
-			Payment flexString `json:"payment"`
-		} `json:"reference"`
-		Transaction struct {
-			Created flexString `json:"created"`
-		} `json:"transaction"`
-	}
+	var o signedObject
 	if err := json.Unmarshal(body, &o); err != nil {
 		return "", fmt.Errorf("tap: webhook body is not a charge or refund object: %w", err)
 	}
+	sum, err := o.hashstring(secretKey)
+	if err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(sum), nil
+}
+
+// signedObject is what the hashstring covers of a charge or refund object.
+type signedObject struct {
+	ID        string          `json:"id"`
+	Object    string          `json:"object"`
+	Amount    decimal.Decimal `json:"amount"`
+	Currency  string          `json:"currency"`
+	Status    string          `json:"status"`
+	Created   flexString      `json:"created"`
+	Reference struct {
+		Gateway flexString `json:"gateway"`
+		Payment flexString `json:"payment"`
+	} `json:"reference"`
+	Transaction struct {
+		Created flexString `json:"created"`
+	} `json:"transaction"`
+}
+
+// hashstring is the raw HMAC-SHA256 of the signed string: the recipe of
+// Hashstring, on fields already decoded.
+func (o *signedObject) hashstring(secretKey qpay.Secret) ([]byte, error) {
 	amount, err := money.New(o.Amount, o.Currency)
 	if err != nil {
-		return "", fmt.Errorf("tap: webhook amount: %w", err)
+		return nil, fmt.Errorf("tap: webhook amount: %w", err)
 	}
 	created := o.Transaction.Created
 	if objectType(o.Object, o.ID) == objectRefund {
 		created = o.Created
 	}
-	var b strings.Builder
-	for _, kv := range [...][2]string{
+	fields := [...][2]string{
 		{"x_id", o.ID},
 		{"x_amount", amount.Fixed()},
 		{"x_currency", o.Currency},
@@ -70,13 +83,19 @@ func Hashstring(secretKey qpay.Secret, body []byte) (string, error) {
 		{"x_payment_reference", string(o.Reference.Payment)},
 		{"x_status", o.Status},
 		{"x_created", string(created)},
-	} {
-		b.WriteString(kv[0])
-		b.WriteString(kv[1])
+	}
+	n := 0
+	for _, kv := range fields {
+		n += len(kv[0]) + len(kv[1])
+	}
+	// Sized once: the string is hashed, never kept.
+	msg := make([]byte, 0, n)
+	for _, kv := range fields {
+		msg = append(append(msg, kv[0]...), kv[1]...)
 	}
 	mac := hmac.New(sha256.New, []byte(secretKey.Reveal()))
-	mac.Write([]byte(b.String()))
-	return hex.EncodeToString(mac.Sum(nil)), nil
+	mac.Write(msg)
+	return mac.Sum(nil), nil
 }
 
 // The objects Tap posts to a post.url that qpay understands.
@@ -105,22 +124,43 @@ func objectType(object, id string) string {
 // time. Hex case is ignored: Tap's examples are lower case, and decoding
 // first compares the bytes, not their spelling.
 func verifySignature(secretKey qpay.Secret, header string, body []byte) error {
+	got, err := headerSignature(header)
+	if err != nil {
+		return err
+	}
+	var o signedObject
+	if err := json.Unmarshal(body, &o); err != nil {
+		return cannotSign(fmt.Errorf("tap: webhook body is not a charge or refund object: %w", err))
+	}
+	return checkSignature(secretKey, got, &o)
+}
+
+// headerSignature reads the hashstring header: 32 bytes in hex.
+func headerSignature(header string) ([]byte, error) {
 	if header == "" {
-		return &qpay.Error{Kind: qpay.KindInvalidSignature, Message: "no " + SignatureHeader + " header"}
+		return nil, &qpay.Error{Kind: qpay.KindInvalidSignature, Message: "no " + SignatureHeader + " header"}
 	}
 	got, err := hex.DecodeString(strings.TrimSpace(header))
 	if err != nil || len(got) != sha256.Size {
-		return &qpay.Error{Kind: qpay.KindInvalidSignature, Message: "the " + SignatureHeader + " header is not a hex HMAC-SHA256"}
+		return nil, &qpay.Error{Kind: qpay.KindInvalidSignature, Message: "the " + SignatureHeader + " header is not a hex HMAC-SHA256"}
 	}
-	want, err := Hashstring(secretKey, body)
+	return got, nil
+}
+
+// checkSignature compares the header's signature with o's, in constant time.
+func checkSignature(secretKey qpay.Secret, got []byte, o *signedObject) error {
+	want, err := o.hashstring(secretKey)
 	if err != nil {
-		return &qpay.Error{Kind: qpay.KindInvalidSignature, Message: "cannot compute the signature of this body", Err: err}
+		return cannotSign(err)
 	}
-	wantRaw, _ := hex.DecodeString(want)
-	if !hmac.Equal(got, wantRaw) {
+	if !hmac.Equal(got, want) {
 		return &qpay.Error{Kind: qpay.KindInvalidSignature, Message: "the " + SignatureHeader + " header does not match the body"}
 	}
 	return nil
+}
+
+func cannotSign(err error) error {
+	return &qpay.Error{Kind: qpay.KindInvalidSignature, Message: "cannot compute the signature of this body", Err: err}
 }
 
 // flexString decodes a JSON string or number as its text, because Tap sends
@@ -130,22 +170,10 @@ func verifySignature(secretKey qpay.Secret, header string, body []byte) error {
 type flexString string
 
 func (s *flexString) UnmarshalJSON(b []byte) error {
-	if string(b) == "null" {
-		*s = ""
-		return nil
+	v, err := transport.JSONText(b)
+	if err != nil {
+		return fmt.Errorf("tap: %w", err)
 	}
-	if len(b) > 0 && b[0] == '"' {
-		var v string
-		if err := json.Unmarshal(b, &v); err != nil {
-			return err
-		}
-		*s = flexString(v)
-		return nil
-	}
-	var n json.Number
-	if err := json.Unmarshal(b, &n); err != nil {
-		return fmt.Errorf("tap: want a string or a number, got %s", b)
-	}
-	*s = flexString(n.String())
+	*s = flexString(v)
 	return nil
 }

@@ -92,11 +92,12 @@ func newAdapter(cfg Config) (*adapter, error) {
 	if strings.ContainsFunc(cfg.MerchantID, unicode.IsControl) {
 		return nil, errors.New("tap: MerchantID contains control characters")
 	}
+	auth := "Bearer " + key // built once, not on every request
 	client, err := transport.New(transport.Config{
 		Provider: providerName,
 		BaseURL:  base,
 		Authorize: func(h http.Header) {
-			h.Set("Authorization", "Bearer "+key)
+			h.Set("Authorization", auth)
 		},
 		Secrets:     []string{key},
 		DecodeError: decodeError,
@@ -158,7 +159,7 @@ func (a *adapter) CreatePayment(ctx context.Context, req qpay.PaymentRequest) (*
 	if err != nil {
 		return nil, err
 	}
-	p, _, err := a.decodeCharge(qpay.OpCreatePayment, resp.Status, resp.Body)
+	p, _, err := a.decodeOwnedCharge(qpay.OpCreatePayment, resp.Status, resp.Body)
 	return p, err
 }
 
@@ -179,19 +180,40 @@ func (a *adapter) getCharge(ctx context.Context, op, id string) (*qpay.Payment, 
 	if err != nil {
 		return nil, nil, err
 	}
-	return a.decodeCharge(op, resp.Status, resp.Body)
+	return a.decodeOwnedCharge(op, resp.Status, resp.Body)
 }
 
-// decodeCharge turns a charge object (a GET, a create answer or a webhook
-// body) into a Payment.
+// decodeCharge turns a charge object into a Payment whose Raw is a copy of
+// body: for a body the caller keeps, such as a webhook's.
 func (a *adapter) decodeCharge(op string, httpStatus int, body []byte) (*qpay.Payment, *charge, error) {
+	return a.decodeChargeBody(op, httpStatus, body, false)
+}
+
+// decodeOwnedCharge is decodeCharge for a body the adapter owns, a create
+// answer or a GET (see rawOf).
+func (a *adapter) decodeOwnedCharge(op string, httpStatus int, body []byte) (*qpay.Payment, *charge, error) {
+	return a.decodeChargeBody(op, httpStatus, body, true)
+}
+
+func (a *adapter) decodeChargeBody(op string, httpStatus int, body []byte, owned bool) (*qpay.Payment, *charge, error) {
 	var c charge
 	if err := json.Unmarshal(body, &c); err != nil {
 		return nil, nil, a.protocol(op, httpStatus, body, "cannot decode Tap's charge object", err)
 	}
-	amount, err := a.amount(op, httpStatus, body, "charge "+c.ID, c.Amount, c.Currency)
+	p, err := a.chargePayment(op, httpStatus, body, owned, &c)
 	if err != nil {
 		return nil, nil, err
+	}
+	return p, &c, nil
+}
+
+// chargePayment turns a decoded charge object, whose body is body, into a
+// Payment. owned says whether body may become Payment.Raw as it is (see
+// rawOf).
+func (a *adapter) chargePayment(op string, httpStatus int, body []byte, owned bool, c *charge) (*qpay.Payment, error) {
+	amount, err := a.amount(op, httpStatus, body, "charge "+c.ID, c.Amount, c.Currency)
+	if err != nil {
+		return nil, err
 	}
 	st := chargeStatus(c.Status)
 	p := &qpay.Payment{
@@ -202,9 +224,10 @@ func (a *adapter) decodeCharge(op string, httpStatus int, body []byte) (*qpay.Pa
 		Amount:      amount,
 		Reference:   firstOf(string(c.Reference.Transaction), string(c.Reference.Order)),
 		RedirectURL: c.Transaction.URL,
+		WebhookURL:  c.Post.URL,
 		Metadata:    c.Metadata,
 		CreatedAt:   epochMillis(c.Transaction.Created),
-		Raw:         append(json.RawMessage(nil), body...),
+		Raw:         rawOf(body, owned),
 	}
 	// Tap's response code and message explain a failure, and for TIMEDOUT
 	// or UNKNOWN why the outcome is open; on a pending or captured charge
@@ -213,7 +236,7 @@ func (a *adapter) decodeCharge(op string, httpStatus int, body []byte) (*qpay.Pa
 		p.FailureCode = string(c.Response.Code)
 		p.FailureMessage = c.Response.Message
 	}
-	return p, &c, nil
+	return p, nil
 }
 
 // amount reads one of Tap's amounts exactly. An amount with more decimals
@@ -228,6 +251,18 @@ func (a *adapter) amount(op string, httpStatus int, body []byte, what string, d 
 		return money.Money{}, a.protocol(op, httpStatus, body, what+" has an amount qpay cannot take exactly", err)
 	}
 	return m, nil
+}
+
+// rawOf is what a Payment's or a Refund's Raw holds: body itself when the
+// adapter owns it (an answer the transport has just read, an entry
+// encoding/json copied out of a list), so that a 3 KB charge is not
+// copied once more, and a copy when the caller does (a webhook delivery,
+// whose buffer the caller may reuse).
+func rawOf(body []byte, owned bool) json.RawMessage {
+	if owned {
+		return body
+	}
+	return append(json.RawMessage(nil), body...)
 }
 
 func firstOf(s ...string) string {

@@ -13,8 +13,48 @@ import (
 // ParseWebhook implements driver.Driver. Tap posts the charge or refund
 // object itself, signed in the hashstring header; the signature is checked
 // before anything in the body is believed.
+//
+// Tap signs fields of the object rather than its bytes, so the body is
+// decoded to be verified. It is decoded once, into a webhookObject that
+// holds both what the signature covers and what the charge and refund
+// decoders read, and nothing decoded is used before the signature matches.
+// A body that does not decode in one pass takes the step-by-step path
+// (parseWebhookStepwise), which reports the fault exactly where it lies.
 func (a *adapter) ParseWebhook(_ context.Context, header http.Header, body []byte) (*qpay.WebhookEvent, error) {
-	if err := verifySignature(a.key, headerValue(header, SignatureHeader), body); err != nil {
+	sig := headerValue(header, SignatureHeader)
+	got, err := headerSignature(sig)
+	if err != nil {
+		return nil, err
+	}
+	var o webhookObject
+	if json.Unmarshal(body, &o) != nil {
+		return a.parseWebhookStepwise(sig, body)
+	}
+	if err := checkSignature(a.key, got, o.signed()); err != nil {
+		return nil, err
+	}
+	switch kind := objectType(o.Object, o.ID); kind {
+	case objectCharge:
+		p, err := a.chargePayment(qpay.OpParseWebhook, 0, body, false, o.charge())
+		if err != nil {
+			return nil, err
+		}
+		return paymentEvent(kind, p), nil
+	case objectRefund:
+		r, err := a.refundOf(qpay.OpParseWebhook, 0, body, false, o.refund())
+		if err != nil {
+			return nil, err
+		}
+		return refundEvent(kind, r), nil
+	default:
+		return nil, unsupportedObject(o.Object, o.ID)
+	}
+}
+
+// parseWebhookStepwise verifies, then reads the object's kind, then decodes
+// it as that kind, each from the body.
+func (a *adapter) parseWebhookStepwise(sig string, body []byte) (*qpay.WebhookEvent, error) {
+	if err := verifySignature(a.key, sig, body); err != nil {
 		return nil, err
 	}
 	var head struct {
@@ -30,30 +70,43 @@ func (a *adapter) ParseWebhook(_ context.Context, header http.Header, body []byt
 		if err != nil {
 			return nil, err
 		}
-		return &qpay.WebhookEvent{
-			ID:        eventID(p.ID, p.RawStatus),
-			Type:      qpay.EventPayment,
-			RawType:   kind,
-			PaymentID: p.ID,
-			Payment:   p,
-		}, nil
+		return paymentEvent(kind, p), nil
 	case objectRefund:
-		r, err := a.decodeRefund(qpay.OpParseWebhook, 0, body)
+		r, err := a.decodeRefund(qpay.OpParseWebhook, 0, body, false)
 		if err != nil {
 			return nil, err
 		}
-		return &qpay.WebhookEvent{
-			ID:        eventID(r.ID, r.RawStatus),
-			Type:      qpay.EventRefund,
-			RawType:   kind,
-			PaymentID: r.PaymentID,
-			Refund:    r,
-		}, nil
+		return refundEvent(kind, r), nil
 	default:
-		// An authorize or invoice object: signed by Tap, of no use to QPay.
-		return nil, &qpay.Error{Provider: providerName, Op: qpay.OpParseWebhook, Kind: qpay.KindUnsupported,
-			Message: fmt.Sprintf("Tap webhook for object %.40q (id %.40q), not a charge or a refund", head.Object, head.ID)}
+		return nil, unsupportedObject(head.Object, head.ID)
 	}
+}
+
+func paymentEvent(kind string, p *qpay.Payment) *qpay.WebhookEvent {
+	return &qpay.WebhookEvent{
+		ID:        eventID(p.ID, p.RawStatus),
+		Type:      qpay.EventPayment,
+		RawType:   kind,
+		PaymentID: p.ID,
+		Payment:   p,
+	}
+}
+
+func refundEvent(kind string, r *qpay.Refund) *qpay.WebhookEvent {
+	return &qpay.WebhookEvent{
+		ID:        eventID(r.ID, r.RawStatus),
+		Type:      qpay.EventRefund,
+		RawType:   kind,
+		PaymentID: r.PaymentID,
+		Refund:    r,
+	}
+}
+
+// unsupportedObject is the answer for an authorize or invoice object:
+// signed by Tap, of no use to QPay.
+func unsupportedObject(object, id string) error {
+	return &qpay.Error{Provider: providerName, Op: qpay.OpParseWebhook, Kind: qpay.KindUnsupported,
+		Message: fmt.Sprintf("Tap webhook for object %.40q (id %.40q), not a charge or a refund", object, id)}
 }
 
 // eventID derives the event ID Tap does not send. Tap posts once per final

@@ -9,6 +9,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/qpay-go/qpay"
+	"github.com/qpay-go/qpay/providers/internal/transport"
 )
 
 // This file holds Tap's wire format and nothing else: the request bodies qpay
@@ -227,6 +228,16 @@ type refundList struct {
 type metadata map[string]string
 
 func (m *metadata) UnmarshalJSON(b []byte) error {
+	// The usual metadata, strings only, decodes directly; anything else
+	// (and anything that is not an object) takes the lenient path below.
+	var direct map[string]string
+	if json.Unmarshal(b, &direct) == nil {
+		*m = nil
+		if len(direct) > 0 {
+			*m = direct
+		}
+		return nil
+	}
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(b, &raw); err != nil || len(raw) == 0 {
 		*m = nil
@@ -234,6 +245,10 @@ func (m *metadata) UnmarshalJSON(b []byte) error {
 	}
 	out := make(metadata, len(raw))
 	for k, v := range raw {
+		if s, ok := transport.PlainJSONString(v); ok {
+			out[k] = s
+			continue
+		}
 		var s string
 		if json.Unmarshal(v, &s) == nil {
 			out[k] = s
@@ -254,4 +269,91 @@ func epochMillis(s flexString) time.Time {
 		return time.Time{}
 	}
 	return time.UnixMilli(ms).UTC()
+}
+
+// webhookObject is a charge or a refund object as Tap posts it, decoded in
+// one pass: it has every field of signedObject, charge and refund, each
+// under the same JSON name and decoded the same way, so that whenever it
+// decodes, what it holds is what each of those three would hold had it
+// decoded the body on its own.
+type webhookObject struct {
+	ID          string     `json:"id"`
+	Object      string     `json:"object"`
+	Status      string     `json:"status"`
+	Amount      wireAmount `json:"amount"`
+	Currency    string     `json:"currency"`
+	Created     flexString `json:"created"`
+	ChargeID    string     `json:"charge_id"`
+	Metadata    metadata   `json:"metadata"`
+	Transaction struct {
+		URL     string     `json:"url"`
+		Created flexString `json:"created"`
+	} `json:"transaction"`
+	Reference struct {
+		Transaction flexString `json:"transaction"`
+		Order       flexString `json:"order"`
+		Gateway     flexString `json:"gateway"`
+		Payment     flexString `json:"payment"`
+		Track       flexString `json:"track"`
+		Merchant    flexString `json:"merchant"`
+	} `json:"reference"`
+	Response response `json:"response"`
+	Post     link     `json:"post"`
+	Redirect link     `json:"redirect"`
+}
+
+// signed is what Hashstring would have decoded.
+func (o *webhookObject) signed() *signedObject {
+	s := &signedObject{ID: o.ID, Object: o.Object, Amount: o.Amount.value, Currency: o.Currency, Status: o.Status, Created: o.Created}
+	s.Reference.Gateway, s.Reference.Payment = o.Reference.Gateway, o.Reference.Payment
+	s.Transaction.Created = o.Transaction.Created
+	return s
+}
+
+// charge is what decodeCharge would have decoded.
+func (o *webhookObject) charge() *charge {
+	c := &charge{ID: o.ID, Object: o.Object, Status: o.Status, Amount: o.Amount.pointer(), Currency: o.Currency,
+		Metadata: o.Metadata, Response: o.Response, Post: o.Post, Redirect: o.Redirect}
+	c.Transaction.URL, c.Transaction.Created = o.Transaction.URL, o.Transaction.Created
+	r := &c.Reference
+	r.Transaction, r.Order, r.Gateway, r.Payment, r.Track =
+		o.Reference.Transaction, o.Reference.Order, o.Reference.Gateway, o.Reference.Payment, o.Reference.Track
+	return c
+}
+
+// refund is what decodeRefund would have decoded.
+func (o *webhookObject) refund() *refund {
+	r := &refund{ID: o.ID, Object: o.Object, ChargeID: o.ChargeID, Status: o.Status, Amount: o.Amount.pointer(),
+		Currency: o.Currency, Created: o.Created, Response: o.Response}
+	r.Reference.Merchant = o.Reference.Merchant
+	return r
+}
+
+// wireAmount decodes "amount" once for readers that treat a null apart: a
+// decimal.Decimal field (signedObject's) keeps whatever it held, a
+// *decimal.Decimal field (charge's, refund's) becomes nil.
+type wireAmount struct {
+	value   decimal.Decimal
+	present bool
+}
+
+func (w *wireAmount) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		w.present = false
+		return nil
+	}
+	if err := w.value.UnmarshalJSON(b); err != nil {
+		return err
+	}
+	w.present = true
+	return nil
+}
+
+// pointer is the amount as a *decimal.Decimal field would hold it.
+func (w *wireAmount) pointer() *decimal.Decimal {
+	if !w.present {
+		return nil
+	}
+	d := w.value
+	return &d
 }

@@ -13,6 +13,7 @@ package transport
 import (
 	"context"
 	crand "crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -138,7 +139,7 @@ func New(cfg Config) (*Client, error) {
 	}
 
 	hc := &http.Client{
-		Transport: cleanhttp.DefaultPooledTransport(),
+		Transport: pooledTransport(),
 		// A payment API answers; it does not redirect. Following a redirect
 		// could replay a POST elsewhere, so the redirect is returned as is.
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
@@ -171,6 +172,17 @@ func New(cfg Config) (*Client, error) {
 		ErrorHandler: retryablehttp.PassthroughErrorHandler,
 	}
 	return c, nil
+}
+
+// pooledTransport is cleanhttp's pooled transport with an idle pool per
+// host as large as its whole idle pool. A Client talks to one host, and
+// cleanhttp's per-host default (GOMAXPROCS+1) makes a burst of concurrent
+// calls close all but that many connections after each wave, then dial
+// (and TLS-handshake) new ones for the next.
+func pooledTransport() *http.Transport {
+	t := cleanhttp.DefaultPooledTransport()
+	t.MaxIdleConnsPerHost = t.MaxIdleConns
+	return t
 }
 
 func setDefault[T comparable](v *T, def T) {
@@ -287,7 +299,7 @@ func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
 	}
 
 	// A 5xx or 429 that exhausted the retries comes back here with its body.
-	data, readErr := c.readBody(resp.Body)
+	data, readErr := c.readBody(resp.Body, resp.ContentLength)
 	rid := c.requestID(resp.Header)
 	if readErr != nil {
 		if resp.StatusCode >= 200 && resp.StatusCode < 300 {
@@ -323,8 +335,10 @@ func (c *Client) DoJSON(ctx context.Context, req Request, out any) (*Response, e
 	return resp, nil
 }
 
-func (c *Client) readBody(r io.Reader) ([]byte, error) {
-	data, err := io.ReadAll(io.LimitReader(r, c.cfg.MaxResponseBytes+1))
+// readBody reads a response body of at most MaxResponseBytes. size is the
+// response's Content-Length, or -1.
+func (c *Client) readBody(r io.Reader, size int64) ([]byte, error) {
+	data, err := readAll(io.LimitReader(r, c.cfg.MaxResponseBytes+1), size, c.cfg.MaxResponseBytes)
 	if err != nil {
 		return data, err
 	}
@@ -332,6 +346,31 @@ func (c *Client) readBody(r io.Reader) ([]byte, error) {
 		return data[:c.cfg.MaxResponseBytes], fmt.Errorf("response larger than %d bytes", c.cfg.MaxResponseBytes)
 	}
 	return data, nil
+}
+
+// readAll is io.ReadAll with a first buffer of the announced size, so that
+// a body with a Content-Length is read into one allocation instead of a
+// series of doublings from 512 bytes. One byte more than the size lets the
+// read that meets EOF find room without growing the buffer.
+func readAll(r io.Reader, size, max int64) ([]byte, error) {
+	capacity := int64(512) // io.ReadAll's
+	if size > 0 && size <= max {
+		capacity = size + 1
+	}
+	b := make([]byte, 0, capacity)
+	for {
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err != nil {
+			if err == io.EOF {
+				err = nil
+			}
+			return b, err
+		}
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+	}
 }
 
 func (c *Client) requestID(h http.Header) string {
@@ -594,5 +633,17 @@ func NewIdempotencyKey() string {
 	}
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+	// The canonical 8-4-4-4-12 form, lower-case hex, written directly:
+	// fmt costs an allocation per group.
+	var s [36]byte
+	hex.Encode(s[0:8], b[0:4])
+	s[8] = '-'
+	hex.Encode(s[9:13], b[4:6])
+	s[13] = '-'
+	hex.Encode(s[14:18], b[6:8])
+	s[18] = '-'
+	hex.Encode(s[19:23], b[8:10])
+	s[23] = '-'
+	hex.Encode(s[24:36], b[10:16])
+	return string(s[:])
 }
