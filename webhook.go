@@ -27,7 +27,10 @@ const DefaultMaxWebhookBytes = 256 << 10
 //	500  Handle failed: the provider will redeliver, nothing is lost
 //
 // Handle must be idempotent (deliveries repeat) and order-tolerant (they
-// arrive out of order); package store does both for you.
+// arrive out of order); package store does both for you. A genuine webhook
+// that contradicts the stored payment (the store's KindIntegrity) also
+// answers 500, so the provider keeps it coming while someone looks; a
+// Handle that prefers to alert and acknowledge returns nil for it.
 type WebhookHandler struct {
 	// Provider returns the Provider that verifies the request: a fixed one,
 	// or one per merchant (providers.Registry.Resolver).
