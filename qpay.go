@@ -160,6 +160,7 @@ func (r PaymentRequest) Validate(mode Mode) error {
 // Payment is a QPay payment as the provider last reported it.
 type Payment struct {
 	Provider  string        // "tap" or "checkout"
+	Account   string        // the merchant account of the Provider that returned it (providers.Config.Account); "" for a single merchant
 	ID        string        // the provider's ID: chg_... (Tap) or pay_... (Checkout)
 	Status    status.Status // normalized
 	RawStatus string        // the provider's own word, e.g. "CAPTURED" or "Partially Refunded"
@@ -212,7 +213,11 @@ type RefundRequest struct {
 	// receives "requested_by_customer" when it is empty.
 	Reason   string
 	Metadata map[string]string
-	// IdempotencyKey works as in PaymentRequest.
+	// IdempotencyKey is sent with every attempt of the refund. If empty, it
+	// is derived from the payment, the Reference and the amount, so that
+	// retrying a Refund call (the same reference and amount) is covered by
+	// the provider's duplicate protection as well as by qpay's search by
+	// reference.
 	IdempotencyKey string
 }
 
@@ -239,6 +244,7 @@ func (r RefundRequest) Validate() error {
 // Refund is a refund as the provider last reported it.
 type Refund struct {
 	Provider       string              // "tap" or "checkout"
+	Account        string              // as Payment.Account
 	ID             string              // re_... (Tap) or the refund action's act_... (Checkout)
 	PaymentID      string              // the refunded payment
 	Status         status.RefundStatus // normalized
@@ -276,8 +282,13 @@ type WebhookEvent struct {
 	// ID is stable across redeliveries of the same event, for
 	// de-duplication: Checkout's event ID, or for Tap (which sends none)
 	// "tap:<object id>:<status>".
-	ID        string
-	Provider  string
+	ID       string
+	Provider string
+	// Account names the merchant account whose key verified the event (the
+	// adapters' Config.Account, set per merchant by providers.Registry). A
+	// store keeps accounts apart, so that one merchant's key can never move
+	// another merchant's payment.
+	Account   string
 	Type      EventType
 	RawType   string   // Checkout's event type, e.g. "payment_captured"; Tap's object, e.g. "charge"
 	PaymentID string   // the payment the event concerns, for both types

@@ -41,6 +41,9 @@ const (
 type Config struct {
 	// Provider is "tap" or "checkout".
 	Provider string `json:"provider"`
+	// Account names the merchant (see tap.Config.Account); a Registry sets
+	// it to the merchant ID when empty.
+	Account string `json:"account,omitempty"`
 	// SecretKey is the secret API key (Tap sk_test_/sk_live_, Checkout
 	// sk_... ). Tap also signs its webhooks with it.
 	SecretKey qpay.Secret `json:"secret_key"`
@@ -72,6 +75,9 @@ type Config struct {
 	HTTPClient *http.Client `json:"-"`
 	Logger     *slog.Logger `json:"-"`
 }
+
+// redactedMask is what a qpay.Secret prints as.
+const redactedMask = "[REDACTED]"
 
 // Duration is a time.Duration that reads and writes JSON as "20s".
 type Duration time.Duration
@@ -109,6 +115,16 @@ func (c Config) Validate() error {
 	if c.SecretKey == "" {
 		problems = append(problems, "secret_key is required")
 	}
+	// A configuration saved with json.Marshal holds the mask, not the keys
+	// (qpay.Secret never writes them out): say so now, not with a 401 later.
+	for _, s := range []struct {
+		name  string
+		value qpay.Secret
+	}{{"secret_key", c.SecretKey}, {"webhook_secret", c.WebhookSecret}, {"webhook_authorization", c.WebhookAuthorization}} {
+		if s.value.Reveal() == redactedMask {
+			problems = append(problems, s.name+` is "[REDACTED]": the configuration was saved from a printed or marshalled Config, which never holds keys`)
+		}
+	}
 	if c.MaxAttempts < 0 {
 		problems = append(problems, "max_attempts must not be negative")
 	}
@@ -144,6 +160,7 @@ func Open(c Config) (qpay.Provider, error) {
 			BaseURL:    c.BaseURL,
 			MerchantID: c.MerchantID,
 			HTTP:       c.HTTPOptions(),
+			Account:    c.Account,
 		})
 	default:
 		return checkout.New(checkout.Config{
@@ -153,6 +170,7 @@ func Open(c Config) (qpay.Provider, error) {
 			ProcessingChannelID:  c.ProcessingChannelID,
 			BaseURL:              c.BaseURL,
 			HTTP:                 c.HTTPOptions(),
+			Account:              c.Account,
 		})
 	}
 }
@@ -202,6 +220,7 @@ func FromLookup(prefix string, lookup func(string) (string, bool)) (Config, erro
 		}
 	}
 	str("PROVIDER", &c.Provider)
+	str("ACCOUNT", &c.Account)
 	secret("SECRET_KEY", &c.SecretKey)
 	secret("WEBHOOK_SECRET", &c.WebhookSecret)
 	secret("WEBHOOK_AUTHORIZATION", &c.WebhookAuthorization)

@@ -75,7 +75,7 @@ func (m *merchant) create(t *testing.T, ref, amount string) *qpay.Payment {
 // stored is what the merchant's store says after the webhooks.
 func (m *merchant) stored(t *testing.T, id string) status.Status {
 	t.Helper()
-	sp, err := m.store.Payment(context.Background(), m.p.Name(), id)
+	sp, err := m.store.Payment(context.Background(), "", m.p.Name(), id) // no Config.Account: the single-merchant account
 	require.NoError(t, err)
 	return sp.Status
 }

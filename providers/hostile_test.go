@@ -245,7 +245,7 @@ func runHostile(t *testing.T, p qpay.Provider, payment qpay.Payment, cases []hos
 				assertKind(t, seen[0], c.wantKind)
 			}
 
-			sp, err := st.Payment(ctx, payment.Provider, payment.ID)
+			sp, err := st.Payment(ctx, payment.Account, payment.Provider, payment.ID)
 			require.NoError(t, err)
 			assert.Equal(t, c.wantStatus, sp.Status, "the stored status")
 			for _, r := range results {

@@ -2,12 +2,14 @@ package providers_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -183,4 +185,35 @@ func TestRegistryIsSafeForConcurrentUse(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+}
+
+func TestRegistryStampsTheMerchantOnEverything(t *testing.T) {
+	reg := providers.NewRegistry()
+	require.NoError(t, reg.Configure("shop-1", providers.Config{Provider: "tap", SecretKey: tapKey}))
+	require.NoError(t, reg.Configure("shop-2", providers.Config{Provider: "tap", SecretKey: tapKey, Account: "explicit"}))
+	for merchant, want := range map[string]string{"shop-1": "shop-1", "shop-2": "explicit"} {
+		p, err := reg.Get(merchant)
+		require.NoError(t, err)
+		body, err := os.ReadFile("tap/testdata/webhook-charge-captured.json")
+		require.NoError(t, err)
+		var delivery struct {
+			Headers map[string]string `json:"headers"`
+			Body    json.RawMessage   `json:"body"`
+		}
+		require.NoError(t, json.Unmarshal(body, &delivery))
+		h := http.Header{}
+		h.Set("hashstring", delivery.Headers["hashstring"])
+		ev, err := p.ParseWebhook(context.Background(), h, delivery.Body)
+		require.NoError(t, err)
+		assert.Equal(t, want, ev.Account)
+		assert.Equal(t, want, ev.Payment.Account)
+	}
+}
+
+func TestAConfigSavedFromItsPrintedFormIsRefused(t *testing.T) {
+	saved, err := json.Marshal(providers.Config{Provider: "checkout", SecretKey: ckoKey, WebhookSecret: webhookSecret})
+	require.NoError(t, err)
+	_, err = providers.LoadJSON(bytes.NewReader(saved))
+	assert.ErrorContains(t, err, `secret_key is "[REDACTED]"`)
+	assert.ErrorContains(t, err, `webhook_secret is "[REDACTED]"`)
 }

@@ -12,13 +12,25 @@ import (
 
 // ErrUnknownMerchant is returned (wrapped) for a merchant the Registry does
 // not hold.
-var ErrUnknownMerchant = errors.New("providers: unknown merchant")
+// It is a qpay.KindNotFound, so a qpay.WebhookHandler answers 404 for it.
+var ErrUnknownMerchant = fmt.Errorf("providers: unknown merchant (%w)", qpay.KindNotFound)
 
 // Registry maps merchant IDs to their Providers, for services that take
 // payments for several merchants, each with its own keys and perhaps its own
 // provider. It is safe for concurrent use. Replacing a merchant's entry
 // affects calls that start afterwards; calls already running finish with
 // the Provider they started with.
+//
+// Configure stamps the merchant ID on everything the merchant's Provider
+// returns (Config.Account), which keeps merchants apart in a shared store.
+//
+// Replacing a merchant's configuration does not carry its payments over:
+// after a switch from Tap to Checkout, or a rotation of Tap's secret key
+// (which also signs Tap's webhooks), webhooks for payments made under the
+// old configuration no longer verify, and GetPayment or Refund of their IDs
+// go to the new one. Until those payments are settled, keep the old
+// configuration reachable under its own merchant ID (and route its
+// webhooks there), or rotate keys only when nothing is in flight.
 type Registry struct {
 	mu sync.RWMutex
 	m  map[string]qpay.Provider
@@ -32,6 +44,11 @@ func NewRegistry() *Registry { return &Registry{m: make(map[string]qpay.Provider
 func (r *Registry) Configure(merchantID string, cfg Config) error {
 	if merchantID == "" {
 		return errors.New("providers: empty merchant ID")
+	}
+	if cfg.Account == "" {
+		// Every Payment and WebhookEvent of this merchant carries its ID,
+		// so that a store shared by all merchants keeps them apart.
+		cfg.Account = merchantID
 	}
 	p, err := Open(cfg)
 	if err != nil {

@@ -11,9 +11,9 @@ import (
 	"github.com/qpay-go/qpay/status"
 )
 
-// maxKeyLen bounds event IDs and provider names. Real ones are far shorter
-// (Checkout's evt_ IDs, Tap's derived "tap:<id>:<status>"); the bound keeps
-// an index key small.
+// maxKeyLen bounds event IDs, provider names and accounts. Real ones are
+// far shorter (Checkout's evt_ IDs, Tap's derived "tap:<id>:<status>",
+// merchant IDs); the bound keeps an index key small.
 const maxKeyLen = 255
 
 // Snapshot is what a Store has read, inside the transaction that handles an
@@ -46,10 +46,12 @@ type Change struct {
 }
 
 // Keys checks that ev is a complete, verified event and returns the IDs of
-// the rows it touches: its payment and, for a refund event, its refund
-// (refundID is "" for payment events). A malformed event is an *qpay.Error
-// of kind qpay.KindInvalidRequest: Provider.ParseWebhook never returns one,
-// so it was built by hand.
+// the rows it touches, all in ev.Account: its payment and, for a refund
+// event, its refund (refundID is "" for payment events). A malformed event
+// is an *qpay.Error of kind qpay.KindInvalidRequest: Provider.ParseWebhook
+// never returns one, so it was built by hand. A payment or refund whose
+// Account is not the event's is qpay.KindIntegrity: the key that verified
+// the event is the account's, and it vouches for that account only.
 func Keys(ev *qpay.WebhookEvent) (paymentID, refundID string, err error) {
 	bad := func(format string, args ...any) (string, string, error) {
 		e := &qpay.Error{Op: OpProcess, Kind: qpay.KindInvalidRequest, Message: fmt.Sprintf(format, args...)}
@@ -67,6 +69,12 @@ func Keys(ev *qpay.WebhookEvent) (paymentID, refundID string, err error) {
 	if err := checkKey(ev.ID); err != nil {
 		return bad("event ID %v", err)
 	}
+	if err := checkAccount(ev.Account); err != nil {
+		return bad("event account %v", err)
+	}
+	// Checked once the type is known to carry its object; reported after
+	// the malformations, which say more about a hand-built event.
+	var otherAccount string
 	switch ev.Type {
 	case qpay.EventPayment:
 		p := ev.Payment
@@ -80,6 +88,7 @@ func Keys(ev *qpay.WebhookEvent) (paymentID, refundID string, err error) {
 		if p.Provider != "" && p.Provider != ev.Provider {
 			return bad("payment event %s from %s carries a %s payment", ev.ID, ev.Provider, p.Provider)
 		}
+		otherAccount = p.Account
 	case qpay.EventRefund:
 		r := ev.Refund
 		if r == nil {
@@ -95,6 +104,7 @@ func Keys(ev *qpay.WebhookEvent) (paymentID, refundID string, err error) {
 		if r.Provider != "" && r.Provider != ev.Provider {
 			return bad("refund event %s from %s carries a %s refund", ev.ID, ev.Provider, r.Provider)
 		}
+		otherAccount = r.Account
 	default:
 		return bad("event %s has no type", ev.ID)
 	}
@@ -104,7 +114,20 @@ func Keys(ev *qpay.WebhookEvent) (paymentID, refundID string, err error) {
 	if ev.PaymentID != "" && ev.PaymentID != paymentID {
 		return bad("event %s names payment %s but carries payment %s", ev.ID, ev.PaymentID, paymentID)
 	}
+	if otherAccount != ev.Account {
+		return "", "", integrity(ev.Provider, OpProcess, "event %s of account %q carries a %s of account %q",
+			ev.ID, ev.Account, ev.Type, otherAccount)
+	}
 	return paymentID, refundID, nil
+}
+
+// checkAccount accepts the empty account (a single merchant) and what
+// checkKey accepts.
+func checkAccount(s string) error {
+	if s == "" {
+		return nil
+	}
+	return checkKey(s)
 }
 
 // checkKey accepts what can be stored as a text key in any database: valid
@@ -153,12 +176,12 @@ func DecideTrack(p *qpay.Payment, snap Snapshot, now time.Time) (Change, error) 
 	if err := CheckPayment(p); err != nil {
 		return Change{}, err
 	}
-	return applyPayment(OpTrack, p.Provider, p, snap, now)
+	return applyPayment(OpTrack, p.Account, p.Provider, p, snap, now)
 }
 
-// CheckPayment checks that p can be tracked: a provider, a valid ID and an
-// amount. A malformed payment is an *qpay.Error of kind
-// qpay.KindInvalidRequest.
+// CheckPayment checks that p can be tracked: an account ("" or a key a
+// database can store), a provider, a valid ID and an amount. A malformed
+// payment is an *qpay.Error of kind qpay.KindInvalidRequest.
 func CheckPayment(p *qpay.Payment) error {
 	bad := func(format string, args ...any) error {
 		return &qpay.Error{Op: OpTrack, Kind: qpay.KindInvalidRequest, Message: fmt.Sprintf(format, args...)}
@@ -168,6 +191,9 @@ func CheckPayment(p *qpay.Payment) error {
 	}
 	if err := checkKey(p.Provider); err != nil {
 		return bad("payment provider %v", err)
+	}
+	if err := checkAccount(p.Account); err != nil {
+		return bad("payment account %v", err)
 	}
 	if err := qpay.ValidateID(p.ID); err != nil {
 		return bad("payment ID %v", err)
@@ -179,12 +205,18 @@ func CheckPayment(p *qpay.Payment) error {
 }
 
 func decidePayment(ev *qpay.WebhookEvent, snap Snapshot, now time.Time) (Change, error) {
-	return applyPayment(OpProcess, ev.Provider, ev.Payment, snap, now)
+	return applyPayment(OpProcess, ev.Account, ev.Provider, ev.Payment, snap, now)
 }
 
 // applyPayment is a payment report (an event or a Track) applied to the
 // stored payment: checked against it, then moved through the state machine.
-func applyPayment(op, provider string, p *qpay.Payment, snap Snapshot, now time.Time) (Change, error) {
+// The snapshot is the caller's read of account's rows; a stored payment of
+// another account is refused rather than written under the wrong key.
+func applyPayment(op, account, provider string, p *qpay.Payment, snap Snapshot, now time.Time) (Change, error) {
+	if snap.Payment != nil && (snap.Payment.Account != account || snap.Payment.Provider != provider || snap.Payment.ID != p.ID) {
+		return Change{}, integrity(provider, op, "payment %s of account %q was read for account %q payment %s",
+			snap.Payment.ID, snap.Payment.Account, account, p.ID)
+	}
 	var (
 		cur     Payment
 		created = snap.Payment == nil
@@ -196,7 +228,7 @@ func applyPayment(op, provider string, p *qpay.Payment, snap Snapshot, now time.
 			return Change{}, &qpay.Error{Provider: provider, Op: op, Kind: qpay.KindInvalidRequest,
 				Message: fmt.Sprintf("payment %s: amount %s", p.ID, p.Amount), Err: err}
 		}
-		cur = Payment{Provider: provider, ID: p.ID, RawStatus: p.RawStatus, Amount: p.Amount, Refunded: zero}
+		cur = Payment{Account: account, Provider: provider, ID: p.ID, RawStatus: p.RawStatus, Amount: p.Amount, Refunded: zero}
 	} else {
 		cur = *snap.Payment
 		if err := sameAmount(op, &cur, p.Amount); err != nil {
@@ -244,7 +276,7 @@ func applyPayment(op, provider string, p *qpay.Payment, snap Snapshot, now time.
 func countEarlyRefunds(op string, p *Payment, uncounted []Refund, now time.Time) ([]Refund, error) {
 	var out []Refund
 	for _, r := range uncounted {
-		if r.Counted || !r.Status.Succeeded() || r.PaymentID != p.ID || r.Provider != p.Provider {
+		if r.Counted || !r.Status.Succeeded() || r.PaymentID != p.ID || r.Provider != p.Provider || r.Account != p.Account {
 			continue // not what the caller was asked to read; never count it
 		}
 		if err := addRefund(op, p, r.ID, r.Amount); err != nil {
@@ -260,11 +292,19 @@ func countEarlyRefunds(op string, p *Payment, uncounted []Refund, now time.Time)
 func decideRefund(ev *qpay.WebhookEvent, snap Snapshot, now time.Time) (Change, error) {
 	r := ev.Refund
 	const op = OpProcess
+	if snap.Payment != nil && (snap.Payment.Account != ev.Account || snap.Payment.Provider != ev.Provider || snap.Payment.ID != r.PaymentID) {
+		return Change{}, integrity(ev.Provider, op, "payment %s of account %q was read for account %q payment %s",
+			snap.Payment.ID, snap.Payment.Account, ev.Account, r.PaymentID)
+	}
 	var cur Refund
 	if snap.Refund == nil {
-		cur = Refund{Provider: ev.Provider, ID: r.ID, PaymentID: r.PaymentID, RawStatus: r.RawStatus, Amount: r.Amount}
+		cur = Refund{Account: ev.Account, Provider: ev.Provider, ID: r.ID, PaymentID: r.PaymentID, RawStatus: r.RawStatus, Amount: r.Amount}
 	} else {
 		cur = *snap.Refund
+		if cur.Account != ev.Account || cur.Provider != ev.Provider || cur.ID != r.ID {
+			return Change{}, integrity(ev.Provider, op, "refund %s of account %q was read for account %q refund %s",
+				cur.ID, cur.Account, ev.Account, r.ID)
+		}
 		if cur.PaymentID != r.PaymentID {
 			return Change{}, integrity(ev.Provider, op, "refund %s was stored for payment %s, the event says payment %s", r.ID, cur.PaymentID, r.PaymentID)
 		}

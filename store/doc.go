@@ -13,10 +13,31 @@
 // back.
 //
 // A [Store] answers three questions in one place: have we seen this event
-// before (de-duplication, keyed by provider and event ID)? What does it do to
-// the payment we know (the forward-only state machine of package status)?
-// And does it agree with the payment we created (the same amount and
-// currency)?
+// before (de-duplication, keyed by account, provider and event ID)? What
+// does it do to the payment we know (the forward-only state machine of
+// package status)? And does it agree with the payment we created (the same
+// amount and currency)?
+//
+// # Accounts
+//
+// A marketplace runs many merchants, each with its own provider account and
+// keys (a providers.Registry, a webhook route per merchant), and often one
+// store for all of them. Every row is therefore keyed by merchant account,
+// provider and the provider's ID: payments, refunds and events alike. The
+// account is the one the Provider stamps on what it returns
+// (qpay.Payment.Account, qpay.WebhookEvent.Account, from the adapter's
+// Config.Account, which a Registry sets to the merchant ID); "" is the
+// account of a single merchant.
+//
+// This is what keeps one merchant's key from reaching another merchant's
+// payment. Merchant B can sign, with its own key, a "captured" body naming
+// merchant A's charge and post it to B's own route: the event verifies, but
+// it is B's, and it reads and writes only B's rows. A's payment does not
+// move, and A's genuine event, whose derived ID may be the same, is not a
+// duplicate of B's. Track uses the payment's Account; Process uses the
+// event's, and refuses with qpay.KindIntegrity an event whose payment or
+// refund names another account than the event itself. Read a payment back
+// with the account it was created in: [Store.Payment] takes it first.
 //
 // # Guarantees
 //
@@ -52,10 +73,14 @@
 // # Transaction boundaries
 //
 // One call of Process or Track is one transaction, and it covers only the
-// rows of one payment: the event's record, the payment, and that payment's
-// refunds. Operations on one payment are serialized (a row lock or an
-// advisory lock in PostgreSQL, a keyed lock in Memory); operations on
-// different payments run in parallel.
+// rows of one payment of one account: the event's record, the payment, and
+// that payment's refunds. Operations on one payment are serialized (a row
+// lock or an advisory lock in PostgreSQL, a keyed lock in Memory);
+// operations on different payments, and on different accounts, run in
+// parallel. The event's refund is locked too, even before it is stored, so
+// that two first events of one refund naming different payments meet: the
+// first decides which payment the refund belongs to, and the second is an
+// integrity error instead of counting the refund a second time.
 //
 // # Refunds
 //

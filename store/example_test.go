@@ -44,7 +44,7 @@ func ExampleStore() {
 			fmt.Println("duplicate of", r.EventID)
 		}
 	}
-	p, _ := s.Payment(ctx, "tap", "chg_1")
+	p, _ := s.Payment(ctx, "", "tap", "chg_1") // "" is the account of a single merchant
 	fmt.Println(p.Status, p.RawStatus)
 
 	// A report for another amount is refused.

@@ -15,6 +15,7 @@ import (
 // exits, so a provider's redelivery after a restart is processed again.
 // Services with several replicas use store/pgstore.
 //
+// Rows are keyed by account, provider and ID, like those of every Store.
 // Operations on one payment are serialized by a keyed lock that is held
 // while the merchant's function runs; operations on other payments proceed.
 // The function sees, through Payment, the state before the event: the
@@ -29,8 +30,16 @@ type Memory struct {
 	events   map[key]struct{} // processed events; nothing of them is needed but their key
 }
 
-// key is a row's primary key: a provider and that provider's ID.
-type key struct{ provider, id string }
+// key is a row's primary key: a merchant account, a provider and that
+// provider's ID.
+type key struct{ account, provider, id string }
+
+// lockKey names a row for the keyed lock. The parts are joined by NUL,
+// which none may contain (checkKey, qpay.ValidateID), so two rows never
+// share a name.
+func lockKey(table string, k key) string {
+	return table + "\x00" + k.account + "\x00" + k.provider + "\x00" + k.id
+}
 
 var _ Store = (*Memory)(nil)
 
@@ -50,13 +59,14 @@ func (m *Memory) Track(ctx context.Context, p *qpay.Payment) error {
 	if err := CheckPayment(p); err != nil {
 		return err
 	}
-	release, err := m.lock(ctx, OpTrack, "payment\x00"+p.Provider+"\x00"+p.ID)
+	pk := key{p.Account, p.Provider, p.ID}
+	release, err := m.lock(ctx, OpTrack, lockKey("payment", pk))
 	if err != nil {
 		return err
 	}
 	defer release()
 
-	c, err := DecideTrack(p, m.snapshot(p.Provider, p.ID, ""), m.now())
+	c, err := DecideTrack(p, m.snapshot(pk, ""), m.now())
 	if err != nil {
 		return err
 	}
@@ -72,12 +82,13 @@ func (m *Memory) Process(ctx context.Context, ev *qpay.WebhookEvent, fn func(con
 	if err != nil {
 		return Result{}, err
 	}
+	ek, pk := key{ev.Account, ev.Provider, ev.ID}, key{ev.Account, ev.Provider, paymentID}
 	// A refund belongs to one payment, but its key is locked as well: an
-	// event naming a known refund under another payment must meet the
-	// stored row, not race it.
-	keys := []string{"event\x00" + ev.Provider + "\x00" + ev.ID, "payment\x00" + ev.Provider + "\x00" + paymentID}
+	// event naming a refund under another payment must meet the stored
+	// row, or wait for the one being written, not race it.
+	keys := []string{lockKey("event", ek), lockKey("payment", pk)}
 	if refundID != "" {
-		keys = append(keys, "refund\x00"+ev.Provider+"\x00"+refundID)
+		keys = append(keys, lockKey("refund", key{ev.Account, ev.Provider, refundID}))
 	}
 	release, err := m.lock(ctx, OpProcess, keys...)
 	if err != nil {
@@ -86,13 +97,13 @@ func (m *Memory) Process(ctx context.Context, ev *qpay.WebhookEvent, fn func(con
 	defer release()
 
 	m.mu.Lock()
-	_, seen := m.events[key{ev.Provider, ev.ID}]
+	_, seen := m.events[ek]
 	m.mu.Unlock()
 	if seen {
 		return Result{EventID: ev.ID, Duplicate: true}, nil
 	}
 
-	c, err := Decide(ev, m.snapshot(ev.Provider, paymentID, refundID), m.now())
+	c, err := Decide(ev, m.snapshot(pk, refundID), m.now())
 	if err != nil {
 		return Result{}, err
 	}
@@ -104,17 +115,17 @@ func (m *Memory) Process(ctx context.Context, ev *qpay.WebhookEvent, fn func(con
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.write(c)
-	m.events[key{ev.Provider, ev.ID}] = struct{}{}
+	m.events[ek] = struct{}{}
 	return c.Result, nil
 }
 
 // Payment implements Store.
-func (m *Memory) Payment(ctx context.Context, provider, id string) (*Payment, error) {
+func (m *Memory) Payment(ctx context.Context, account, provider, id string) (*Payment, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, &qpay.Error{Provider: provider, Op: OpPayment, Kind: qpay.KindCanceled, Err: err}
 	}
 	m.mu.Lock()
-	p, ok := m.payments[key{provider, id}]
+	p, ok := m.payments[key{account, provider, id}]
 	m.mu.Unlock()
 	if !ok {
 		return nil, notFound(provider, id)
@@ -122,24 +133,25 @@ func (m *Memory) Payment(ctx context.Context, provider, id string) (*Payment, er
 	return &p, nil
 }
 
-// snapshot copies the rows an operation reads; the caller holds their keys.
-func (m *Memory) snapshot(provider, paymentID, refundID string) Snapshot {
+// snapshot copies the rows an operation on payment pk reads, all of pk's
+// account; the caller holds their keys.
+func (m *Memory) snapshot(pk key, refundID string) Snapshot {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	var s Snapshot
-	if p, ok := m.payments[key{provider, paymentID}]; ok {
+	if p, ok := m.payments[pk]; ok {
 		s.Payment = &p
 	} else {
 		// A scan, but only for a payment never tracked nor reported, which
 		// a merchant that calls Track after CreatePayment rarely meets.
 		for _, r := range m.refunds {
-			if r.Provider == provider && r.PaymentID == paymentID && r.Status.Succeeded() && !r.Counted {
+			if r.Account == pk.account && r.Provider == pk.provider && r.PaymentID == pk.id && r.Status.Succeeded() && !r.Counted {
 				s.Uncounted = append(s.Uncounted, r)
 			}
 		}
 	}
 	if refundID != "" {
-		if r, ok := m.refunds[key{provider, refundID}]; ok {
+		if r, ok := m.refunds[key{pk.account, pk.provider, refundID}]; ok {
 			s.Refund = &r
 		}
 	}
@@ -149,10 +161,10 @@ func (m *Memory) snapshot(provider, paymentID, refundID string) Snapshot {
 // write stores a Change; the caller holds m.mu.
 func (m *Memory) write(c Change) {
 	if c.Payment != nil {
-		m.payments[key{c.Payment.Provider, c.Payment.ID}] = *c.Payment
+		m.payments[key{c.Payment.Account, c.Payment.Provider, c.Payment.ID}] = *c.Payment
 	}
 	for _, r := range c.Refunds {
-		m.refunds[key{r.Provider, r.ID}] = r
+		m.refunds[key{r.Account, r.Provider, r.ID}] = r
 	}
 }
 

@@ -11,7 +11,8 @@ import (
 )
 
 // ErrNotFound is returned, wrapped in an *qpay.Error of kind
-// qpay.KindNotFound, when no payment is stored under the given key. Both
+// qpay.KindNotFound, when no payment is stored under the given key (account,
+// provider and ID). Both
 // errors.Is(err, store.ErrNotFound) and errors.Is(err, qpay.KindNotFound)
 // hold.
 var ErrNotFound = errors.New("store: not found")
@@ -28,10 +29,17 @@ const (
 // up. Implementations are safe for concurrent use, by goroutines and, for
 // a shared database, by several processes. See the package documentation
 // for the guarantees.
+//
+// Every row is keyed by merchant account, provider and the provider's ID:
+// the payment or event of one account is never the payment or event of
+// another, whatever their IDs. The account is the one the Provider stamped
+// (qpay.Payment.Account, qpay.WebhookEvent.Account); "" is the account of
+// a single-merchant setup.
 type Store interface {
 	// Track records a payment the merchant just created (CreatePayment's
-	// answer) or read back (GetPayment's answer), so that later events are
-	// checked against its amount and currency. It is idempotent, and it
+	// answer) or read back (GetPayment's answer), under p.Account, so that
+	// later events of that account are checked against its amount and
+	// currency. It is idempotent, and it
 	// moves a stored payment's status only forward: tracking a "pending"
 	// answer after a "captured" webhook changes nothing. A payment with
 	// another amount or currency than the stored one is an *qpay.Error of
@@ -41,8 +49,11 @@ type Store interface {
 	Track(ctx context.Context, p *qpay.Payment) error
 
 	// Process records ev (as returned by Provider.ParseWebhook, which has
-	// verified it) and applies it to the stored payment through the state
-	// machine, then calls fn with the Result, all in one transaction. If fn
+	// verified it) and applies it to the payment stored under ev.Account
+	// through the state machine, then calls fn with the Result, all in one
+	// transaction. An event never touches another account's rows, so a
+	// merchant's key cannot move another merchant's payment, nor have its
+	// events taken for duplicates. If fn
 	// returns an error, or the transaction fails, nothing is recorded, so
 	// the provider's redelivery is processed again; fn's error is returned
 	// as it is. An event ID already processed returns
@@ -50,7 +61,8 @@ type Store interface {
 	// same event ID, from any replica, run fn at most once per successful
 	// commit. fn may be nil.
 	//
-	// Errors: an event that contradicts the stored payment is an
+	// Errors: an event that contradicts the stored payment, or whose
+	// payment or refund names another account than the event, is an
 	// *qpay.Error of kind qpay.KindIntegrity (nothing recorded, fn not
 	// called); a malformed event is qpay.KindInvalidRequest; a failing
 	// backend is qpay.KindUnavailable or qpay.KindNetwork (both retryable:
@@ -58,13 +70,14 @@ type Store interface {
 	// context that ended is qpay.KindCanceled.
 	Process(ctx context.Context, ev *qpay.WebhookEvent, fn func(ctx context.Context, r Result) error) (Result, error)
 
-	// Payment returns the stored state of a payment, or an error wrapping
-	// ErrNotFound.
-	Payment(ctx context.Context, provider, id string) (*Payment, error)
+	// Payment returns the stored state of the payment id of provider in
+	// account ("" for a single merchant), or an error wrapping ErrNotFound.
+	Payment(ctx context.Context, account, provider, id string) (*Payment, error)
 }
 
 // Payment is a payment as the store knows it.
 type Payment struct {
+	Account   string        // the merchant account (qpay.Payment.Account); "" for a single merchant
 	Provider  string        // "tap" or "checkout"
 	ID        string        // the provider's payment ID
 	Status    status.Status // moved only forward, by the state machine
@@ -81,6 +94,7 @@ type Payment struct {
 // refund reported several times (pending, then succeeded, by more than one
 // event) is counted once.
 type Refund struct {
+	Account   string              // as Payment.Account
 	Provider  string              // "tap" or "checkout"
 	ID        string              // the provider's refund ID
 	PaymentID string              // the refunded payment

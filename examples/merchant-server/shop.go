@@ -33,8 +33,10 @@ type Shop struct {
 }
 
 type order struct {
-	Merchant, Reference, PaymentID string
-	Amount                         money.Money
+	// Account is the payment's merchant account in the store
+	// (qpay.Payment.Account), which the Registry sets to the merchant ID.
+	Merchant, Account, Reference, PaymentID string
+	Amount                                  money.Money
 }
 
 // Handler routes the shop's pages and endpoints.
@@ -92,7 +94,7 @@ func (s *Shop) buy(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, "could not record the payment", err)
 		return
 	}
-	s.orders.Store(pay.ID, order{Merchant: merchant, Reference: ref, PaymentID: pay.ID, Amount: pay.Amount})
+	s.orders.Store(pay.ID, order{Merchant: merchant, Account: pay.Account, Reference: ref, PaymentID: pay.ID, Amount: pay.Amount})
 	http.Redirect(w, r, pay.RedirectURL, http.StatusSeeOther)
 }
 
@@ -139,7 +141,7 @@ func (s *Shop) list(w http.ResponseWriter, r *http.Request) {
 		st := "unknown"
 		p, err := s.Merchant.Get(o.Merchant)
 		if err == nil {
-			if sp, err := s.Store.Payment(r.Context(), p.Name(), o.PaymentID); err == nil {
+			if sp, err := s.Store.Payment(r.Context(), o.Account, p.Name(), o.PaymentID); err == nil {
 				st = sp.Status.String()
 			}
 		}

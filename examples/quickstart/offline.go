@@ -244,7 +244,7 @@ func flow(ctx context.Context, sim *qpaytest.Server, name string, stdout io.Writ
 		if err := expect("refund webhook", ev.Refund.Status, status.RefundSucceeded); err != nil {
 			return err
 		}
-		stored, err := s.store.Payment(ctx, name, pay.ID)
+		stored, err := s.store.Payment(ctx, pay.Account, name, pay.ID)
 		if err != nil {
 			return err
 		}

@@ -53,7 +53,11 @@ type Config struct {
 	// https://{prefix}.api.checkout.com or an offline simulator.
 	BaseURL string
 	// HTTP tunes the transport.
-	HTTP qpay.HTTPOptions
+	HTTP qpay.HTTPOptions // Account names the merchant this configuration belongs to; it is
+	// stamped on every Payment, Refund and WebhookEvent the Provider
+	// returns, so that a shared store keeps merchants apart. Optional for
+	// a single merchant; providers.Registry sets it to the merchant ID.
+	Account string
 }
 
 // previousPlatformKey matches the secret keys of Checkout's previous (ABC)
@@ -84,7 +88,7 @@ func New(cfg Config) (qpay.Provider, error) {
 	if err != nil {
 		return nil, err
 	}
-	return driver.Wrap(a, driver.Options{}), nil
+	return driver.Wrap(a, driver.Options{Account: cfg.Account}), nil
 }
 
 func newAdapter(cfg Config) (*adapter, error) {
@@ -239,21 +243,17 @@ func (a *adapter) getPayment(ctx context.Context, id, op string) (*qpay.Payment,
 	if err != nil {
 		return nil, nil, err
 	}
+	// QPay is QAR only: the portable layer refuses a payment in another
+	// currency (an integrity error) for every provider.
 	p, err := toPayment(&out, resp.Body)
 	if err != nil {
 		return nil, nil, err
-	}
-	// QPay is QAR only, and the portable layer cannot tell: it never saw
-	// the payment's request.
-	if c := p.Amount.Currency(); c != "" && c != qpay.Currency {
-		return nil, nil, &qpay.Error{Kind: qpay.KindIntegrity, RequestID: resp.RequestID,
-			Message: fmt.Sprintf("payment %s is in %s, not %s: it is not a QPay payment", p.ID, c, qpay.Currency)}
 	}
 	return p, &out, nil
 }
 
 func (a *adapter) PaymentForRefund(ctx context.Context, id string) (*qpay.Payment, []*qpay.Refund, error) {
-	p, out, err := a.getPayment(ctx, id, qpay.OpRefund)
+	p, _, err := a.getPayment(ctx, id, qpay.OpRefund)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -267,12 +267,18 @@ func (a *adapter) PaymentForRefund(ctx context.Context, id string) (*qpay.Paymen
 	if err != nil {
 		return nil, nil, err
 	}
-	if out.Balances == nil || out.Balances.TotalRefunded == nil {
-		// Previous-platform accounts report no balances: add up the refund
-		// actions instead.
-		if p.Refunded, err = refundedByActions(acts, p.Amount.Currency()); err != nil {
-			return nil, nil, err
-		}
+	// The refund actions count pending refunds, which
+	// balances.total_refunded may not (UNCONFIRMED): money already promised
+	// back must not be refundable again. Previous-platform accounts report
+	// no balances at all. The larger of the two is what is gone.
+	byActions, err := refundedByActions(acts, p.Amount.Currency())
+	if err != nil {
+		return nil, nil, err
+	}
+	if p.Refunded.Currency() == "" {
+		p.Refunded = byActions
+	} else if c, err := byActions.Cmp(p.Refunded); err == nil && c > 0 {
+		p.Refunded = byActions
 	}
 	var refunds []*qpay.Refund
 	for i := range acts {

@@ -1000,6 +1000,8 @@ func TestRefundReadBackErrors(t *testing.T) {
 		}, qpay.KindProtocol},
 		"payment in another currency": {func(t *testing.T) {
 			mockPayment(t, patch(t, fixture(t, "payment-captured.json"), func(m map[string]any) { m["currency"] = "KWD" }))
+			refund, capture := fixtureActions(t)
+			mockActions(t, refund, capture)
 		}, qpay.KindIntegrity},
 	}
 	for name, c := range cases {
@@ -1040,4 +1042,23 @@ func TestSecretsNeverPrinted(t *testing.T) {
 	var e *qpay.Error
 	require.ErrorAs(t, err, &e)
 	assert.Contains(t, string(e.Body), "upstream said", "the body is kept, redacted")
+}
+
+// balances.total_refunded may leave out a refund still pending; its refund
+// action does not, and the larger of the two is what cannot be refunded
+// again.
+func TestPendingRefundCountsEvenWhenBalancesDoNot(t *testing.T) {
+	p := newTestProvider(t, Config{})
+	mockPayment(t, patch(t, fixture(t, "payment-captured.json"), func(m map[string]any) {
+		m["balances"] = map[string]any{"total_refunded": 0, "available_to_refund": 100}
+	}))
+	refund, capture := fixtureActions(t)
+	refund["amount"] = 100
+	delete(refund, "approved") // pending
+	mockActions(t, refund, capture)
+
+	_, err := p.Refund(context.Background(), qpay.RefundRequest{PaymentID: fixturePaymentID, Amount: qar("1.00"), Reference: "RFD-new"})
+	e := requireKind(t, err, qpay.KindInvalidRequest)
+	assert.Contains(t, e.Message, "already fully refunded")
+	requireGockDone(t) // the payment and its actions read, no refund posted
 }

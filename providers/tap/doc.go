@@ -69,8 +69,11 @@
 // Tap's hashstring signs seven fields of the object (id, amount, currency,
 // reference.gateway, reference.payment, status and the creation time), not
 // the raw body: a change to any other field of a delivery, such as its
-// description or metadata, is not detected by the signature. Read the charge
-// back with GetPayment before acting on anything but those fields.
+// description or metadata, is not detected by the signature. That includes
+// a refund's charge_id: a refund event's PaymentID is unsigned. Read the
+// charge back with GetPayment before acting on anything but those fields.
+// The object's kind is taken from its signed ID (chg_, re_), never from the
+// unsigned "object" word alone.
 //
 // # UNCONFIRMED points
 //

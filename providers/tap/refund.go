@@ -3,6 +3,7 @@ package tap
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"time"
@@ -41,7 +42,7 @@ func (a *adapter) PaymentForRefund(ctx context.Context, id string) (*qpay.Paymen
 		// Without every refund, neither the refundable amount nor the
 		// search by reference can be trusted: refuse rather than risk a
 		// second refund.
-		return nil, nil, &qpay.Error{Provider: providerName, Op: qpay.OpRefund, Kind: qpay.KindUnavailable,
+		return nil, nil, &qpay.Error{Provider: providerName, Op: qpay.OpRefund, Kind: qpay.KindUnsupported,
 			Message: fmt.Sprintf("charge %s has more refunds than %d pages of Tap's refund list; cannot tell what was refunded", p.ID, maxRefundPages)}
 	}
 	refunded, err := money.FromMinor(0, p.Amount.Currency())
@@ -162,8 +163,21 @@ func (a *adapter) chargeRefunds(ctx context.Context, p *qpay.Payment) (refunds [
 			Path:   "/v2/refunds/list",
 			Body:   req,
 		}, &page)
-		if err != nil {
+		var e *qpay.Error
+		switch {
+		case errors.As(err, &e) && e.Kind == qpay.KindNotFound:
+			// The charge was just read; a 404 here says the list endpoint
+			// is not what Tap serves (UNCONFIRMED), not that it is gone.
+			e.Kind, e.Retryable = qpay.KindProtocol, false
+			e.Message = "Tap's refund list (POST /v2/refunds/list) answered 404: " + e.Message
+			return nil, false, e
+		case err != nil:
 			return nil, false, err
+		case page.Refunds == nil || (page.Object != "" && page.Object != "list"):
+			// An answer of another shape must not read as "no refunds":
+			// that would let a second refund through.
+			return nil, false, a.protocol(qpay.OpRefund, resp.Status, resp.Body,
+				"Tap's refund list answered without a refunds array; cannot tell what was refunded", nil)
 		}
 		last := ""
 		for _, raw := range page.Refunds {

@@ -246,7 +246,7 @@ func TestRefundListIsPagedByCursor(t *testing.T) {
 		})
 		posts := tapAPI().Post("^/v2/refunds$").Reply(200).JSON(fixture(t, "refund-pending.json"))
 		_, err := p.Refund(context.Background(), seedRefund())
-		assert.ErrorIs(t, err, qpay.KindUnavailable, "without every refund, neither the total nor the reference can be checked")
+		assert.ErrorIs(t, err, qpay.KindUnsupported, "without every refund, neither the total nor the reference can be checked")
 		assert.ErrorContains(t, err, "more refunds than 20 pages")
 		assert.Equal(t, int64(maxRefundPages), n.Load(), "one read of the list, cut at maxRefundPages")
 		assert.True(t, charges.Done())
@@ -549,4 +549,28 @@ func TestAnEndlessRefundListStopsTheResend(t *testing.T) {
 	assert.Equal(t, int64(2*maxRefundPages), n.Load(), "the transport's read-back and the portable layer's, each cut at maxRefundPages")
 	assert.True(t, charges.Done())
 	assert.False(t, gock.HasUnmatchedRequest(), "the refund was not resent")
+}
+
+// The refund list is UNCONFIRMED: an answer of another shape, or a 404,
+// must stop the refund rather than read as "nothing refunded yet".
+func TestAnUnexpectedRefundListStopsTheRefund(t *testing.T) {
+	for name, reply := range map[string]func(*gock.Request){
+		"another shape": func(r *gock.Request) { r.Reply(200).JSON(map[string]any{"object": "list", "data": []any{}}) },
+		"another object": func(r *gock.Request) {
+			r.Reply(200).JSON(map[string]any{"object": "refund", "refunds": []any{}})
+		},
+		"404": func(r *gock.Request) {
+			r.Reply(404).JSON(map[string]any{"errors": []any{map[string]any{"code": "1144", "description": "Not found"}}})
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			p := newTestProvider(t)
+			capturedSeed(t, 1)
+			reply(tapAPI().Post("^/v2/refunds/list$"))
+			posts := tapAPI().Post("^/v2/refunds$").Reply(200).JSON(fixture(t, "refund-pending.json"))
+			_, err := p.Refund(context.Background(), seedRefund())
+			assert.ErrorIs(t, err, qpay.KindProtocol)
+			assert.False(t, posts.Done(), "a refund was posted")
+		})
+	}
 }

@@ -104,20 +104,31 @@ const (
 	objectRefund = "refund"
 )
 
-// objectType names the kind of a Tap object: its "object" field, or, when
-// that is missing, what its ID prefix says (chg_, re_). The signature recipe
-// and the webhook decoder both ask it, so they can never disagree on whether
-// a body is a refund (whose x_created is the top-level created).
+// objectType names the kind of a Tap object. The ID is signed and the
+// "object" field is not, so the ID's prefix (chg_, re_) decides, and an
+// "object" that contradicts it, or claims a charge or refund for an ID of
+// neither shape, makes the body of no known kind (""): a relabelled body
+// must not turn a signed charge into a refund or back. Objects of other
+// kinds (an invoice, an authorize) keep their "object" word. The signature
+// recipe and the webhook decoder both ask it, so they can never disagree on
+// whether a body is a refund (whose x_created is the top-level created).
 func objectType(object, id string) string {
+	var byID string
 	switch {
-	case object != "":
-		return object
 	case strings.HasPrefix(id, "chg_"):
-		return objectCharge
+		byID = objectCharge
 	case strings.HasPrefix(id, "re_"):
-		return objectRefund
+		byID = objectRefund
 	}
-	return ""
+	switch {
+	case object == "":
+		return byID
+	case object == byID:
+		return object
+	case byID != "" || object == objectCharge || object == objectRefund:
+		return ""
+	}
+	return object
 }
 
 // verifySignature checks the hashstring header against body in constant

@@ -46,7 +46,11 @@ type Config struct {
 	// on behalf of several merchants. Optional.
 	MerchantID string
 	// HTTP tunes timeouts, retries and logging.
-	HTTP qpay.HTTPOptions
+	HTTP qpay.HTTPOptions // Account names the merchant this configuration belongs to; it is
+	// stamped on every Payment, Refund and WebhookEvent the Provider
+	// returns, so that a shared store keeps merchants apart. Optional for
+	// a single merchant; providers.Registry sets it to the merchant ID.
+	Account string
 }
 
 // New returns a qpay.Provider for the Tap account cfg describes. It fails,
@@ -57,7 +61,7 @@ func New(cfg Config) (qpay.Provider, error) {
 	if err != nil {
 		return nil, err
 	}
-	return driver.Wrap(a, driver.Options{}), nil
+	return driver.Wrap(a, driver.Options{Account: cfg.Account}), nil
 }
 
 // adapter is the Tap driver: it translates between qpay's types and Tap's

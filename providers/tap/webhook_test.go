@@ -287,3 +287,20 @@ func TestWebhookStatusesAndObjects(t *testing.T) {
 		assert.ErrorIs(t, err, qpay.KindProtocol)
 	})
 }
+
+func TestObjectKindComesFromTheSignedID(t *testing.T) {
+	tests := []struct{ object, id, want string }{
+		{"charge", "chg_1", objectCharge},
+		{"", "chg_1", objectCharge},
+		{"refund", "re_1", objectRefund},
+		{"", "re_1", objectRefund},
+		{"refund", "chg_1", ""}, // relabelled
+		{"charge", "re_1", ""},
+		{"charge", "xyz_1", ""},
+		{"invoice", "inv_1", "invoice"},
+		{"", "xyz_1", ""},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.want, objectType(tt.object, tt.id), "%q %q", tt.object, tt.id)
+	}
+}

@@ -22,16 +22,20 @@
 // Process runs one transaction (READ COMMITTED):
 //
 //  1. INSERT INTO qpay_events ... ON CONFLICT DO NOTHING. If another
-//     transaction, on any replica, is processing the same (provider, event
-//     ID), this statement waits until it commits (then nothing is inserted
+//     transaction, on any replica, is processing the same (account,
+//     provider, event ID), this statement waits until it commits (then nothing is inserted
 //     and the event is a duplicate: ROLLBACK, fn is not called) or rolls back
 //     (then this one inserts and goes on). This wait is what makes fn run
 //     once.
-//  2. pg_advisory_xact_lock on the payment's key, then SELECT ... FOR UPDATE
-//     of the payment, of the event's refund and, for a payment not stored
-//     yet, of its refunds that succeeded early. The advisory lock serializes
-//     the events of one payment even before its row exists; events of other
-//     payments run in parallel.
+//  2. pg_advisory_xact_lock on the payment's key and, for a refund event,
+//     on the refund's key (each key is account, provider and ID), in
+//     ascending order of the lock numbers; then SELECT ... FOR UPDATE of the
+//     payment, of the event's refund and, for a payment not stored yet, of
+//     its refunds that succeeded early. The advisory locks serialize the
+//     events of one payment, and of one refund, even before the row exists,
+//     which FOR UPDATE cannot do: two first events of one refund naming two
+//     payments would otherwise both find no refund and count it on both.
+//     Events of other payments, and of other accounts, run in parallel.
 //  3. store.Decide computes the change, and it is written: the payment and
 //     refund rows, and the event's outcome.
 //  4. fn runs, with the transaction in its context (Tx).
@@ -52,19 +56,24 @@
 //
 // Migrate creates three tables in the first schema of the connections'
 // search_path (CREATE TABLE IF NOT EXISTS; set search_path in the pool's
-// configuration to use a dedicated schema):
+// configuration to use a dedicated schema). Every table has an account
+// column (text, not null, empty by default: the merchant account, empty
+// for a single merchant), and it leads every key:
 //
-//	qpay_payments  (provider, id) primary key; status and raw_status (text:
-//	               status.Status names), currency, amount and refunded
-//	               (numeric, refunded <= amount), reference, updated_at
-//	qpay_refunds   (provider, id) primary key; payment_id, status (text:
-//	               status.RefundStatus names), raw_status, currency, amount
-//	               (numeric), reference, counted (its amount is in the
-//	               payment's refunded), updated_at; a partial index on
-//	               (provider, payment_id) WHERE NOT counted
-//	qpay_events    (provider, id) primary key; type ("payment"/"refund"),
-//	               payment_id, refund_id, applied, ignored (why not applied),
-//	               processed_at. Bodies are not kept.
+//	qpay_payments  (account, provider, id) primary key; status and
+//	               raw_status (text: status.Status names), currency, amount
+//	               and refunded (numeric, refunded <= amount), reference,
+//	               updated_at
+//	qpay_refunds   (account, provider, id) primary key; payment_id, status
+//	               (text: status.RefundStatus names), raw_status, currency,
+//	               amount (numeric), reference, counted (its amount is in
+//	               the payment's refunded), updated_at; a partial index
+//	               qpay_refunds_uncounted on (account, provider, payment_id)
+//	               WHERE NOT counted
+//	qpay_events    (account, provider, id) primary key; type
+//	               ("payment"/"refund"), payment_id, refund_id, applied,
+//	               ignored (why not applied), processed_at. Bodies are not
+//	               kept.
 //
 // Amounts are exact numerics written from money.Money's fixed-point text;
 // nothing passes through a float.

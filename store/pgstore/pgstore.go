@@ -83,10 +83,10 @@ func (s *Store) Track(ctx context.Context, p *qpay.Payment) error {
 		return dbError(op, "starting a transaction", err)
 	}
 	defer rollback(ctx, tx)
-	if err := lockPayment(ctx, tx, p.Provider, p.ID); err != nil {
-		return dbError(op, "locking the payment", err)
+	if err := lockRows(ctx, tx, p.Account, p.Provider, p.ID, ""); err != nil {
+		return dbError(op, "locking the payment's rows", err)
 	}
-	snap, err := readSnapshot(ctx, tx, op, p.Provider, p.ID, "")
+	snap, err := readSnapshot(ctx, tx, op, p.Account, p.Provider, p.ID, "")
 	if err != nil {
 		return err
 	}
@@ -118,17 +118,17 @@ func (s *Store) Process(ctx context.Context, ev *qpay.WebhookEvent, fn func(cont
 	defer rollback(ctx, tx)
 
 	at := now()
-	tag, err := tx.Exec(ctx, insertEvent, ev.Provider, ev.ID, ev.Type.String(), paymentID, refundID, at)
+	tag, err := tx.Exec(ctx, insertEvent, ev.Account, ev.Provider, ev.ID, ev.Type.String(), paymentID, refundID, at)
 	if err != nil {
 		return store.Result{}, dbError(op, "recording the event", err)
 	}
 	if tag.RowsAffected() == 0 {
 		return store.Result{EventID: ev.ID, Duplicate: true}, nil
 	}
-	if err := lockPayment(ctx, tx, ev.Provider, paymentID); err != nil {
-		return store.Result{}, dbError(op, "locking the payment", err)
+	if err := lockRows(ctx, tx, ev.Account, ev.Provider, paymentID, refundID); err != nil {
+		return store.Result{}, dbError(op, "locking the payment's rows", err)
 	}
-	snap, err := readSnapshot(ctx, tx, op, ev.Provider, paymentID, refundID)
+	snap, err := readSnapshot(ctx, tx, op, ev.Account, ev.Provider, paymentID, refundID)
 	if err != nil {
 		return store.Result{}, err
 	}
@@ -143,7 +143,7 @@ func (s *Store) Process(ctx context.Context, ev *qpay.WebhookEvent, fn func(cont
 	if c.Result.Ignored != nil {
 		ignored = c.Result.Ignored.Error()
 	}
-	if _, err := tx.Exec(ctx, finishEvent, ev.Provider, ev.ID, c.Result.Applied, ignored); err != nil {
+	if _, err := tx.Exec(ctx, finishEvent, ev.Account, ev.Provider, ev.ID, c.Result.Applied, ignored); err != nil {
 		return store.Result{}, dbError(op, "recording the event's outcome", err)
 	}
 	if fn != nil {
@@ -158,9 +158,9 @@ func (s *Store) Process(ctx context.Context, ev *qpay.WebhookEvent, fn func(cont
 }
 
 // Payment implements store.Store.
-func (s *Store) Payment(ctx context.Context, provider, id string) (*store.Payment, error) {
+func (s *Store) Payment(ctx context.Context, account, provider, id string) (*store.Payment, error) {
 	const op = store.OpPayment
-	p, err := scanPayment(s.pool.QueryRow(ctx, selectPayment, provider, id))
+	p, err := scanPayment(s.pool.QueryRow(ctx, selectPayment, account, provider, id))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, &qpay.Error{Provider: provider, Op: op, Kind: qpay.KindNotFound,
 			Message: "no payment " + id + " is stored", Err: store.ErrNotFound}

@@ -210,7 +210,7 @@ func TestDroppedConnectionLosesNothing(t *testing.T) {
 			events := pgx.Identifier{schema, "qpay_events"}.Sanitize()
 			assert.Zero(t, db.queryInt(t, "SELECT count(*) FROM "+events))
 			assert.Zero(t, db.queryInt(t, "SELECT count(*) FROM "+orders))
-			p, err := s.Payment(ctx, "tap", id)
+			p, err := s.Payment(ctx, "", "tap", id)
 			require.NoError(t, err, "the pool replaces the dead connection")
 			assert.Equal(t, status.Pending, p.Status)
 
@@ -220,7 +220,7 @@ func TestDroppedConnectionLosesNothing(t *testing.T) {
 			assert.False(t, res.Duplicate)
 			assert.True(t, res.Applied)
 			assert.Equal(t, status.Captured, res.Current)
-			p, err = s.Payment(ctx, "tap", id)
+			p, err = s.Payment(ctx, "", "tap", id)
 			require.NoError(t, err)
 			assert.Equal(t, status.Captured, p.Status)
 			assert.Equal(t, 1, db.queryInt(t, "SELECT count(*) FROM "+orders), "the order is marked once")
@@ -261,6 +261,9 @@ func TestMigrateIsIdempotentAndConcurrent(t *testing.T) {
 	tables := db.queryInt(t, `SELECT count(*) FROM information_schema.tables
 		WHERE table_schema = $1 AND table_name IN ('qpay_payments', 'qpay_refunds', 'qpay_events')`, schema)
 	assert.Equal(t, 3, tables)
+	for _, table := range []string{"qpay_payments", "qpay_refunds", "qpay_events"} {
+		assert.Equal(t, "account,provider,id", db.primaryKey(t, schema, table), table)
+	}
 }
 
 func TestMissingTablesSayMigrate(t *testing.T) {
@@ -318,13 +321,54 @@ func TestCorruptRowIsAnError(t *testing.T) {
 			ctx := context.Background()
 			id := fmt.Sprintf("chg_%d", i)
 			require.NoError(t, s.Track(ctx, &qpay.Payment{Provider: "tap", ID: id, Status: status.Captured, Amount: money.MustParse("1.00", "QAR")}))
-			_, err := s.Payment(ctx, "tap", id)
+			_, err := s.Payment(ctx, "", "tap", id)
 			require.NoError(t, err)
 
 			db.exec(t, "UPDATE "+payments+" SET "+c.set+" WHERE id = $1", id)
-			_, err = s.Payment(ctx, "tap", id)
+			_, err = s.Payment(ctx, "", "tap", id)
 			assert.ErrorIs(t, err, qpay.KindProtocol)
 			assert.ErrorContains(t, err, "stored payment "+id+" cannot be read back")
 		})
 	}
+}
+
+// TestMigrateOfAnUpToDateSchemaBlocksNoReader: Migrate runs at every start
+// of every replica, so once the schema is up to date it must not take a
+// lock that stops the other replicas' work, as ALTER TABLE's ACCESS
+// EXCLUSIVE would, even when it changes nothing.
+func TestMigrateOfAnUpToDateSchemaBlocksNoReader(t *testing.T) {
+	db := openDB(t)
+	ctx := context.Background()
+	schema := db.newSchema(t)
+	s := db.replicas(t, schema, 1)[0]
+
+	// A replica's transaction that has read every table and is still open.
+	reader, err := db.newPool(t, schema).Begin(ctx)
+	require.NoError(t, err)
+	defer func() { _ = reader.Rollback(ctx) }()
+	for _, table := range []string{"qpay_payments", "qpay_refunds", "qpay_events"} {
+		_, err := reader.Exec(ctx, "SELECT count(*) FROM "+table)
+		require.NoError(t, err)
+	}
+
+	ctx2, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	assert.NoError(t, s.Migrate(ctx2), "Migrate waited for a reader")
+}
+
+func (db *testDB) queryString(t *testing.T, sql string, args ...any) string {
+	t.Helper()
+	var s string
+	require.NoError(t, db.admin.QueryRow(context.Background(), sql, args...).Scan(&s), sql)
+	return s
+}
+
+// primaryKey lists the columns of a table's primary key, in order.
+func (db *testDB) primaryKey(t *testing.T, schema, table string) string {
+	t.Helper()
+	return db.queryString(t, `SELECT string_agg(a.attname, ',' ORDER BY k.n)
+		FROM pg_constraint c
+		CROSS JOIN unnest(c.conkey) WITH ORDINALITY AS k(attnum, n)
+		JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.attnum
+		WHERE c.conrelid = $1::regclass AND c.contype = 'p'`, pgx.Identifier{schema, table}.Sanitize())
 }

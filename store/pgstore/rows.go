@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/fnv"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -14,52 +16,91 @@ import (
 	"github.com/qpay-go/qpay/store"
 )
 
-// The statements, in one place with the columns they read. Amounts travel
-// as text in both directions (money.Money's fixed-point form one way,
-// numeric::text the other), so no driver conversion can round them.
+// The statements, in one place with the columns they read. Every key is
+// (account, provider, id): no statement reads or writes a row of another
+// account. Amounts travel as text in both directions (money.Money's
+// fixed-point form one way, numeric::text the other), so no driver
+// conversion can round them.
 const (
-	insertEvent = `INSERT INTO qpay_events (provider, id, type, payment_id, refund_id, applied, ignored, processed_at)
-		VALUES ($1, $2, $3, $4, $5, false, '', $6)
-		ON CONFLICT (provider, id) DO NOTHING`
-	finishEvent = `UPDATE qpay_events SET applied = $3, ignored = $4 WHERE provider = $1 AND id = $2`
+	insertEvent = `INSERT INTO qpay_events (account, provider, id, type, payment_id, refund_id, applied, ignored, processed_at)
+		VALUES ($1, $2, $3, $4, $5, $6, false, '', $7)
+		ON CONFLICT (account, provider, id) DO NOTHING`
+	finishEvent = `UPDATE qpay_events SET applied = $4, ignored = $5 WHERE account = $1 AND provider = $2 AND id = $3`
 
-	// The key is provider and payment ID joined by '/', which neither may
-	// contain (qpay.ValidateID); a hash collision only serializes two
-	// unrelated payments.
-	lockPaymentSQL = `SELECT pg_advisory_xact_lock(hashtextextended($1 || '/' || $2, 0))`
+	lockSQL = `SELECT pg_advisory_xact_lock($1)`
 
-	paymentColumns = `provider, id, status, raw_status, currency, amount::text, refunded::text, reference, updated_at`
-	selectPayment  = `SELECT ` + paymentColumns + ` FROM qpay_payments WHERE provider = $1 AND id = $2`
-	upsertPayment  = `INSERT INTO qpay_payments (provider, id, status, raw_status, currency, amount, refunded, reference, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6::text::numeric, $7::text::numeric, $8, $9)
-		ON CONFLICT (provider, id) DO UPDATE SET
+	paymentColumns = `account, provider, id, status, raw_status, currency, amount::text, refunded::text, reference, updated_at`
+	selectPayment  = `SELECT ` + paymentColumns + ` FROM qpay_payments WHERE account = $1 AND provider = $2 AND id = $3`
+	upsertPayment  = `INSERT INTO qpay_payments (account, provider, id, status, raw_status, currency, amount, refunded, reference, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7::text::numeric, $8::text::numeric, $9, $10)
+		ON CONFLICT (account, provider, id) DO UPDATE SET
 			status = EXCLUDED.status, raw_status = EXCLUDED.raw_status, currency = EXCLUDED.currency,
 			amount = EXCLUDED.amount, refunded = EXCLUDED.refunded, reference = EXCLUDED.reference,
 			updated_at = EXCLUDED.updated_at`
 
-	refundColumns = `provider, id, payment_id, status, raw_status, currency, amount::text, reference, counted, updated_at`
-	selectRefund  = `SELECT ` + refundColumns + ` FROM qpay_refunds WHERE provider = $1 AND id = $2 FOR UPDATE`
+	refundColumns = `account, provider, id, payment_id, status, raw_status, currency, amount::text, reference, counted, updated_at`
+	selectRefund  = `SELECT ` + refundColumns + ` FROM qpay_refunds WHERE account = $1 AND provider = $2 AND id = $3 FOR UPDATE`
 	selectEarly   = `SELECT ` + refundColumns + ` FROM qpay_refunds
-		WHERE provider = $1 AND payment_id = $2 AND NOT counted AND status = 'succeeded'
+		WHERE account = $1 AND provider = $2 AND payment_id = $3 AND NOT counted AND status = 'succeeded'
 		ORDER BY id FOR UPDATE`
-	upsertRefund = `INSERT INTO qpay_refunds (provider, id, payment_id, status, raw_status, currency, amount, reference, counted, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7::text::numeric, $8, $9, $10)
-		ON CONFLICT (provider, id) DO UPDATE SET
+	upsertRefund = `INSERT INTO qpay_refunds (account, provider, id, payment_id, status, raw_status, currency, amount, reference, counted, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8::text::numeric, $9, $10, $11)
+		ON CONFLICT (account, provider, id) DO UPDATE SET
 			payment_id = EXCLUDED.payment_id, status = EXCLUDED.status, raw_status = EXCLUDED.raw_status,
 			currency = EXCLUDED.currency, amount = EXCLUDED.amount, reference = EXCLUDED.reference,
 			counted = EXCLUDED.counted, updated_at = EXCLUDED.updated_at`
 )
 
-func lockPayment(ctx context.Context, tx pgx.Tx, provider, id string) error {
-	_, err := tx.Exec(ctx, lockPaymentSQL, provider, id)
-	return err
+// lockRows takes the transaction-scoped advisory locks of the payment
+// paymentID and, when refundID is not "", of the refund refundID, all of
+// account and provider. The payment's lock serializes its operations even
+// before its row exists, which SELECT ... FOR UPDATE cannot do; the
+// refund's does the same for a refund not stored yet, so that two first
+// events of one refund naming different payments (which hold different
+// payment locks) meet: the second waits, then reads the row the first
+// wrote, and is refused if it names another payment. Without it both would
+// find no row and the refund would be counted on both payments.
+//
+// The locks are taken in ascending order of their numbers, the one order
+// every transaction uses, so no two transactions can wait for each other in
+// a circle, even when two keys' hashes collide (a collision only serializes
+// unrelated rows).
+func lockRows(ctx context.Context, tx pgx.Tx, account, provider, paymentID, refundID string) error {
+	ids := []int64{advisoryKey("payment", account, provider, paymentID)}
+	if refundID != "" {
+		ids = append(ids, advisoryKey("refund", account, provider, refundID))
+	}
+	slices.Sort(ids)
+	for _, id := range slices.Compact(ids) {
+		if _, err := tx.Exec(ctx, lockSQL, id); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
-// readSnapshot reads, and locks, the rows an operation on one payment
-// touches. The caller holds the payment's advisory lock.
-func readSnapshot(ctx context.Context, tx pgx.Tx, op, provider, paymentID, refundID string) (store.Snapshot, error) {
+// advisoryKey is the number of a row's advisory lock: a 64-bit FNV-1a hash
+// of its table and full key. The parts are joined by NUL, which none may
+// contain (store.Keys and store.CheckPayment refuse control characters,
+// qpay.ValidateID allows only letters, digits, '_' and '-'), so distinct
+// rows never share the hashed text: the account is part of it, and one
+// account's traffic never waits on another's but by a hash collision. It is
+// computed here, not by the server, so that the locks can be ordered
+// before they are taken.
+func advisoryKey(table, account, provider, id string) int64 {
+	h := fnv.New64a()
+	for _, part := range []string{table, account, provider, id} {
+		h.Write([]byte(part))
+		h.Write([]byte{0})
+	}
+	return int64(h.Sum64())
+}
+
+// readSnapshot reads, and locks, the rows of account an operation on one
+// payment touches. The caller holds their advisory locks (lockRows).
+func readSnapshot(ctx context.Context, tx pgx.Tx, op, account, provider, paymentID, refundID string) (store.Snapshot, error) {
 	var snap store.Snapshot
-	p, err := scanPayment(tx.QueryRow(ctx, selectPayment+` FOR UPDATE`, provider, paymentID))
+	p, err := scanPayment(tx.QueryRow(ctx, selectPayment+` FOR UPDATE`, account, provider, paymentID))
 	switch {
 	case err == nil:
 		snap.Payment = p
@@ -68,7 +109,7 @@ func readSnapshot(ctx context.Context, tx pgx.Tx, op, provider, paymentID, refun
 	default:
 		// Refunds that succeeded before the payment was known; only a
 		// payment not stored yet can have any.
-		rows, err := tx.Query(ctx, selectEarly, provider, paymentID)
+		rows, err := tx.Query(ctx, selectEarly, account, provider, paymentID)
 		if err != nil {
 			return snap, dbError(op, "reading the payment's refunds", err)
 		}
@@ -84,7 +125,7 @@ func readSnapshot(ctx context.Context, tx pgx.Tx, op, provider, paymentID, refun
 		}
 	}
 	if refundID != "" {
-		r, err := scanRefund(tx.QueryRow(ctx, selectRefund, provider, refundID))
+		r, err := scanRefund(tx.QueryRow(ctx, selectRefund, account, provider, refundID))
 		switch {
 		case err == nil:
 			snap.Refund = r
@@ -98,13 +139,13 @@ func readSnapshot(ctx context.Context, tx pgx.Tx, op, provider, paymentID, refun
 // write stores a Change in tx.
 func write(ctx context.Context, tx pgx.Tx, c store.Change) error {
 	if p := c.Payment; p != nil {
-		if _, err := tx.Exec(ctx, upsertPayment, p.Provider, p.ID, p.Status.String(), p.RawStatus,
+		if _, err := tx.Exec(ctx, upsertPayment, p.Account, p.Provider, p.ID, p.Status.String(), p.RawStatus,
 			p.Amount.Currency(), p.Amount.Fixed(), p.Refunded.Fixed(), p.Reference, p.UpdatedAt); err != nil {
 			return err
 		}
 	}
 	for _, r := range c.Refunds {
-		if _, err := tx.Exec(ctx, upsertRefund, r.Provider, r.ID, r.PaymentID, r.Status.String(), r.RawStatus,
+		if _, err := tx.Exec(ctx, upsertRefund, r.Account, r.Provider, r.ID, r.PaymentID, r.Status.String(), r.RawStatus,
 			r.Amount.Currency(), r.Amount.Fixed(), r.Reference, r.Counted, r.UpdatedAt); err != nil {
 			return err
 		}
@@ -121,7 +162,7 @@ func scanPayment(row pgx.Row) (*store.Payment, error) {
 		st, currency, amount, refunded string
 		updatedAt                      time.Time
 	)
-	if err := row.Scan(&p.Provider, &p.ID, &st, &p.RawStatus, &currency, &amount, &refunded, &p.Reference, &updatedAt); err != nil {
+	if err := row.Scan(&p.Account, &p.Provider, &p.ID, &st, &p.RawStatus, &currency, &amount, &refunded, &p.Reference, &updatedAt); err != nil {
 		return nil, err
 	}
 	var err error
@@ -145,7 +186,7 @@ func scanRefund(row pgx.Row) (*store.Refund, error) {
 		st, currency, amount string
 		updatedAt            time.Time
 	)
-	if err := row.Scan(&r.Provider, &r.ID, &r.PaymentID, &st, &r.RawStatus, &currency, &amount, &r.Reference, &r.Counted, &updatedAt); err != nil {
+	if err := row.Scan(&r.Account, &r.Provider, &r.ID, &r.PaymentID, &st, &r.RawStatus, &currency, &amount, &r.Reference, &r.Counted, &updatedAt); err != nil {
 		return nil, err
 	}
 	var err error

@@ -6,7 +6,11 @@ import "context"
 // Migrate can run at every start of every replica. A later version adds
 // statements at the end; it never edits one that shipped.
 var schema = []string{
+	// Every row belongs to a merchant account ("" for a single merchant)
+	// and is keyed by it, so that merchants sharing the database can never
+	// reach each other's rows with their own keys.
 	`CREATE TABLE IF NOT EXISTS qpay_payments (
+		account    text        NOT NULL,
 		provider   text        NOT NULL,
 		id         text        NOT NULL,
 		status     text        NOT NULL,
@@ -16,9 +20,10 @@ var schema = []string{
 		refunded   numeric     NOT NULL CHECK (refunded >= 0 AND refunded <= amount),
 		reference  text        NOT NULL,
 		updated_at timestamptz NOT NULL,
-		PRIMARY KEY (provider, id)
+		PRIMARY KEY (account, provider, id)
 	)`,
 	`CREATE TABLE IF NOT EXISTS qpay_refunds (
+		account    text        NOT NULL,
 		provider   text        NOT NULL,
 		id         text        NOT NULL,
 		payment_id text        NOT NULL,
@@ -29,13 +34,14 @@ var schema = []string{
 		reference  text        NOT NULL,
 		counted    boolean     NOT NULL,
 		updated_at timestamptz NOT NULL,
-		PRIMARY KEY (provider, id)
+		PRIMARY KEY (account, provider, id)
 	)`,
 	// Only refunds that succeeded before their payment was stored are ever
 	// uncounted for long; this keeps finding them cheap.
 	`CREATE INDEX IF NOT EXISTS qpay_refunds_uncounted
-		ON qpay_refunds (provider, payment_id) WHERE NOT counted`,
+		ON qpay_refunds (account, provider, payment_id) WHERE NOT counted`,
 	`CREATE TABLE IF NOT EXISTS qpay_events (
+		account      text        NOT NULL,
 		provider     text        NOT NULL,
 		id           text        NOT NULL,
 		type         text        NOT NULL,
@@ -44,7 +50,7 @@ var schema = []string{
 		applied      boolean     NOT NULL,
 		ignored      text        NOT NULL,
 		processed_at timestamptz NOT NULL,
-		PRIMARY KEY (provider, id)
+		PRIMARY KEY (account, provider, id)
 	)`,
 }
 
@@ -54,7 +60,8 @@ var schema = []string{
 const migrationLock = `SELECT pg_advisory_xact_lock(hashtextextended('github.com/qpay-go/qpay/store/pgstore migrate', 0))`
 
 // Migrate creates the store's tables and index if they do not exist, in one
-// transaction. It is safe to call from several replicas at once.
+// transaction: all of it or nothing. It is safe to call from several
+// replicas at once, and again at every start.
 func (s *Store) Migrate(ctx context.Context) error {
 	const op = OpMigrate
 	tx, err := s.pool.Begin(ctx)

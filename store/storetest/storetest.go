@@ -65,6 +65,10 @@ func Run(t *testing.T, open Open) {
 		{"ConcurrentDeliveriesRunFnOnce", testConcurrentDuplicates},
 		{"ConcurrentEventsOfOnePaymentLoseNothing", testConcurrentRefunds},
 		{"ConcurrentEventsOfAnUntrackedPaymentLoseNothing", testConcurrentUntracked},
+		{"AnotherAccountsEventCannotMoveAPayment", testForgedByAnotherAccount},
+		{"AnotherAccountsRefundsAreNotCounted", testRefundsOfAnotherAccount},
+		{"AccountMismatchInsideAnEventIsRefused", testAccountMismatch},
+		{"ConcurrentFirstEventsOfOneRefundCountItOnce", testConcurrentNewRefund},
 	}
 	for _, s := range scenarios {
 		t.Run(s.name, func(t *testing.T) { s.run(t, open) })
@@ -74,6 +78,9 @@ func Run(t *testing.T, open Open) {
 const (
 	provider  = "tap"
 	paymentID = "chg_TS01A1020231234Xy9Z0123456"
+	// single is the account of a single-merchant setup, the one the
+	// scenarios use unless they are about accounts.
+	single = ""
 )
 
 // qar is an amount in QAR; the suite's amounts are constants.
@@ -95,6 +102,19 @@ func paymentEvent(eventID, id string, st status.Status, amount money.Money) *qpa
 func refundEvent(eventID, payID, refundID string, st status.RefundStatus, amount money.Money) *qpay.WebhookEvent {
 	r := &qpay.Refund{Provider: provider, ID: refundID, PaymentID: payID, Status: st, RawStatus: rawStatus(st), Amount: amount, Reference: "RFD-" + refundID}
 	return &qpay.WebhookEvent{ID: eventID, Provider: provider, Type: qpay.EventRefund, RawType: "refund", PaymentID: payID, Refund: r}
+}
+
+// inAccount stamps ev, and the payment or refund it carries, with account,
+// as the Provider of that merchant account does.
+func inAccount(account string, ev *qpay.WebhookEvent) *qpay.WebhookEvent {
+	ev.Account = account
+	if ev.Payment != nil {
+		ev.Payment.Account = account
+	}
+	if ev.Refund != nil {
+		ev.Refund.Account = account
+	}
+	return ev
 }
 
 // recorder is a merchant's function that remembers every call.
@@ -131,15 +151,26 @@ func track(t *testing.T, s store.Store, p *qpay.Payment) {
 
 func stored(t *testing.T, s store.Store, id string) *store.Payment {
 	t.Helper()
-	p, err := s.Payment(context.Background(), provider, id)
+	return storedIn(t, s, single, id)
+}
+
+func storedIn(t *testing.T, s store.Store, account, id string) *store.Payment {
+	t.Helper()
+	p, err := s.Payment(context.Background(), account, provider, id)
 	require.NoError(t, err)
+	require.Equal(t, account, p.Account, "the stored payment's account")
 	return p
 }
 
 // requireState checks what a merchant reads back.
 func requireState(t *testing.T, s store.Store, id string, st status.Status, refunded string) {
 	t.Helper()
-	p := stored(t, s, id)
+	requireStateIn(t, s, single, id, st, refunded)
+}
+
+func requireStateIn(t *testing.T, s store.Store, account, id string, st status.Status, refunded string) {
+	t.Helper()
+	p := storedIn(t, s, account, id)
 	assert.Equal(t, st, p.Status, "status of %s", id)
 	assert.Equal(t, rawStatusOf(p), p.RawStatus, "raw status follows the applied status")
 	assert.Equal(t, refunded, p.Refunded.String(), "refunded of %s", id)
@@ -179,14 +210,16 @@ func testTrack(t *testing.T, open Open) {
 
 func testNotFound(t *testing.T, open Open) {
 	s := open(t, 1)[0]
-	_, err := s.Payment(context.Background(), provider, "chg_missing")
+	_, err := s.Payment(context.Background(), single, provider, "chg_missing")
 	require.Error(t, err)
 	assert.ErrorIs(t, err, store.ErrNotFound)
 	assert.ErrorIs(t, err, qpay.KindNotFound)
 
 	track(t, s, payment(paymentID, status.Pending, qar("1.00")))
-	_, err = s.Payment(context.Background(), "checkout", paymentID)
+	_, err = s.Payment(context.Background(), single, "checkout", paymentID)
 	assert.ErrorIs(t, err, store.ErrNotFound, "payments are keyed by provider too")
+	_, err = s.Payment(context.Background(), "merchant-b", provider, paymentID)
+	assert.ErrorIs(t, err, store.ErrNotFound, "payments are keyed by account too")
 }
 
 func testDuplicate(t *testing.T, open Open) {
@@ -362,7 +395,7 @@ func testEarlyRefund(t *testing.T, open Open) {
 	assert.True(t, res.Applied)
 	assert.Nil(t, res.Payment, "the payment is not stored yet")
 	assert.Equal(t, status.Unknown, res.Current)
-	_, err := s.Payment(context.Background(), provider, paymentID)
+	_, err := s.Payment(context.Background(), single, provider, paymentID)
 	require.ErrorIs(t, err, store.ErrNotFound, "a refund alone does not say how much was paid")
 
 	track(t, s, payment(paymentID, status.Captured, qar("100.00")))
@@ -555,6 +588,8 @@ func testMalformed(t *testing.T, open Open) {
 		{"NUL in event ID", func() *qpay.WebhookEvent { e := valid(); e.ID = "evt_\x00"; return e }},
 		{"event ID too long", func() *qpay.WebhookEvent { e := valid(); e.ID = "evt_" + strings.Repeat("x", 300); return e }},
 		{"no provider", func() *qpay.WebhookEvent { e := valid(); e.Provider = ""; return e }},
+		{"control character in account", func() *qpay.WebhookEvent { return inAccount("shop\n1", valid()) }},
+		{"account too long", func() *qpay.WebhookEvent { return inAccount(strings.Repeat("m", 300), valid()) }},
 		{"no type", func() *qpay.WebhookEvent { e := valid(); e.Type = 0; return e }},
 		{"payment event without payment", func() *qpay.WebhookEvent { e := valid(); e.Payment = nil; return e }},
 		{"payment without ID", func() *qpay.WebhookEvent { e := valid(); e.Payment.ID = ""; e.PaymentID = ""; return e }},
@@ -576,9 +611,10 @@ func testMalformed(t *testing.T, open Open) {
 			assert.False(t, called)
 		})
 	}
-	_, err := s.Payment(context.Background(), provider, paymentID)
+	_, err := s.Payment(context.Background(), single, provider, paymentID)
 	assert.ErrorIs(t, err, store.ErrNotFound, "nothing was stored")
-	for _, p := range []*qpay.Payment{nil, {Provider: provider, ID: paymentID}, {ID: paymentID, Amount: qar("1.00")}} {
+	for _, p := range []*qpay.Payment{nil, {Provider: provider, ID: paymentID}, {ID: paymentID, Amount: qar("1.00")},
+		{Provider: provider, Account: "shop\x00", ID: paymentID, Amount: qar("1.00")}} {
 		assert.ErrorIs(t, s.Track(context.Background(), p), qpay.KindInvalidRequest, "%+v", p)
 	}
 }
@@ -737,4 +773,207 @@ func testConcurrentUntracked(t *testing.T, open Open) {
 	for _, id := range ids {
 		requireState(t, replicas[0], id, status.Refunded, "QAR 100.00")
 	}
+}
+
+// testForgedByAnotherAccount is the marketplace attack: merchant B signs,
+// with its own key, a "captured" body for merchant A's payment and posts it
+// to its own webhook route. The store shared by every merchant must not
+// move A's payment, nor take A's genuine event (which, for Tap, has the
+// same derived event ID) for a duplicate.
+func testForgedByAnotherAccount(t *testing.T, open Open) {
+	s := open(t, 1)[0]
+	const a, b = "merchant-a", "merchant-b"
+	pay := payment(paymentID, status.Pending, qar("79.10"))
+	pay.Account = a
+	track(t, s, pay)
+	var rec recorder
+
+	const eventID = "tap:" + paymentID + ":CAPTURED"
+	forged := process(t, s, inAccount(b, paymentEvent(eventID, paymentID, status.Captured, qar("79.10"))), &rec)
+	assert.False(t, forged.Duplicate)
+	require.NotNil(t, forged.Payment)
+	assert.Equal(t, b, forged.Payment.Account, "the event is B's, about B's rows only")
+	requireStateIn(t, s, a, paymentID, status.Pending, "QAR 0.00")
+	_, err := s.Payment(context.Background(), single, provider, paymentID)
+	assert.ErrorIs(t, err, store.ErrNotFound, "nor does it land in the single-merchant account")
+
+	// B's reports are checked against B's rows, never A's: another amount
+	// is no integrity error of A's payment, and changes nothing of it.
+	other := process(t, s, inAccount(b, paymentEvent("evt_b_other", "chg_b_other", status.Captured, qar("1.00"))), &rec)
+	assert.True(t, other.Applied)
+	requireStateIn(t, s, a, paymentID, status.Pending, "QAR 0.00")
+
+	genuine := process(t, s, inAccount(a, paymentEvent(eventID, paymentID, status.Captured, qar("79.10"))), &rec)
+	assert.False(t, genuine.Duplicate, "A's event is not B's")
+	assert.True(t, genuine.Applied)
+	assert.Equal(t, status.Pending, genuine.Previous)
+	assert.Equal(t, status.Captured, genuine.Current)
+	require.NotNil(t, genuine.Payment)
+	assert.Equal(t, a, genuine.Payment.Account)
+	requireStateIn(t, s, a, paymentID, status.Captured, "QAR 0.00")
+	assert.Len(t, rec.calls(), 3)
+
+	// Each account's redelivery is its own duplicate.
+	for _, acct := range []string{a, b} {
+		again := process(t, s, inAccount(acct, paymentEvent(eventID, paymentID, status.Captured, qar("79.10"))), &rec)
+		assert.True(t, again.Duplicate, "redelivery to %s", acct)
+	}
+	assert.Len(t, rec.calls(), 3)
+}
+
+// testRefundsOfAnotherAccount: refund events of another account, for a
+// payment ID of this one, are never counted on it, neither at once nor as
+// refunds that arrived before the payment was stored.
+func testRefundsOfAnotherAccount(t *testing.T, open Open) {
+	s := open(t, 1)[0]
+	const a, b = "merchant-a", "merchant-b"
+	var rec recorder
+	pay := payment(paymentID, status.Captured, qar("100.00"))
+	pay.Account = a
+	track(t, s, pay)
+
+	res := process(t, s, inAccount(b, refundEvent("evt_r1", paymentID, "re_1", status.RefundSucceeded, qar("100.00"))), &rec)
+	assert.Nil(t, res.Payment, "B has no such payment")
+	requireStateIn(t, s, a, paymentID, status.Captured, "QAR 0.00")
+
+	// A's own refund of the same ID is A's, whatever B said about it.
+	res = process(t, s, inAccount(a, refundEvent("evt_r1", paymentID, "re_1", status.RefundSucceeded, qar("30.00"))), &rec)
+	assert.False(t, res.Duplicate)
+	assert.True(t, res.Applied)
+	assert.Equal(t, status.RefundUnknown, res.RefundPrevious)
+	requireStateIn(t, s, a, paymentID, status.PartiallyRefunded, "QAR 30.00")
+
+	// B's early refund waits for B's payment, not A's.
+	const early = "chg_TS01A1020231234Xy9Z0EARL"
+	process(t, s, inAccount(b, refundEvent("evt_e1", early, "re_e1", status.RefundSucceeded, qar("40.00"))), &rec)
+	pay = payment(early, status.Captured, qar("100.00"))
+	pay.Account = a
+	track(t, s, pay)
+	requireStateIn(t, s, a, early, status.Captured, "QAR 0.00")
+	pay = payment(early, status.Captured, qar("100.00"))
+	pay.Account = b
+	track(t, s, pay)
+	requireStateIn(t, s, b, early, status.PartiallyRefunded, "QAR 40.00")
+	requireStateIn(t, s, a, early, status.Captured, "QAR 0.00")
+}
+
+// testAccountMismatch: the key that verified an event vouches for its
+// account only, so an event carrying another account's payment or refund
+// is an integrity error, never applied to either account.
+func testAccountMismatch(t *testing.T, open Open) {
+	s := open(t, 1)[0]
+	const a, b = "merchant-a", "merchant-b"
+	pay := payment(paymentID, status.Pending, qar("79.10"))
+	pay.Account = a
+	track(t, s, pay)
+	cases := []struct {
+		name string
+		ev   func() *qpay.WebhookEvent
+	}{
+		{"payment of another account", func() *qpay.WebhookEvent {
+			e := inAccount(b, paymentEvent("evt_1", paymentID, status.Captured, qar("79.10")))
+			e.Payment.Account = a
+			return e
+		}},
+		{"payment of the single-merchant account", func() *qpay.WebhookEvent {
+			e := inAccount(a, paymentEvent("evt_1", paymentID, status.Captured, qar("79.10")))
+			e.Payment.Account = single
+			return e
+		}},
+		{"refund of another account", func() *qpay.WebhookEvent {
+			e := inAccount(b, refundEvent("evt_r", paymentID, "re_1", status.RefundSucceeded, qar("1.00")))
+			e.Refund.Account = a
+			return e
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			for attempt := 0; attempt < 2; attempt++ {
+				called := false
+				_, err := s.Process(context.Background(), c.ev(), func(context.Context, store.Result) error { called = true; return nil })
+				require.Error(t, err)
+				assert.ErrorIs(t, err, qpay.KindIntegrity, "attempt %d: %v", attempt, err)
+				assert.False(t, called)
+			}
+		})
+	}
+	requireStateIn(t, s, a, paymentID, status.Pending, "QAR 0.00")
+	_, err := s.Payment(context.Background(), b, provider, paymentID)
+	assert.ErrorIs(t, err, store.ErrNotFound)
+
+	// Nothing of them was recorded: the genuine events are processed.
+	var rec recorder
+	res := process(t, s, inAccount(a, paymentEvent("evt_1", paymentID, status.Captured, qar("79.10"))), &rec)
+	assert.True(t, res.Applied)
+	res = process(t, s, inAccount(a, refundEvent("evt_r", paymentID, "re_1", status.RefundSucceeded, qar("1.00"))), &rec)
+	assert.True(t, res.Applied)
+	requireStateIn(t, s, a, paymentID, status.PartiallyRefunded, "QAR 1.00")
+}
+
+// testConcurrentNewRefund races the first events of refunds no store has
+// seen, half of them naming one payment and half another (a forged or
+// broken report): each refund belongs to whichever payment's event is
+// processed first, the events naming the other are integrity errors, and
+// no refund is counted twice. A store that locks only existing refund rows
+// lets both sides find no refund and count it on both payments.
+func testConcurrentNewRefund(t *testing.T, open Open) {
+	replicas := open(t, Replicas)
+	const refunds, copies = 20, 3
+	pays := []string{"chg_TS01A1020231234Xy9Z0PAY1", "chg_TS01A1020231234Xy9Z0PAY2"}
+	for _, id := range pays {
+		track(t, replicas[0], payment(id, status.Captured, qar("1000.00")))
+	}
+
+	type outcome struct {
+		refund, payment string
+		err             error
+	}
+	var (
+		wg       sync.WaitGroup
+		start    = make(chan struct{})
+		outcomes = make(chan outcome, refunds*len(pays)*copies)
+	)
+	for r := 0; r < refunds; r++ {
+		refundID := fmt.Sprintf("re_new%02d", r)
+		for p, payID := range pays {
+			for c := 0; c < copies; c++ {
+				s := replicas[(r+p+c)%len(replicas)]
+				ev := refundEvent(fmt.Sprintf("evt_%s_%d_%d", refundID, p, c), payID, refundID, status.RefundSucceeded, qar("10.00"))
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					<-start
+					_, err := s.Process(context.Background(), ev, nil)
+					outcomes <- outcome{refundID, payID, err}
+				}()
+			}
+		}
+	}
+	close(start)
+	wg.Wait()
+	close(outcomes)
+
+	owners := map[string]map[string]bool{} // refund -> payments whose events were accepted
+	for o := range outcomes {
+		if owners[o.refund] == nil {
+			owners[o.refund] = map[string]bool{}
+		}
+		if o.err != nil {
+			assert.ErrorIs(t, o.err, qpay.KindIntegrity, "refund %s for %s: %v", o.refund, o.payment, o.err)
+			continue
+		}
+		owners[o.refund][o.payment] = true
+	}
+	require.Len(t, owners, refunds)
+	total := qar("0.00")
+	for refund, by := range owners {
+		assert.Len(t, by, 1, "refund %s was accepted for %v", refund, by)
+	}
+	for _, id := range pays {
+		p := stored(t, replicas[1%len(replicas)], id)
+		var err error
+		total, err = total.Add(p.Refunded)
+		require.NoError(t, err)
+	}
+	assert.Equal(t, qar(fmt.Sprintf("%d.00", refunds*10)).String(), total.String(), "every refund counted once")
 }

@@ -11,6 +11,7 @@ package driver
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"net/http"
@@ -23,9 +24,10 @@ import (
 	"github.com/qpay-go/qpay/status"
 )
 
-// DefaultMaxWebhookBytes bounds a webhook body. Real deliveries are a few
-// kilobytes; anything near this is not from a provider.
-const DefaultMaxWebhookBytes = 256 << 10
+// DefaultMaxWebhookBytes bounds a webhook body: the same bound as
+// qpay.WebhookHandler's, so that a body the handler reads is one the
+// Provider parses.
+const DefaultMaxWebhookBytes = qpay.DefaultMaxWebhookBytes
 
 // Driver is what an adapter implements. Its methods receive requests that
 // are already validated and carry an idempotency key, and they return
@@ -67,6 +69,8 @@ type Aliaser interface {
 
 // Options tune the portable layer.
 type Options struct {
+	// Account is stamped on every Payment, Refund and WebhookEvent.
+	Account string
 	// MaxWebhookBytes bounds a webhook body; zero means DefaultMaxWebhookBytes.
 	MaxWebhookBytes int
 }
@@ -156,7 +160,7 @@ func (w *portable) Refund(ctx context.Context, req qpay.RefundRequest) (*qpay.Re
 		return nil, w.finish(op, err)
 	}
 	if req.IdempotencyKey == "" {
-		req.IdempotencyKey = transport.NewIdempotencyKey()
+		req.IdempotencyKey = refundKey(w.d.Name(), w.opts.Account, p.ID, req.Reference, req.Amount.Fixed())
 	}
 	r, err := w.d.Refund(ctx, req, p)
 	if err != nil {
@@ -192,7 +196,9 @@ func (w *portable) existing(req qpay.RefundRequest, p *qpay.Payment, r *qpay.Ref
 }
 
 func (w *portable) refundAfterAmbiguousFailure(ctx context.Context, req qpay.RefundRequest, err error) *qpay.Refund {
-	if ctx.Err() != nil || !(errors.Is(err, qpay.KindNetwork) || errors.Is(err, qpay.KindUnavailable)) {
+	// A 409 is a request with this key still in flight: as ambiguous as
+	// no answer at all.
+	if ctx.Err() != nil || !(errors.Is(err, qpay.KindNetwork) || errors.Is(err, qpay.KindUnavailable) || errors.Is(err, qpay.KindConflict)) {
 		return nil
 	}
 	_, refunds, ferr := w.d.PaymentForRefund(ctx, req.PaymentID)
@@ -200,6 +206,20 @@ func (w *portable) refundAfterAmbiguousFailure(ctx context.Context, req qpay.Ref
 		return nil
 	}
 	return byReference(refunds, req.Reference)
+}
+
+// refundKey derives a refund's idempotency key from what identifies the
+// refund, so that the caller's own retry of a Refund (after a timeout, a
+// 409, a crash) carries the same key as the first call and the provider's
+// duplicate protection covers it too. A payment's key is random instead: a
+// new payment for the same order after a failed one is legitimate, and a
+// derived key would replay the failed one for 24 hours.
+func refundKey(provider, account, paymentID, reference, amount string) string {
+	sum := sha256.Sum256([]byte(strings.Join([]string{"qpay-refund", provider, account, paymentID, reference, amount}, "\x00")))
+	b := sum[:16]
+	b[6] = b[6]&0x0f | 0x50 // shaped as a name-based (version 5) UUID
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }
 
 func byReference(refunds []*qpay.Refund, reference string) *qpay.Refund {
@@ -217,7 +237,7 @@ func (w *portable) ParseWebhook(ctx context.Context, header http.Header, body []
 		return nil, w.finish(op, &qpay.Error{Kind: qpay.KindInvalidRequest,
 			Message: fmt.Sprintf("webhook body is %d bytes, at most %d accepted", len(body), w.opts.MaxWebhookBytes)})
 	}
-	ev, err := w.d.ParseWebhook(ctx, header, body)
+	ev, err := w.d.ParseWebhook(ctx, canonical(header), body)
 	if err != nil {
 		return nil, w.finish(op, err)
 	}
@@ -232,6 +252,23 @@ func (w *portable) ParseWebhook(ctx context.Context, header http.Header, body []
 func (w *portable) ReturnID(query url.Values) (string, error) {
 	param, prefix := w.d.ReturnParam()
 	return qpay.ReturnIDFrom(w.d.Name(), query, param, prefix)
+}
+
+// canonical returns header with canonical keys, so that a header map built
+// by hand or by a serverless runtime ("cko-signature", "HASHSTRING") is read
+// like one from net/http.
+func canonical(header http.Header) http.Header {
+	for k := range header {
+		if k != http.CanonicalHeaderKey(k) {
+			out := make(http.Header, len(header))
+			for k, v := range header {
+				ck := http.CanonicalHeaderKey(k)
+				out[ck] = append(out[ck], v...)
+			}
+			return out
+		}
+	}
+	return header
 }
 
 // refundable refuses, before any refund request, what the provider would
@@ -265,7 +302,7 @@ func (w *portable) checkCreated(req qpay.PaymentRequest, p *qpay.Payment) error 
 	if p == nil || p.ID == "" {
 		return protocol("the provider's answer has no payment ID")
 	}
-	p.Provider = w.d.Name()
+	p.Provider, p.Account = w.d.Name(), w.opts.Account
 	if p.Amount.Currency() == "" {
 		p.Amount = req.Amount
 	} else if !p.Amount.Equal(req.Amount) {
@@ -303,7 +340,7 @@ func (w *portable) checkRead(id string, p *qpay.Payment) error {
 		// payment the caller thinks it is, or the answer is wrong.
 		return integrity("payment %s is in %s, not %s: not a QPay payment", p.ID, p.Amount.Currency(), qpay.Currency)
 	}
-	p.Provider = w.d.Name()
+	p.Provider, p.Account = w.d.Name(), w.opts.Account
 	return nil
 }
 
@@ -311,7 +348,7 @@ func (w *portable) checkRefund(req qpay.RefundRequest, p *qpay.Payment, r *qpay.
 	if r == nil || r.ID == "" {
 		return protocol("the provider's answer has no refund ID")
 	}
-	r.Provider = w.d.Name()
+	r.Provider, r.Account = w.d.Name(), w.opts.Account
 	if r.Amount.Currency() == "" {
 		r.Amount = req.Amount
 	} else if !r.Amount.Equal(req.Amount) {
@@ -346,7 +383,7 @@ func (w *portable) checkEvent(ev *qpay.WebhookEvent) error {
 	if err := checkEventID(ev.ID); err != nil {
 		return protocol("webhook event ID %v", err)
 	}
-	ev.Provider = w.d.Name()
+	ev.Provider, ev.Account = w.d.Name(), w.opts.Account
 	switch ev.Type {
 	case qpay.EventPayment:
 		if ev.Payment == nil || ev.Payment.ID == "" || ev.Payment.Amount.Currency() == "" {
@@ -355,7 +392,7 @@ func (w *portable) checkEvent(ev *qpay.WebhookEvent) error {
 		if err := qpay.ValidateID(ev.Payment.ID); err != nil {
 			return protocol("payment webhook %s: payment ID %v", ev.ID, err)
 		}
-		ev.Payment.Provider = ev.Provider
+		ev.Payment.Provider, ev.Payment.Account = ev.Provider, ev.Account
 		ev.PaymentID = ev.Payment.ID
 	case qpay.EventRefund:
 		if ev.Refund == nil || ev.Refund.ID == "" || ev.Refund.PaymentID == "" || ev.Refund.Amount.Currency() == "" {
@@ -367,7 +404,7 @@ func (w *portable) checkEvent(ev *qpay.WebhookEvent) error {
 		if err := qpay.ValidateID(ev.Refund.PaymentID); err != nil {
 			return protocol("refund webhook %s: payment ID %v", ev.ID, err)
 		}
-		ev.Refund.Provider = ev.Provider
+		ev.Refund.Provider, ev.Refund.Account = ev.Provider, ev.Account
 		ev.PaymentID = ev.Refund.PaymentID
 	default:
 		return protocol("webhook %s has no event type", ev.ID)

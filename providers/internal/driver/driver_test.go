@@ -371,3 +371,22 @@ func TestReturnID(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "pay_1", id)
 }
+
+func TestRefundKeyIsTheSameForARetryOfTheSameRefund(t *testing.T) {
+	keyOf := func(ref, amount string) string {
+		d := &stub{read: &qpay.Payment{ID: "pay_1", Status: status.Captured, Amount: qar("100")}, refund: &qpay.Refund{ID: "re_1"}}
+		_, err := Wrap(d, Options{Account: "shop-1"}).Refund(context.Background(), qpay.RefundRequest{PaymentID: "pay_1", Amount: qar(amount), Reference: ref})
+		require.NoError(t, err)
+		return d.lastRefR.IdempotencyKey
+	}
+	first := keyOf("RFD-1", "10")
+	assert.Regexp(t, `^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`, first)
+	assert.Equal(t, first, keyOf("RFD-1", "10.00"), "the caller's retry carries the first call's key")
+	assert.NotEqual(t, first, keyOf("RFD-2", "10"), "another refund, another key")
+	assert.NotEqual(t, first, keyOf("RFD-1", "11"))
+
+	d := &stub{read: &qpay.Payment{ID: "pay_1", Status: status.Captured, Amount: qar("100")}, refund: &qpay.Refund{ID: "re_1"}}
+	_, err := Wrap(d, Options{}).Refund(context.Background(), qpay.RefundRequest{PaymentID: "pay_1", Amount: qar("10"), Reference: "RFD-1", IdempotencyKey: "mine"})
+	require.NoError(t, err)
+	assert.Equal(t, "mine", d.lastRefR.IdempotencyKey, "the caller's own key wins")
+}
