@@ -21,7 +21,9 @@ const DefaultMaxWebhookBytes = 256 << 10
 //	200  Handle succeeded, or the event type is one qpay ignores
 //	400  the body is malformed or unreadable
 //	401  the signature is missing or wrong
-//	404  no Provider for this request (unknown merchant)
+//	404  no Provider for this request (Provider returned nil or an error
+//	     that is KindNotFound, such as providers.ErrUnknownMerchant)
+//	503  Provider failed otherwise, or the request was canceled
 //	405  not a POST
 //	413  the body is over the limit
 //	500  Handle failed: the provider will redeliver, nothing is lost
@@ -33,7 +35,8 @@ const DefaultMaxWebhookBytes = 256 << 10
 // Handle that prefers to alert and acknowledge returns nil for it.
 type WebhookHandler struct {
 	// Provider returns the Provider that verifies the request: a fixed one,
-	// or one per merchant (providers.Registry.Resolver).
+	// or one per merchant (providers.Registry.Resolver). An error that is
+	// KindNotFound answers 404, any other 503.
 	Provider func(r *http.Request) (Provider, error)
 	// Handle receives each verified event. Returning an error answers 500 so
 	// that the provider delivers again.
@@ -74,8 +77,14 @@ func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p, err := h.Provider(r)
-	if err != nil || p == nil {
+	switch {
+	case errors.Is(err, KindNotFound) || (err == nil && p == nil):
 		h.answer(w, r, http.StatusNotFound, "no provider for this request", err)
+		return
+	case err != nil:
+		// Not "unknown", only unreachable (a configuration store down):
+		// the provider should deliver again.
+		h.answer(w, r, http.StatusServiceUnavailable, "cannot find the provider now", err)
 		return
 	}
 	ev, err := p.ParseWebhook(r.Context(), r.Header, body)

@@ -3,6 +3,7 @@ package qpay_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -41,7 +42,10 @@ func TestWebhookHandlerAnswers(t *testing.T) {
 		{"bad signature", "POST", `{}`, fixed(parser{err: &qpay.Error{Kind: qpay.KindInvalidSignature}}), nil, 401, false},
 		{"malformed body", "POST", `{`, fixed(parser{err: &qpay.Error{Kind: qpay.KindProtocol}}), nil, 400, false},
 		{"unsupported event type is acknowledged", "POST", `{}`, fixed(parser{err: &qpay.Error{Kind: qpay.KindUnsupported}}), nil, 200, false},
-		{"unknown merchant", "POST", `{}`, func(*http.Request) (qpay.Provider, error) { return nil, errors.New("no such merchant") }, nil, 404, false},
+		{"unknown merchant", "POST", `{}`, func(*http.Request) (qpay.Provider, error) {
+			return nil, fmt.Errorf("no such merchant: %w", qpay.KindNotFound)
+		}, nil, 404, false},
+		{"merchant lookup failed", "POST", `{}`, func(*http.Request) (qpay.Provider, error) { return nil, errors.New("config db down") }, nil, 503, false},
 		{"not a POST", "GET", ``, fixed(parser{ev: ev}), nil, 405, false},
 		{"body over the limit", "POST", strings.Repeat("x", 2048), fixed(parser{ev: ev}), nil, 413, false},
 	}

@@ -78,7 +78,8 @@ type Config struct {
 	RequestIDHeader string
 	UserAgent       string
 
-	// HTTPClient is used for its Transport, Jar and CheckRedirect; its
+	// HTTPClient is used for its Transport and Jar (redirects are never
+	// followed, whatever its CheckRedirect says); its
 	// Timeout, if shorter than AttemptTimeout, wins. Nil means a pooled
 	// client that does not follow redirects.
 	HTTPClient *http.Client
@@ -88,7 +89,7 @@ type Config struct {
 	AttemptTimeout   time.Duration // bound on one attempt, body included
 	CallTimeout      time.Duration // bound on the whole call, retries and waits included
 	MaxAttempts      int           // 1 means no retries
-	MinBackoff       time.Duration // first backoff ceiling; grows exponentially, with full jitter
+	MinBackoff       time.Duration // first backoff ceiling; grows exponentially, with equal jitter
 	MaxBackoff       time.Duration
 	MaxRetryAfter    time.Duration // cap on a provider's Retry-After
 	MaxResponseBytes int64
@@ -138,19 +139,15 @@ func New(cfg Config) (*Client, error) {
 		cfg.DecodeError = func(int, http.Header, []byte) ErrorDetails { return ErrorDetails{} }
 	}
 
-	hc := &http.Client{
-		Transport: pooledTransport(),
-		// A payment API answers; it does not redirect. Following a redirect
-		// could replay a POST elsewhere, so the redirect is returned as is.
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}
+	hc := &http.Client{Transport: pooledTransport()}
 	if cfg.HTTPClient != nil {
-		hc = &http.Client{
-			Transport:     cfg.HTTPClient.Transport,
-			CheckRedirect: cfg.HTTPClient.CheckRedirect,
-			Jar:           cfg.HTTPClient.Jar,
-		}
+		hc = &http.Client{Transport: cfg.HTTPClient.Transport, Jar: cfg.HTTPClient.Jar}
 	}
+	// A payment API answers; it does not redirect. Following a redirect
+	// would send the key, and perhaps replay a POST, to another address, so
+	// the redirect is returned as is (a KindProtocol error), whatever the
+	// caller's client would do.
+	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	// http.Client.Timeout covers one Do and the reading of its body, which is
 	// exactly one attempt here.
 	hc.Timeout = cfg.AttemptTimeout
@@ -534,7 +531,7 @@ func (c *Client) shouldRetry(ctx context.Context, resp *http.Response, err error
 }
 
 // wait is the pause before attempt n+1: the provider's Retry-After when it
-// sent one (capped), else full-jitter exponential backoff.
+// sent one (capped), else exponential backoff with equal jitter.
 func (c *Client) wait(n int, resp *http.Response) time.Duration {
 	if resp != nil {
 		if d, ok := retryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
@@ -545,7 +542,7 @@ func (c *Client) wait(n int, resp *http.Response) time.Duration {
 	if ceiling <= 0 || ceiling > c.cfg.MaxBackoff {
 		ceiling = c.cfg.MaxBackoff
 	}
-	// Full jitter (a random wait in [ceiling/2, ceiling]) spreads the retries
+	// Equal jitter (a random wait in [ceiling/2, ceiling]) spreads the retries
 	// of many replicas hit by the same outage.
 	half := ceiling / 2
 	return half + rand.N(half+1)

@@ -471,3 +471,19 @@ func TestNewIdempotencyKeyIsAUniqueUUIDv4(t *testing.T) {
 type roundTripFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+func TestRedirectsAreNeverFollowedEvenWithTheCallersClient(t *testing.T) {
+	var leaked bool
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		leaked = r.Header.Get("Authorization") != ""
+		_, _ = io.WriteString(w, `{}`)
+	}))
+	defer other.Close()
+	rec := &recorder{script: []func(http.ResponseWriter, *http.Request){func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, other.URL+"/steal", http.StatusFound)
+	}}}
+	c, _ := newClient(t, rec, func(c *Config) { c.HTTPClient = &http.Client{} }) // default policy: follow
+	_, err := c.Do(context.Background(), Request{Op: "get_payment", Method: http.MethodGet, Path: "/payments/pay_1"})
+	assert.ErrorIs(t, err, qpay.KindProtocol)
+	assert.False(t, leaked, "the key followed the redirect to another server")
+}
