@@ -23,6 +23,7 @@ type stub struct {
 	read     *qpay.Payment
 	refund   *qpay.Refund
 	refunds  []*qpay.Refund
+	header   http.Header
 	event    *qpay.WebhookEvent
 	err      error
 	alias    bool
@@ -51,8 +52,9 @@ func (s *stub) Refund(_ context.Context, req qpay.RefundRequest, _ *qpay.Payment
 	s.lastRefR = req
 	return s.refund, s.err
 }
-func (s *stub) ParseWebhook(context.Context, http.Header, []byte) (*qpay.WebhookEvent, error) {
+func (s *stub) ParseWebhook(_ context.Context, h http.Header, _ []byte) (*qpay.WebhookEvent, error) {
 	s.calls = append(s.calls, "webhook")
+	s.header = h
 	return s.event, s.err
 }
 func (s *stub) ReturnParam() (string, string) { return "stub_id", "pay_" }
@@ -389,4 +391,13 @@ func TestRefundKeyIsTheSameForARetryOfTheSameRefund(t *testing.T) {
 	_, err := Wrap(d, Options{}).Refund(context.Background(), qpay.RefundRequest{PaymentID: "pay_1", Amount: qar("10"), Reference: "RFD-1", IdempotencyKey: "mine"})
 	require.NoError(t, err)
 	assert.Equal(t, "mine", d.lastRefR.IdempotencyKey, "the caller's own key wins")
+}
+
+func TestWebhookHeadersAreCanonicalBeforeTheDriverReadsThem(t *testing.T) {
+	d := &stub{event: &qpay.WebhookEvent{ID: "evt_1", Type: qpay.EventPayment, Payment: &qpay.Payment{ID: "pay_1", Amount: qar("1")}}}
+	// As a serverless runtime hands them over: lower case, not canonical.
+	_, err := Wrap(d, Options{}).ParseWebhook(context.Background(), http.Header{"cko-signature": {"abc"}, "HASHSTRING": {"def"}}, []byte(`{}`))
+	require.NoError(t, err)
+	assert.Equal(t, "abc", d.header.Get("Cko-Signature"))
+	assert.Equal(t, "def", d.header.Get("hashstring"))
 }
