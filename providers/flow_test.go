@@ -5,7 +5,6 @@ import (
 	"net/http/httptest"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -31,14 +30,7 @@ type merchant struct {
 
 func newMerchant(t *testing.T, sim *qpaytest.Server, provider string) *merchant {
 	t.Helper()
-	cfg := providers.Config{Provider: provider, MinBackoff: providers.Duration(time.Millisecond), MaxBackoff: providers.Duration(5 * time.Millisecond)}
-	switch provider {
-	case providers.Tap:
-		cfg.SecretKey, cfg.BaseURL = sim.TapSecretKey(), sim.TapBaseURL()
-	default:
-		cfg.SecretKey, cfg.WebhookSecret, cfg.BaseURL = sim.CheckoutSecretKey(), sim.CheckoutWebhookSecret(), sim.CheckoutBaseURL()
-	}
-	p, err := providers.Open(cfg)
+	p, err := providers.Open(simulatorConfig(sim, provider, nil))
 	require.NoError(t, err)
 	m := &merchant{p: p, store: store.NewMemory()}
 	m.hook = httptest.NewServer(qpay.NewWebhookHandler(p, func(ctx context.Context, ev *qpay.WebhookEvent) error {

@@ -66,18 +66,9 @@ func newSimulator(t *testing.T, logger *slog.Logger) *qpaytest.Server {
 // simulatorConfig is the merchant's configuration of provider against sim,
 // with millisecond backoffs; tune changes what a test needs.
 func simulatorConfig(sim *qpaytest.Server, provider string, tune func(*providers.Config)) providers.Config {
-	cfg := providers.Config{
-		Provider:   provider,
-		MinBackoff: providers.Duration(time.Millisecond),
-		MaxBackoff: providers.Duration(5 * time.Millisecond),
-	}
-	switch provider {
-	case providers.Tap:
-		cfg.SecretKey, cfg.BaseURL = sim.TapSecretKey(), sim.TapBaseURL()
-	default:
-		cfg.SecretKey, cfg.BaseURL = sim.CheckoutSecretKey(), sim.CheckoutBaseURL()
-		cfg.WebhookSecret, cfg.WebhookAuthorization = sim.CheckoutWebhookSecret(), sim.CheckoutWebhookAuthorization()
-	}
+	cfg := sim.Config(provider)
+	cfg.MinBackoff = providers.Duration(time.Millisecond)
+	cfg.MaxBackoff = providers.Duration(5 * time.Millisecond)
 	if tune != nil {
 		tune(&cfg)
 	}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/qpay-go/qpay"
+	"github.com/qpay-go/qpay/providers"
 	"github.com/qpay-go/qpay/providers/checkout"
 	"github.com/qpay-go/qpay/providers/tap"
 )
@@ -41,6 +42,24 @@ func CheckoutConfig(s *Server) checkout.Config {
 		WebhookAuthorization: s.CheckoutWebhookAuthorization(),
 		BaseURL:              s.CheckoutBaseURL(),
 		HTTP:                 testHTTP(nil),
+	}
+}
+
+// Config is a merchant's configuration of provider (ProviderTap or
+// ProviderCheckout) against s, as providers.Open takes it: the simulator's
+// keys, webhook secret and base URL, and the providers' own timeouts and
+// retries. It is what a merchant's service, an example or a test opens to
+// run its real code path offline.
+func (s *Server) Config(provider string) providers.Config {
+	if provider == ProviderTap {
+		return providers.Config{Provider: providers.Tap, SecretKey: s.TapSecretKey(), BaseURL: s.TapBaseURL()}
+	}
+	return providers.Config{
+		Provider:             providers.Checkout,
+		SecretKey:            s.CheckoutSecretKey(),
+		WebhookSecret:        s.CheckoutWebhookSecret(),
+		WebhookAuthorization: s.CheckoutWebhookAuthorization(),
+		BaseURL:              s.CheckoutBaseURL(),
 	}
 }
 

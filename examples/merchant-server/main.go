@@ -98,13 +98,12 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 // provider, the way real merchants would be configured.
 func configureSimulated(shop *Shop, sim *qpaytest.Server) error {
 	sim.SetCheckoutWebhookURL(shop.BaseURL + "/webhooks/shop-checkout")
-	if err := shop.Merchant.Configure("shop-tap", providers.Config{
-		Provider: providers.Tap, SecretKey: sim.TapSecretKey(), BaseURL: sim.TapBaseURL(), Logger: shop.Logger,
-	}); err != nil {
-		return err
+	for merchant, provider := range map[string]string{"shop-tap": qpaytest.ProviderTap, "shop-checkout": qpaytest.ProviderCheckout} {
+		cfg := sim.Config(provider)
+		cfg.Logger = shop.Logger
+		if err := shop.Merchant.Configure(merchant, cfg); err != nil {
+			return err
+		}
 	}
-	return shop.Merchant.Configure("shop-checkout", providers.Config{
-		Provider: providers.Checkout, SecretKey: sim.CheckoutSecretKey(), WebhookSecret: sim.CheckoutWebhookSecret(),
-		BaseURL: sim.CheckoutBaseURL(), Logger: shop.Logger,
-	})
+	return nil
 }

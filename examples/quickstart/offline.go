@@ -57,14 +57,7 @@ type shop struct {
 }
 
 func newShop(sim *qpaytest.Server, name string) (*shop, error) {
-	cfg := providers.Config{Provider: name}
-	switch name {
-	case providers.Tap:
-		cfg.SecretKey, cfg.BaseURL = sim.TapSecretKey(), sim.TapBaseURL()
-	default:
-		cfg.SecretKey, cfg.WebhookSecret, cfg.BaseURL = sim.CheckoutSecretKey(), sim.CheckoutWebhookSecret(), sim.CheckoutBaseURL()
-	}
-	p, err := providers.Open(cfg)
+	p, err := providers.Open(sim.Config(name))
 	if err != nil {
 		return nil, err
 	}
