@@ -140,7 +140,7 @@ func (a *adapter) parseWebhook(header http.Header, body []byte, onePass bool) (*
 	if err != nil {
 		return nil, &qpay.Error{Kind: qpay.KindProtocol, Message: fmt.Sprintf("event %s (%s) has an unreadable amount", ev.ID, ev.Type), Err: err}
 	}
-	raw := json.RawMessage(append([]byte(nil), body...))
+	raw := json.RawMessage(body) // the portable layer's copy
 
 	out := &qpay.WebhookEvent{ID: ev.ID, Type: meaning.kind, RawType: ev.Type, PaymentID: d.ID}
 	switch meaning.kind {

@@ -124,7 +124,7 @@ func (a *adapter) Refund(ctx context.Context, req qpay.RefundRequest, p *qpay.Pa
 	case resp.Reconciled:
 		return found, nil
 	}
-	return a.decodeRefund(qpay.OpRefund, resp.Status, resp.Body, true)
+	return a.decodeRefund(qpay.OpRefund, resp.Status, resp.Body)
 }
 
 // findRefund looks for the refund of charge p whose merchant reference is
@@ -190,7 +190,7 @@ func (a *adapter) chargeRefunds(ctx context.Context, p *qpay.Payment) (refunds [
 				if rf.ChargeID != p.ID {
 					continue
 				}
-				r, err := a.refundOf(qpay.OpRefund, resp.Status, raw, true, &rf)
+				r, err := a.refundOf(qpay.OpRefund, resp.Status, raw, &rf)
 				if err != nil {
 					return nil, false, err
 				}
@@ -208,7 +208,7 @@ func (a *adapter) chargeRefunds(ctx context.Context, p *qpay.Payment) (refunds [
 			if head.ChargeID != p.ID {
 				continue
 			}
-			r, err := a.decodeRefund(qpay.OpRefund, resp.Status, raw, true)
+			r, err := a.decodeRefund(qpay.OpRefund, resp.Status, raw)
 			if err != nil {
 				return nil, false, err
 			}
@@ -224,19 +224,18 @@ func (a *adapter) chargeRefunds(ctx context.Context, p *qpay.Payment) (refunds [
 	return refunds, false, nil
 }
 
-// decodeRefund turns a refund object into a Refund; owned is as for
-// rawOf.
-func (a *adapter) decodeRefund(op string, httpStatus int, body []byte, owned bool) (*qpay.Refund, error) {
+// decodeRefund turns a refund object into a Refund whose Raw is body.
+func (a *adapter) decodeRefund(op string, httpStatus int, body []byte) (*qpay.Refund, error) {
 	var rf refund
 	if err := json.Unmarshal(body, &rf); err != nil {
 		return nil, a.protocol(op, httpStatus, body, "cannot decode Tap's refund object", err)
 	}
-	return a.refundOf(op, httpStatus, body, owned, &rf)
+	return a.refundOf(op, httpStatus, body, &rf)
 }
 
 // refundOf turns a decoded refund object, whose body is body, into a
-// Refund; owned is as for rawOf.
-func (a *adapter) refundOf(op string, httpStatus int, body []byte, owned bool, rf *refund) (*qpay.Refund, error) {
+// Refund whose Raw is body.
+func (a *adapter) refundOf(op string, httpStatus int, body []byte, rf *refund) (*qpay.Refund, error) {
 	amount, err := a.amount(op, httpStatus, body, "refund "+rf.ID, rf.Amount, rf.Currency)
 	if err != nil {
 		return nil, err
@@ -251,7 +250,7 @@ func (a *adapter) refundOf(op string, httpStatus int, body []byte, owned bool, r
 		Amount:    amount,
 		Reference: string(rf.Reference.Merchant),
 		CreatedAt: epochMillis(rf.Created),
-		Raw:       rawOf(body, owned),
+		Raw:       body,
 	}
 	if st == status.RefundFailed || st == status.RefundUnknown {
 		r.FailureCode = string(rf.Response.Code)

@@ -163,7 +163,7 @@ func (a *adapter) CreatePayment(ctx context.Context, req qpay.PaymentRequest) (*
 	if err != nil {
 		return nil, err
 	}
-	p, _, err := a.decodeOwnedCharge(qpay.OpCreatePayment, resp.Status, resp.Body)
+	p, _, err := a.decodeCharge(qpay.OpCreatePayment, resp.Status, resp.Body)
 	return p, err
 }
 
@@ -184,27 +184,16 @@ func (a *adapter) getCharge(ctx context.Context, op, id string) (*qpay.Payment, 
 	if err != nil {
 		return nil, nil, err
 	}
-	return a.decodeOwnedCharge(op, resp.Status, resp.Body)
+	return a.decodeCharge(op, resp.Status, resp.Body)
 }
 
-// decodeCharge turns a charge object into a Payment whose Raw is a copy of
-// body: for a body the caller keeps, such as a webhook's.
+// decodeCharge turns a charge object into a Payment whose Raw is body.
 func (a *adapter) decodeCharge(op string, httpStatus int, body []byte) (*qpay.Payment, *charge, error) {
-	return a.decodeChargeBody(op, httpStatus, body, false)
-}
-
-// decodeOwnedCharge is decodeCharge for a body the adapter owns, a create
-// answer or a GET (see rawOf).
-func (a *adapter) decodeOwnedCharge(op string, httpStatus int, body []byte) (*qpay.Payment, *charge, error) {
-	return a.decodeChargeBody(op, httpStatus, body, true)
-}
-
-func (a *adapter) decodeChargeBody(op string, httpStatus int, body []byte, owned bool) (*qpay.Payment, *charge, error) {
 	var c charge
 	if err := json.Unmarshal(body, &c); err != nil {
 		return nil, nil, a.protocol(op, httpStatus, body, "cannot decode Tap's charge object", err)
 	}
-	p, err := a.chargePayment(op, httpStatus, body, owned, &c)
+	p, err := a.chargePayment(op, httpStatus, body, &c)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -212,9 +201,8 @@ func (a *adapter) decodeChargeBody(op string, httpStatus int, body []byte, owned
 }
 
 // chargePayment turns a decoded charge object, whose body is body, into a
-// Payment. owned says whether body may become Payment.Raw as it is (see
-// rawOf).
-func (a *adapter) chargePayment(op string, httpStatus int, body []byte, owned bool, c *charge) (*qpay.Payment, error) {
+// Payment whose Raw is body.
+func (a *adapter) chargePayment(op string, httpStatus int, body []byte, c *charge) (*qpay.Payment, error) {
 	amount, err := a.amount(op, httpStatus, body, "charge "+c.ID, c.Amount, c.Currency)
 	if err != nil {
 		return nil, err
@@ -231,7 +219,7 @@ func (a *adapter) chargePayment(op string, httpStatus int, body []byte, owned bo
 		WebhookURL:  c.Post.URL,
 		Metadata:    c.Metadata,
 		CreatedAt:   epochMillis(c.Transaction.Created),
-		Raw:         rawOf(body, owned),
+		Raw:         body,
 	}
 	// Tap's response code and message explain a failure, and for TIMEDOUT
 	// or UNKNOWN why the outcome is open; on a pending or captured charge
@@ -255,18 +243,6 @@ func (a *adapter) amount(op string, httpStatus int, body []byte, what string, d 
 		return money.Money{}, a.protocol(op, httpStatus, body, what+" has an amount qpay cannot take exactly", err)
 	}
 	return m, nil
-}
-
-// rawOf is what a Payment's or a Refund's Raw holds: body itself when the
-// adapter owns it (an answer the transport has just read, an entry
-// encoding/json copied out of a list), so that a 3 KB charge is not
-// copied once more, and a copy when the caller does (a webhook delivery,
-// whose buffer the caller may reuse).
-func rawOf(body []byte, owned bool) json.RawMessage {
-	if owned {
-		return body
-	}
-	return append(json.RawMessage(nil), body...)
 }
 
 func firstOf(s ...string) string {

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"strings"
 
 	"github.com/qpay-go/qpay"
 )
@@ -21,7 +20,8 @@ import (
 // A body that does not decode in one pass takes the step-by-step path
 // (parseWebhookStepwise), which reports the fault exactly where it lies.
 func (a *adapter) ParseWebhook(_ context.Context, header http.Header, body []byte) (*qpay.WebhookEvent, error) {
-	sig := headerValue(header, SignatureHeader)
+	// The portable layer has canonicalised the header map.
+	sig := header.Get(SignatureHeader)
 	got, err := headerSignature(sig)
 	if err != nil {
 		return nil, err
@@ -35,13 +35,13 @@ func (a *adapter) ParseWebhook(_ context.Context, header http.Header, body []byt
 	}
 	switch kind := objectType(o.Object, o.ID); kind {
 	case objectCharge:
-		p, err := a.chargePayment(qpay.OpParseWebhook, 0, body, false, o.charge())
+		p, err := a.chargePayment(qpay.OpParseWebhook, 0, body, o.charge())
 		if err != nil {
 			return nil, err
 		}
 		return paymentEvent(kind, p), nil
 	case objectRefund:
-		r, err := a.refundOf(qpay.OpParseWebhook, 0, body, false, o.refund())
+		r, err := a.refundOf(qpay.OpParseWebhook, 0, body, o.refund())
 		if err != nil {
 			return nil, err
 		}
@@ -72,7 +72,7 @@ func (a *adapter) parseWebhookStepwise(sig string, body []byte) (*qpay.WebhookEv
 		}
 		return paymentEvent(kind, p), nil
 	case objectRefund:
-		r, err := a.decodeRefund(qpay.OpParseWebhook, 0, body, false)
+		r, err := a.decodeRefund(qpay.OpParseWebhook, 0, body)
 		if err != nil {
 			return nil, err
 		}
@@ -114,19 +114,4 @@ func unsupportedObject(object, id string) error {
 // redeliveries and distinct between a charge's and a refund's updates.
 func eventID(id, rawStatus string) string {
 	return "tap:" + id + ":" + rawStatus
-}
-
-// headerValue returns the first value of header name, matching the name
-// without regard to case even in a map that was filled by hand rather than
-// through http.Header's canonicalising methods.
-func headerValue(h http.Header, name string) string {
-	if v := h.Get(name); v != "" {
-		return v
-	}
-	for k, vs := range h {
-		if strings.EqualFold(k, name) && len(vs) > 0 {
-			return vs[0]
-		}
-	}
-	return ""
 }

@@ -53,7 +53,8 @@ type Driver interface {
 	// read back existing refunds before resending (transport.Request's
 	// Reconcile).
 	Refund(ctx context.Context, req qpay.RefundRequest, p *qpay.Payment) (*qpay.Refund, error)
-	// ParseWebhook verifies the signature first and decodes only then.
+	// ParseWebhook verifies the signature first and decodes only then. The
+	// body is the driver's to keep (a copy the caller will not reuse).
 	ParseWebhook(ctx context.Context, header http.Header, body []byte) (*qpay.WebhookEvent, error)
 	// ReturnParam names the query parameter the provider adds to the
 	// shopper's return URL and the prefix of the ID it carries.
@@ -237,6 +238,9 @@ func (w *portable) ParseWebhook(ctx context.Context, header http.Header, body []
 		return nil, w.finish(op, &qpay.Error{Kind: qpay.KindInvalidRequest,
 			Message: fmt.Sprintf("webhook body is %d bytes, at most %d accepted", len(body), w.opts.MaxWebhookBytes)})
 	}
+	// Copied once, here: the caller may reuse its buffer, and the event and
+	// the payment or refund it carries keep the body as their Raw.
+	body = append([]byte(nil), body...)
 	ev, err := w.d.ParseWebhook(ctx, canonical(header), body)
 	if err != nil {
 		return nil, w.finish(op, err)
@@ -244,7 +248,7 @@ func (w *portable) ParseWebhook(ctx context.Context, header http.Header, body []
 	if err := w.checkEvent(ev); err != nil {
 		return nil, w.finish(op, err)
 	}
-	ev.Raw = append([]byte(nil), body...)
+	ev.Raw = body
 	return ev, nil
 }
 

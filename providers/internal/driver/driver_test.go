@@ -52,9 +52,12 @@ func (s *stub) Refund(_ context.Context, req qpay.RefundRequest, _ *qpay.Payment
 	s.lastRefR = req
 	return s.refund, s.err
 }
-func (s *stub) ParseWebhook(_ context.Context, h http.Header, _ []byte) (*qpay.WebhookEvent, error) {
+func (s *stub) ParseWebhook(_ context.Context, h http.Header, body []byte) (*qpay.WebhookEvent, error) {
 	s.calls = append(s.calls, "webhook")
 	s.header = h
+	if s.event != nil && s.event.Payment != nil {
+		s.event.Payment.Raw = body // as the adapters do: the body is theirs
+	}
 	return s.event, s.err
 }
 func (s *stub) ReturnParam() (string, string) { return "stub_id", "pay_" }
@@ -400,4 +403,14 @@ func TestWebhookHeadersAreCanonicalBeforeTheDriverReadsThem(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "abc", d.header.Get("Cko-Signature"))
 	assert.Equal(t, "def", d.header.Get("hashstring"))
+}
+
+func TestWebhookBodyIsCopiedOnceAwayFromTheCallersBuffer(t *testing.T) {
+	d := &stub{event: &qpay.WebhookEvent{ID: "evt_1", Type: qpay.EventPayment, Payment: &qpay.Payment{ID: "pay_1", Amount: qar("1")}}}
+	buf := []byte(`{"id":"evt_1"}`)
+	ev, err := Wrap(d, Options{}).ParseWebhook(context.Background(), http.Header{}, buf)
+	require.NoError(t, err)
+	copy(buf, `XXXXXXXXXXXXXX`) // the caller reuses its buffer
+	assert.Equal(t, `{"id":"evt_1"}`, string(ev.Raw))
+	assert.Equal(t, `{"id":"evt_1"}`, string(ev.Payment.Raw))
 }
