@@ -11,6 +11,7 @@ import (
 
 	"github.com/qpay-go/qpay"
 	"github.com/qpay-go/qpay/money"
+	"github.com/qpay-go/qpay/providers/internal/transport"
 	"github.com/qpay-go/qpay/status"
 )
 
@@ -32,8 +33,8 @@ type eventData struct {
 	Currency        string                     `json:"currency"`
 	Reference       string                     `json:"reference"`
 	Status          string                     `json:"status"`
-	ResponseCode    flexText                   `json:"response_code"`
-	ResponseSummary flexText                   `json:"response_summary"`
+	ResponseCode    transport.Text             `json:"response_code"`
+	ResponseSummary transport.Text             `json:"response_summary"`
 	ProcessedOn     string                     `json:"processed_on"`
 	Source          *responseSource            `json:"source"`
 	Metadata        map[string]json.RawMessage `json:"metadata"`

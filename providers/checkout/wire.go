@@ -2,7 +2,6 @@ package checkout
 
 import (
 	"encoding/json"
-	"fmt"
 	"time"
 	"unicode/utf8"
 
@@ -141,8 +140,8 @@ type paymentResponse struct {
 	Reference       string                     `json:"reference"`
 	Status          string                     `json:"status"`
 	Approved        *bool                      `json:"approved"`
-	ResponseCode    flexText                   `json:"response_code"`
-	ResponseSummary flexText                   `json:"response_summary"`
+	ResponseCode    transport.Text             `json:"response_code"`
+	ResponseSummary transport.Text             `json:"response_summary"`
 	Metadata        map[string]json.RawMessage `json:"metadata"`
 	Balances        *balances                  `json:"balances"`
 	Links           links                      `json:"_links"`
@@ -151,11 +150,11 @@ type paymentResponse struct {
 // responseSource is the QPay source of a payment or event. qpay_status and
 // status_message explain a failure (OAS PaymentResponseQPaySource).
 type responseSource struct {
-	Type           string   `json:"type"`
-	Description    string   `json:"description"`
-	QPayStatus     flexText `json:"qpay_status"`
-	StatusMessage  flexText `json:"status_message"`
-	ConfirmationID string   `json:"confirmation_id"`
+	Type           string         `json:"type"`
+	Description    string         `json:"description"`
+	QPayStatus     transport.Text `json:"qpay_status"`
+	StatusMessage  transport.Text `json:"status_message"`
+	ConfirmationID string         `json:"confirmation_id"`
 }
 
 // balances is what current-platform accounts report about a payment's
@@ -231,7 +230,7 @@ func toPayment(out *paymentResponse, raw []byte) (*qpay.Payment, error) {
 
 // failureReason prefers what the QPay gateway said over Checkout's generic
 // response code.
-func failureReason(src *responseSource, code, summary flexText) (string, string) {
+func failureReason(src *responseSource, code, summary transport.Text) (string, string) {
 	if src != nil {
 		if src.QPayStatus != "" {
 			code = src.QPayStatus
@@ -280,14 +279,14 @@ type refundAccepted struct {
 
 // action is one entry of GET /payments/{id}/actions.
 type action struct {
-	ID              string   `json:"id"`
-	Type            string   `json:"type"`
-	Amount          int64    `json:"amount"`
-	Approved        *bool    `json:"approved"`
-	ProcessedOn     string   `json:"processed_on"`
-	Reference       string   `json:"reference"`
-	ResponseCode    flexText `json:"response_code"`
-	ResponseSummary flexText `json:"response_summary"`
+	ID              string         `json:"id"`
+	Type            string         `json:"type"`
+	Amount          int64          `json:"amount"`
+	Approved        *bool          `json:"approved"`
+	ProcessedOn     string         `json:"processed_on"`
+	Reference       string         `json:"reference"`
+	ResponseCode    transport.Text `json:"response_code"`
+	ResponseSummary transport.Text `json:"response_summary"`
 }
 
 // metadata flattens Checkout's metadata, whose values may be any JSON, into
@@ -322,18 +321,4 @@ func parseTime(s string) time.Time {
 		return time.Time{}
 	}
 	return t
-}
-
-// flexText decodes a JSON string or number as its text. Codes such as
-// response_code and qpay_status are documented as strings; a gateway that
-// sends them as numbers must not make a payment unreadable.
-type flexText string
-
-func (s *flexText) UnmarshalJSON(b []byte) error {
-	v, err := transport.JSONText(b)
-	if err != nil {
-		return fmt.Errorf("checkout: %w", err)
-	}
-	*s = flexText(v)
-	return nil
 }

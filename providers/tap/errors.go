@@ -28,8 +28,8 @@ var codeKinds = map[string]qpay.Kind{
 //	{"errors":[{"code":"1144","description":"Charge not found"}]}
 type errorBody struct {
 	Errors []struct {
-		Code        flexString `json:"code"`
-		Description string     `json:"description"`
+		Code        transport.Text `json:"code"`
+		Description string         `json:"description"`
 	} `json:"errors"`
 }
 

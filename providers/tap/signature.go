@@ -54,13 +54,13 @@ type signedObject struct {
 	Amount    decimal.Decimal `json:"amount"`
 	Currency  string          `json:"currency"`
 	Status    string          `json:"status"`
-	Created   flexString      `json:"created"`
+	Created   transport.Text  `json:"created"`
 	Reference struct {
-		Gateway flexString `json:"gateway"`
-		Payment flexString `json:"payment"`
+		Gateway transport.Text `json:"gateway"`
+		Payment transport.Text `json:"payment"`
 	} `json:"reference"`
 	Transaction struct {
-		Created flexString `json:"created"`
+		Created transport.Text `json:"created"`
 	} `json:"transaction"`
 }
 
@@ -172,19 +172,4 @@ func checkSignature(secretKey qpay.Secret, got []byte, o *signedObject) error {
 
 func cannotSign(err error) error {
 	return &qpay.Error{Kind: qpay.KindInvalidSignature, Message: "cannot compute the signature of this body", Err: err}
-}
-
-// flexString decodes a JSON string or number as its text, because Tap sends
-// the same field as either ("created": "1718796783000" in a charge's
-// transaction, 1718796783000 in its activities; phone numbers as numbers in
-// requests and strings in responses).
-type flexString string
-
-func (s *flexString) UnmarshalJSON(b []byte) error {
-	v, err := transport.JSONText(b)
-	if err != nil {
-		return fmt.Errorf("tap: %w", err)
-	}
-	*s = flexString(v)
-	return nil
 }

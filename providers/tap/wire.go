@@ -140,17 +140,17 @@ type charge struct {
 	Currency string           `json:"currency"`
 	Metadata metadata         `json:"metadata"`
 	// Transaction.Created is a string of epoch milliseconds in Tap's
-	// examples; flexString also takes a number.
+	// examples; transport.Text also takes a number.
 	Transaction struct {
-		URL     string     `json:"url"`
-		Created flexString `json:"created"`
+		URL     string         `json:"url"`
+		Created transport.Text `json:"created"`
 	} `json:"transaction"`
 	Reference struct {
-		Transaction flexString `json:"transaction"`
-		Order       flexString `json:"order"`
-		Gateway     flexString `json:"gateway"`
-		Payment     flexString `json:"payment"`
-		Track       flexString `json:"track"`
+		Transaction transport.Text `json:"transaction"`
+		Order       transport.Text `json:"order"`
+		Gateway     transport.Text `json:"gateway"`
+		Payment     transport.Text `json:"payment"`
+		Track       transport.Text `json:"track"`
 	} `json:"reference"`
 	Response response `json:"response"`
 	Post     link     `json:"post"`
@@ -160,8 +160,8 @@ type charge struct {
 // response is Tap's outcome detail, e.g. {"code":"505","message":"Declined,
 // Insufficient Funds"}.
 type response struct {
-	Code    flexString `json:"code"`
-	Message string     `json:"message"`
+	Code    transport.Text `json:"code"`
+	Message string         `json:"message"`
 }
 
 // refundRequest is the body of POST /v2/refunds.
@@ -188,9 +188,9 @@ type refund struct {
 	Status    string           `json:"status"`
 	Amount    *decimal.Decimal `json:"amount"`
 	Currency  string           `json:"currency"`
-	Created   flexString       `json:"created"`
+	Created   transport.Text   `json:"created"`
 	Reference struct {
-		Merchant flexString `json:"merchant"`
+		Merchant transport.Text `json:"merchant"`
 	} `json:"reference"`
 	Response response `json:"response"`
 }
@@ -263,7 +263,7 @@ func (m *metadata) UnmarshalJSON(b []byte) error {
 // epochMillis reads Tap's "created" values. A missing or unreadable time is
 // the zero time: it is informative only, and no payment should become
 // unreadable because of it.
-func epochMillis(s flexString) time.Time {
+func epochMillis(s transport.Text) time.Time {
 	ms, err := strconv.ParseInt(strings.TrimSpace(string(s)), 10, 64)
 	if err != nil || ms <= 0 {
 		return time.Time{}
@@ -277,25 +277,25 @@ func epochMillis(s flexString) time.Time {
 // decodes, what it holds is what each of those three would hold had it
 // decoded the body on its own.
 type webhookObject struct {
-	ID          string     `json:"id"`
-	Object      string     `json:"object"`
-	Status      string     `json:"status"`
-	Amount      wireAmount `json:"amount"`
-	Currency    string     `json:"currency"`
-	Created     flexString `json:"created"`
-	ChargeID    string     `json:"charge_id"`
-	Metadata    metadata   `json:"metadata"`
+	ID          string         `json:"id"`
+	Object      string         `json:"object"`
+	Status      string         `json:"status"`
+	Amount      wireAmount     `json:"amount"`
+	Currency    string         `json:"currency"`
+	Created     transport.Text `json:"created"`
+	ChargeID    string         `json:"charge_id"`
+	Metadata    metadata       `json:"metadata"`
 	Transaction struct {
-		URL     string     `json:"url"`
-		Created flexString `json:"created"`
+		URL     string         `json:"url"`
+		Created transport.Text `json:"created"`
 	} `json:"transaction"`
 	Reference struct {
-		Transaction flexString `json:"transaction"`
-		Order       flexString `json:"order"`
-		Gateway     flexString `json:"gateway"`
-		Payment     flexString `json:"payment"`
-		Track       flexString `json:"track"`
-		Merchant    flexString `json:"merchant"`
+		Transaction transport.Text `json:"transaction"`
+		Order       transport.Text `json:"order"`
+		Gateway     transport.Text `json:"gateway"`
+		Payment     transport.Text `json:"payment"`
+		Track       transport.Text `json:"track"`
+		Merchant    transport.Text `json:"merchant"`
 	} `json:"reference"`
 	Response response `json:"response"`
 	Post     link     `json:"post"`

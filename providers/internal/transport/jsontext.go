@@ -79,3 +79,18 @@ func JSONText(b []byte) (string, error) {
 	}
 	return n.String(), nil
 }
+
+// Text is a field that holds the text of a JSON string or number (see
+// JSONText). Both adapters decode the fields that providers send either way
+// with it.
+type Text string
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (t *Text) UnmarshalJSON(b []byte) error {
+	v, err := JSONText(b)
+	if err != nil {
+		return err
+	}
+	*t = Text(v)
+	return nil
+}
