@@ -267,19 +267,6 @@ func (a *adapter) PaymentForRefund(ctx context.Context, id string) (*qpay.Paymen
 	if err != nil {
 		return nil, nil, err
 	}
-	// The refund actions count pending refunds, which
-	// balances.total_refunded may not (UNCONFIRMED): money already promised
-	// back must not be refundable again. Previous-platform accounts report
-	// no balances at all. The larger of the two is what is gone.
-	byActions, err := refundedByActions(acts, p.Amount.Currency())
-	if err != nil {
-		return nil, nil, err
-	}
-	if p.Refunded.Currency() == "" {
-		p.Refunded = byActions
-	} else if c, err := byActions.Cmp(p.Refunded); err == nil && c > 0 {
-		p.Refunded = byActions
-	}
 	var refunds []*qpay.Refund
 	for i := range acts {
 		if acts[i].Type != actionRefund {
@@ -291,7 +278,9 @@ func (a *adapter) PaymentForRefund(ctx context.Context, id string) (*qpay.Paymen
 		}
 		refunds = append(refunds, r)
 	}
-	p.Status = statusAfterRefunds(p)
+	// The refund actions count pending refunds, which
+	// balances.total_refunded (Payment.Refunded) may not (UNCONFIRMED); the
+	// portable layer takes the larger of the two.
 	return p, refunds, nil
 }
 
@@ -344,43 +333,6 @@ func (a *adapter) actions(ctx context.Context, paymentID string) ([]action, erro
 		Path:   "/payments/" + url.PathEscape(paymentID) + "/actions",
 	}, &acts)
 	return acts, err
-}
-
-// refundedByActions adds up the refund actions that are approved or still
-// pending: a pending refund already claims its part of the payment.
-func refundedByActions(acts []action, currency string) (money.Money, error) {
-	total, err := money.FromMinor(0, currency)
-	if err != nil {
-		return money.Money{}, protocolError("payment currency", err)
-	}
-	for _, act := range acts {
-		if act.Type != actionRefund || (act.Approved != nil && !*act.Approved) {
-			continue
-		}
-		amt, err := money.FromMinor(act.Amount, currency)
-		if err != nil {
-			return money.Money{}, protocolError("refund action "+act.ID+" amount", err)
-		}
-		if total, err = total.Add(amt); err != nil {
-			return money.Money{}, protocolError("refund actions total", err)
-		}
-	}
-	return total, nil
-}
-
-// statusAfterRefunds moves a captured payment forward to PartiallyRefunded
-// or Refunded when its refunds say so, and never backward: Checkout's own
-// status may lag behind a refund that is still pending.
-func statusAfterRefunds(p *qpay.Payment) status.Status {
-	if !p.Status.Succeeded() || p.Refunded.Currency() == "" || !p.Refunded.IsPositive() {
-		return p.Status
-	}
-	derived := status.PartiallyRefunded
-	if c, err := p.Refunded.Cmp(p.Amount); err == nil && c >= 0 {
-		derived = status.Refunded
-	}
-	next, _ := status.Apply(p.Status, derived)
-	return next
 }
 
 // findRefund returns the refund action with the given reference, or nil.

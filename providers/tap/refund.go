@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/qpay-go/qpay"
-	"github.com/qpay-go/qpay/money"
 	"github.com/qpay-go/qpay/providers/internal/transport"
 	"github.com/qpay-go/qpay/status"
 )
@@ -23,10 +22,8 @@ const (
 	listSlack = 24 * time.Hour
 )
 
-// PaymentForRefund implements driver.Driver: the charge, its refunds, and
-// Refunded set to the sum of those that have not failed. Pending and
-// unknown ones count too: that money is already promised back, and counting
-// it is what keeps two refunds from giving back more than was paid.
+// PaymentForRefund implements driver.Driver: the charge and its refunds,
+// which the portable layer adds up (Tap's charge reports no total).
 func (a *adapter) PaymentForRefund(ctx context.Context, id string) (*qpay.Payment, []*qpay.Refund, error) {
 	p, _, err := a.getCharge(ctx, qpay.OpRefund, id)
 	if err != nil || p.Status != status.Captured {
@@ -44,27 +41,6 @@ func (a *adapter) PaymentForRefund(ctx context.Context, id string) (*qpay.Paymen
 		// second refund.
 		return nil, nil, &qpay.Error{Provider: providerName, Op: qpay.OpRefund, Kind: qpay.KindUnsupported,
 			Message: fmt.Sprintf("charge %s has more refunds than %d pages of Tap's refund list; cannot tell what was refunded", p.ID, maxRefundPages)}
-	}
-	refunded, err := money.FromMinor(0, p.Amount.Currency())
-	if err != nil {
-		return nil, nil, a.protocol(qpay.OpRefund, 0, p.Raw, "charge "+p.ID+" has an unusable currency", err)
-	}
-	for _, r := range refunds {
-		if r.Status == status.RefundFailed {
-			continue
-		}
-		if refunded, err = refunded.Add(r.Amount); err != nil {
-			return nil, nil, &qpay.Error{Provider: providerName, Op: qpay.OpRefund, Kind: qpay.KindIntegrity,
-				Message: fmt.Sprintf("refund %s of charge %s is in %s, the charge in %s", r.ID, p.ID, r.Amount.Currency(), p.Amount.Currency()),
-				Err:     err, Body: r.Raw}
-		}
-	}
-	p.Refunded = refunded
-	switch cmp, _ := refunded.Cmp(p.Amount); {
-	case cmp >= 0:
-		p.Status = status.Refunded
-	case refunded.IsPositive():
-		p.Status = status.PartiallyRefunded
 	}
 	return p, refunds, nil
 }

@@ -20,6 +20,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/qpay-go/qpay"
+	"github.com/qpay-go/qpay/money"
 	"github.com/qpay-go/qpay/providers/internal/transport"
 	"github.com/qpay-go/qpay/status"
 )
@@ -42,11 +43,12 @@ type Driver interface {
 	CreatePayment(ctx context.Context, req qpay.PaymentRequest) (*qpay.Payment, error)
 	// GetPayment reads a payment back.
 	GetPayment(ctx context.Context, id string) (*qpay.Payment, error)
-	// PaymentForRefund reads a payment back together with what has been
-	// refunded of it so far (Payment.Refunded set) and the refunds the
-	// provider lists for it, for the refundable check and to find a refund
-	// by its reference. It may cost more than one request. A payment that
-	// was never captured needs no refunds read.
+	// PaymentForRefund reads a payment back together with the refunds the
+	// provider lists for it (and Payment.Refunded, where the provider
+	// reports a total), for the refundable check and to find a refund by
+	// its reference. The portable layer adds the refunds up. It may cost
+	// more than one request. A payment that was never captured needs no
+	// refunds read.
 	PaymentForRefund(ctx context.Context, id string) (*qpay.Payment, []*qpay.Refund, error)
 	// Refund asks for a refund of p, which PaymentForRefund just returned.
 	// req.IdempotencyKey is set. After an ambiguous failure the driver must
@@ -148,6 +150,9 @@ func (w *portable) Refund(ctx context.Context, req qpay.RefundRequest) (*qpay.Re
 		return nil, w.finish(op, err)
 	}
 	if err := w.checkRead(req.PaymentID, p); err != nil {
+		return nil, w.finish(op, err)
+	}
+	if err := countRefunds(p, refunds); err != nil {
 		return nil, w.finish(op, err)
 	}
 	// A refund the payment already has under this reference is the answer:
@@ -273,6 +278,43 @@ func canonical(header http.Header) http.Header {
 		}
 	}
 	return header
+}
+
+// countRefunds adds up the refunds a provider listed. Refunded becomes the larger of
+// the provider's own total and the sum of the refunds that have not failed:
+// pending and unknown ones count, since that money is already promised
+// back, and a provider's total may leave them out. A captured payment then
+// moves forward to PartiallyRefunded or Refunded, never back: the
+// provider's own status may lag behind a refund still pending.
+func countRefunds(p *qpay.Payment, refunds []*qpay.Refund) error {
+	if !p.Status.Succeeded() || len(refunds) == 0 {
+		return nil // the provider's own status and total stand
+	}
+	sum, err := money.FromMinor(0, p.Amount.Currency())
+	if err != nil {
+		return protocol("payment %s has an unusable currency", p.ID)
+	}
+	for _, r := range refunds {
+		if r.Status == status.RefundFailed {
+			continue
+		}
+		if sum, err = sum.Add(r.Amount); err != nil {
+			return &qpay.Error{Kind: qpay.KindIntegrity, Err: err, Body: r.Raw,
+				Message: fmt.Sprintf("refund %s of payment %s is in %s, the payment in %s", r.ID, p.ID, r.Amount.Currency(), p.Amount.Currency())}
+		}
+	}
+	if c, err := sum.Cmp(p.Refunded); p.Refunded.Currency() == "" || (err == nil && c > 0) {
+		p.Refunded = sum
+	}
+	if !p.Refunded.IsPositive() {
+		return nil
+	}
+	derived := status.PartiallyRefunded
+	if c, err := p.Refunded.Cmp(p.Amount); err == nil && c >= 0 {
+		derived = status.Refunded
+	}
+	p.Status, _ = status.Apply(p.Status, derived)
+	return nil
 }
 
 // refundable refuses, before any refund request, what the provider would

@@ -414,3 +414,43 @@ func TestWebhookBodyIsCopiedOnceAwayFromTheCallersBuffer(t *testing.T) {
 	assert.Equal(t, `{"id":"evt_1"}`, string(ev.Raw))
 	assert.Equal(t, `{"id":"evt_1"}`, string(ev.Payment.Raw))
 }
+
+func TestCountRefunds(t *testing.T) {
+	refund := func(amount string, st status.RefundStatus) *qpay.Refund {
+		return &qpay.Refund{ID: "re_" + amount, Amount: money.MustParse(amount, "QAR"), Status: st}
+	}
+	tests := []struct {
+		name     string
+		st       status.Status
+		reported string // the provider's own total, "" for none
+		refunds  []*qpay.Refund
+		want     string
+		wantSt   status.Status
+	}{
+		{"no refunds: the provider's word stands", status.Captured, "", nil, "", status.Captured},
+		{"pending and unknown count, failed do not", status.Captured, "", []*qpay.Refund{
+			refund("10", status.RefundPending), refund("5", status.RefundUnknown), refund("50", status.RefundFailed)}, "15.00", status.PartiallyRefunded},
+		{"the larger total wins: the provider's", status.Captured, "40", []*qpay.Refund{refund("10", status.RefundSucceeded)}, "40.00", status.PartiallyRefunded},
+		{"the larger total wins: the refunds'", status.Captured, "0", []*qpay.Refund{refund("100", status.RefundPending)}, "100.00", status.Refunded},
+		{"a provider status that lags is moved forward", status.PartiallyRefunded, "", []*qpay.Refund{refund("100", status.RefundSucceeded)}, "100.00", status.Refunded},
+		{"an uncaptured payment is left alone", status.Pending, "", []*qpay.Refund{refund("10", status.RefundPending)}, "", status.Pending},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := &qpay.Payment{ID: "pay_1", Status: tt.st, Amount: qar("100")}
+			if tt.reported != "" {
+				p.Refunded = qar(tt.reported)
+			}
+			require.NoError(t, countRefunds(p, tt.refunds))
+			assert.Equal(t, tt.wantSt, p.Status)
+			if tt.want == "" {
+				assert.Equal(t, tt.reported == "", p.Refunded.Currency() == "")
+				return
+			}
+			assert.Equal(t, tt.want, p.Refunded.Fixed())
+		})
+	}
+	p := &qpay.Payment{ID: "pay_1", Status: status.Captured, Amount: qar("100")}
+	err := countRefunds(p, []*qpay.Refund{{ID: "re_1", Amount: money.MustParse("1.000", "KWD")}})
+	assert.ErrorIs(t, err, qpay.KindIntegrity)
+}
