@@ -104,6 +104,8 @@ const (
 	OpGetPayment    = "get_payment"
 	OpRefund        = "refund"
 	OpParseWebhook  = "parse_webhook"
+	OpGetRefund     = "get_refund"
+	OpFindPayments  = "find_payments"
 )
 
 // Error is the one error type every Provider returns. It never holds a

@@ -1,0 +1,28 @@
+package qpay
+
+import "context"
+
+// The optional capabilities below go beyond the four calls every Provider
+// makes. As with database/sql's optional driver interfaces, a caller finds
+// them by type assertion; every Provider built by package providers
+// implements them, and so does qpaytest.Fake.
+
+// RefundGetter is implemented by Providers that can read one refund back
+// from the provider: the source of truth for a refund whose webhook is late,
+// lost or in doubt.
+type RefundGetter interface {
+	// GetRefund reads back refund refundID of payment paymentID. A refund
+	// that exists but belongs to another payment is an *Error of kind
+	// KindIntegrity; one that does not exist is KindNotFound.
+	GetRefund(ctx context.Context, paymentID, refundID string) (*Refund, error)
+}
+
+// PaymentFinder is implemented by Providers that can list the payments
+// made under a merchant reference: the recovery path after a crash between
+// CreatePayment and saving the payment's ID, which leaves the merchant with
+// the order reference only.
+type PaymentFinder interface {
+	// PaymentsByReference returns the payments the provider holds under
+	// reference, newest first; none is an empty slice, not an error.
+	PaymentsByReference(ctx context.Context, reference string) ([]*Payment, error)
+}
