@@ -464,15 +464,17 @@ func (w *portable) checkEvent(ev *qpay.WebhookEvent) error {
 const maxEventIDLen = 255
 
 // checkEventID accepts what a store can file an event under: 1 to
-// maxEventIDLen bytes of valid UTF-8 without control characters.
+// maxEventIDLen bytes of valid UTF-8 without the characters qpay.IsHidden
+// names: the same rule as the store's keys, so that what passes here a
+// store can file.
 func checkEventID(id string) error {
 	switch {
 	case len(id) > maxEventIDLen:
 		return fmt.Errorf("is %d bytes, at most %d allowed", len(id), maxEventIDLen)
 	case !utf8.ValidString(id):
 		return fmt.Errorf("%.40q is not valid UTF-8", id)
-	case strings.ContainsFunc(id, func(r rune) bool { return r < 0x20 || r == 0x7f }):
-		return fmt.Errorf("%.40q contains control characters", id)
+	case strings.ContainsFunc(id, qpay.IsHidden):
+		return fmt.Errorf("%.40q contains control or invisible format characters", id)
 	}
 	return nil
 }
