@@ -61,6 +61,11 @@ type Driver interface {
 	// ReturnParam names the query parameter the provider adds to the
 	// shopper's return URL and the prefix of the ID it carries.
 	ReturnParam() (param, prefix string)
+	// PaymentIDPrefixes lists the prefixes of every ID GetPayment accepts
+	// (Tap's "chg_"; Checkout's "pay_" and "sid_"), so that a merchant's
+	// payment can be sent to the configuration that made it
+	// (qpay.PaymentIDOwner).
+	PaymentIDPrefixes() []string
 }
 
 // Aliaser is implemented by drivers whose GetPayment accepts IDs other than
@@ -255,6 +260,16 @@ func (w *portable) ParseWebhook(ctx context.Context, header http.Header, body []
 	}
 	ev.Raw = body
 	return ev, nil
+}
+
+// OwnsPaymentID implements qpay.PaymentIDOwner.
+func (w *portable) OwnsPaymentID(id string) bool {
+	for _, prefix := range w.d.PaymentIDPrefixes() {
+		if len(id) > len(prefix) && strings.HasPrefix(id, prefix) {
+			return true
+		}
+	}
+	return false
 }
 
 // ReturnID implements qpay.ReturnReader.
