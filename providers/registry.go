@@ -56,6 +56,10 @@ const MaxOlderConfigs = 4
 // pending or has a refund pending (Tap keeps a refund pending up to 24
 // hours), for example when the reconciler has nothing left of them. From
 // then on their webhooks no longer verify and their payments cannot be read.
+// A key replaced because it leaked is another matter: while kept, it still
+// verifies webhooks, so Retire at once (or Remove and Configure again) and
+// read the old payments back with the new key (the same account sees
+// them) instead of trusting their webhooks.
 // Configuring a merchant again with a configuration it holds already (the
 // same provider, keys, account and address) keeps one copy of it, and at
 // most MaxOlderConfigs are kept: Configure fails beyond that rather than

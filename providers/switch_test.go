@@ -262,3 +262,16 @@ func TestRegistryRoutesIDsOfTheSameShapeByNotFound(t *testing.T) {
 	_, err = p.GetPayment(ctx, "chg_TS07A0320241133g5RO1906000")
 	assert.ErrorIs(t, err, qpay.KindNotFound)
 }
+
+// A merchant ID is the account every row of the merchant is stored under:
+// one a store would refuse is refused when configured, not at the first
+// webhook.
+func TestRegistryRefusesAccountsAStoreCannotKeep(t *testing.T) {
+	sim := newSimulator(t, nil)
+	reg := providers.NewRegistry()
+	for _, id := range []string{"shop\u009b1", "shop\u00851", "shop\u202e1", "shop\u200b1", strings.Repeat("s", 256)} {
+		assert.ErrorContains(t, reg.Configure(id, simulatorConfig(sim, providers.Tap, nil)), "account must be", "%q", id)
+	}
+	assert.NoError(t, reg.Configure(strings.Repeat("s", 255), simulatorConfig(sim, providers.Tap, nil)))
+	assert.NoError(t, reg.Configure("متجر-الدوحة", simulatorConfig(sim, providers.Tap, nil)))
+}
