@@ -47,6 +47,14 @@ func TestLimitsAtTheirEdges(t *testing.T) {
 		{"email at 256 bytes", func(r *qpay.PaymentRequest) {
 			r.Customer.Email = strings.Repeat("e", 256-len("@example.qa")) + "@example.qa"
 		}, "is not an email address"},
+		{"phone country code of 4 digits", func(r *qpay.PaymentRequest) { r.Customer.Phone = qpay.Phone{CountryCode: "1264", Number: "5551234"} }, ""},
+		{"phone country code of 5 digits", func(r *qpay.PaymentRequest) { r.Customer.Phone = qpay.Phone{CountryCode: "12645", Number: "5551234"} }, "customer phone country code must be at most 4 digits"},
+		{"phone number of 15 digits", func(r *qpay.PaymentRequest) {
+			r.Customer.Phone = qpay.Phone{CountryCode: "974", Number: strings.Repeat("5", 15)}
+		}, ""},
+		{"phone number of 16 digits", func(r *qpay.PaymentRequest) {
+			r.Customer.Phone = qpay.Phone{CountryCode: "974", Number: strings.Repeat("5", 16)}
+		}, "customer phone number must be at most 15 digits"},
 		{"return URL at 255 bytes", func(r *qpay.PaymentRequest) { r.ReturnURL = url(255) }, ""},
 		{"return URL at 256 bytes", func(r *qpay.PaymentRequest) { r.ReturnURL = url(256) }, "return URL is 256 bytes, at most 255"},
 		{"national ID at 32", func(r *qpay.PaymentRequest) { r.NationalID = strings.Repeat("1", 32) }, ""},

@@ -67,6 +67,8 @@ const (
 	MaxIdempotencyLen = 255 // qpay's own bound; neither provider documents one
 	MaxCustomerName   = 100 // qpay's own bound, under Checkout's customer.name maxLength 255
 	MaxEmailLen       = 255 // Checkout: customer.email maxLength 255
+	MaxPhoneCodeLen   = 4   // digits of Phone.CountryCode; qpay's own bound
+	MaxPhoneLen       = 15  // digits of Phone.Number; qpay's own bound (E.164: 15 in all)
 
 	MinExpiry = 5 * time.Minute  // Tap: transaction.expiry minimum 5 (inclusive)
 	MaxExpiry = 60 * time.Minute // Tap: transaction.expiry maximum 60 (inclusive)
@@ -164,8 +166,8 @@ func (r PaymentRequest) Validate(mode Mode) error {
 	if r.Customer.Email != "" && !looksLikeEmail(r.Customer.Email) {
 		v.addf("customer email %q is not an email address", r.Customer.Email)
 	}
-	v.digits("customer phone country code", r.Customer.Phone.CountryCode, 4)
-	v.digits("customer phone number", r.Customer.Phone.Number, 15)
+	v.digits("customer phone country code", r.Customer.Phone.CountryCode, MaxPhoneCodeLen)
+	v.digits("customer phone number", r.Customer.Phone.Number, MaxPhoneLen)
 	v.url("return URL", r.ReturnURL, true, mode)
 	v.url("failure URL", r.FailureURL, false, mode)
 	v.url("webhook URL", r.WebhookURL, false, mode)
