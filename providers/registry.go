@@ -60,6 +60,7 @@ const MaxOlderConfigs = 4
 // verifies webhooks, so Retire at once (or Remove and Configure again) and
 // read the old payments back with the new key (the same account sees
 // them) instead of trusting their webhooks.
+//
 // Configuring a merchant again with a configuration it holds already (the
 // same provider, keys, account and address) keeps one copy of it, and at
 // most MaxOlderConfigs are kept: Configure fails beyond that rather than
@@ -124,13 +125,17 @@ func (r *Registry) put(merchantID string, e entry) error {
 		return nil
 	}
 	older := make([]entry, 0, len(old.older)+1)
-	for _, o := range append([]entry{old.current}, old.older...) {
+	for i, o := range append([]entry{old.current}, old.older...) {
 		if o.p == e.p || (o.id != "" && o.id == e.id) {
 			continue // the same configuration again: one copy is enough
 		}
 		if o.account != "" && e.account != "" && o.account != e.account {
-			return fmt.Errorf("providers: merchant %q: account %q differs from %q of a configuration kept for its payments in flight; Retire (or Remove) it first",
-				merchantID, e.account, o.account)
+			fix := "Retire the older configurations first"
+			if i == 0 {
+				fix = "Remove the merchant first"
+			}
+			return fmt.Errorf("providers: merchant %q: account %q differs from %q of a configuration kept for its payments in flight, whose events would then settle under another account; %s",
+				merchantID, e.account, o.account, fix)
 		}
 		older = append(older, o)
 	}
