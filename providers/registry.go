@@ -66,6 +66,12 @@ const MaxOlderConfigs = 4
 // most MaxOlderConfigs are kept: Configure fails beyond that rather than
 // forget payments in flight. All of a merchant's configurations must stamp
 // the same account; to move a merchant to another account, Remove it first.
+//
+// A Registry lives in one process: with several replicas, configure and
+// retire on every one. While a switch rolls out, a webhook of a new payment
+// that reaches a replica without the new configuration is answered 401 and
+// delivered again (both providers retry); Retire only once every replica
+// has the new configuration.
 type Registry struct {
 	mu sync.RWMutex
 	m  map[string]*merchantConfigs
