@@ -26,3 +26,15 @@ type PaymentFinder interface {
 	// reference, newest first; none is an empty slice, not an error.
 	PaymentsByReference(ctx context.Context, reference string) ([]*Payment, error)
 }
+
+// PaymentIDOwner is implemented by Providers that can tell from a payment
+// ID alone whether their provider could have made it (Tap's chg_,
+// Checkout's pay_ and sid_). providers.Registry uses it, after a merchant
+// switched provider, to send GetPayment and Refund of a payment to the
+// configuration that made it.
+type PaymentIDOwner interface {
+	// OwnsPaymentID reports whether id has the shape of this provider's
+	// payment IDs. It says nothing of whether the payment exists, nor of
+	// which account made it.
+	OwnsPaymentID(id string) bool
+}

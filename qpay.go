@@ -40,6 +40,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/shopspring/decimal"
+
 	"github.com/qpay-go/qpay/money"
 	"github.com/qpay-go/qpay/status"
 )
@@ -49,20 +51,53 @@ const Currency = "QAR"
 
 // Limits that hold for both providers, so that switching provider never
 // turns a valid request into an invalid one. Each is the stricter of Tap's
-// and Checkout's documented limits.
+// and Checkout's documented bounds, written as the largest value accepted
+// ("at most"): where a provider documents "shorter than N", the constant is
+// N-1. Text lengths count characters as TextLen does (UTF-16 code units),
+// URLs count bytes. The README lists each with its source.
 const (
-	MaxReferenceLen   = 50  // Checkout: reference maxLength 50 (Tap allows 100)
-	MaxDescriptionLen = 100 // Checkout: description maxLength 100 (Tap allows 1000)
-	MaxURLLen         = 255 // Checkout: success_url/failure_url maxLength 255
-	MaxNationalIDLen  = 32  // Checkout: qpay national_id maxLength 32
-	MaxMetadataKeyLen = 250 // Tap: metadata key < 250
-	MaxMetadataValLen = 999 // Tap: metadata value < 1000
-	MaxMetadataKeys   = 20
-	MaxReasonLen      = 249 // Tap: refund reason < 250
-	MaxIdempotencyLen = 255
-	MinExpiry         = 5 * time.Minute  // Tap: transaction.expiry minimum
-	MaxExpiry         = 60 * time.Minute // Tap: transaction.expiry maximum
+	MaxReferenceLen   = 50  // Checkout: reference maxLength 50 (Tap: reference.order < 100, 1122)
+	MaxDescriptionLen = 100 // Checkout: description maxLength 100 (Tap: < 1000, 1121)
+	MaxURLLen         = 255 // Checkout: success_url/failure_url maxLength 255 (bytes; Tap documents none)
+	MaxNationalIDLen  = 32  // Checkout: qpay source national_id maxLength 32
+	MaxMetadataKeyLen = 249 // Tap: metadata key < 250 (1127); Checkout documents none
+	MaxMetadataValLen = 999 // Tap: metadata value < 1000 (1128); Checkout documents none
+	MaxMetadataKeys   = 20  // qpay's own bound; neither provider documents one
+	MaxReasonLen      = 249 // Tap: refund reason < 250 (1157); Checkout takes none
+	MaxIdempotencyLen = 255 // qpay's own bound; neither provider documents one
+	MaxCustomerName   = 100 // qpay's own bound, under Checkout's customer.name maxLength 255
+	MaxEmailLen       = 255 // Checkout: customer.email maxLength 255
+	MaxPhoneCodeLen   = 4   // digits of Phone.CountryCode; qpay's own bound
+	MaxPhoneLen       = 15  // digits of Phone.Number; qpay's own bound (E.164: 15 in all)
+
+	MinExpiry = 5 * time.Minute  // Tap: transaction.expiry minimum 5 (inclusive)
+	MaxExpiry = 60 * time.Minute // Tap: transaction.expiry maximum 60 (inclusive)
+
+	// MaxAmountMinor is the largest amount of a payment or a refund, in
+	// minor units (fils): QAR 9,999,999.99. Checkout's amount "must not
+	// contain more than nine digits" (docs: "Format the amount value");
+	// Tap documents no maximum. It is checked before any request, and it
+	// keeps every amount qpay sends far inside an int64 of minor units.
+	MaxAmountMinor = 999_999_999
 )
+
+// maxAmount is MaxAmountMinor as an amount in Currency.
+var maxAmount = decimal.New(MaxAmountMinor, -2)
+
+// amount refuses what no provider may be sent: another currency, zero,
+// or more than MaxAmountMinor.
+func (v *validator) amount(m money.Money, missing, currency string) {
+	switch {
+	case m.Currency() == "":
+		v.add(missing)
+	case m.Currency() != Currency:
+		v.addf(currency, Currency, m.Currency())
+	case !m.IsPositive():
+		v.addf("amount must be greater than zero, got %s", m)
+	case m.Amount().GreaterThan(maxAmount):
+		v.addf("amount %s is above the maximum of %s %s (MaxAmountMinor)", m, Currency, maxAmount.StringFixed(2))
+	}
+}
 
 // Customer is the shopper. Tap needs a name and an email or a phone for every
 // charge; Checkout only uses them for its customer record. qpay asks for them
@@ -121,29 +156,22 @@ type PaymentRequest struct {
 // http URLs are allowed (TestMode only).
 func (r PaymentRequest) Validate(mode Mode) error {
 	var v validator
-	switch {
-	case r.Amount.Currency() == "":
-		v.add("amount is required")
-	case r.Amount.Currency() != Currency:
-		v.addf("QPay takes %s only, got %s", Currency, r.Amount.Currency())
-	case !r.Amount.IsPositive():
-		v.addf("amount must be greater than zero, got %s", r.Amount)
-	}
-	v.text("reference", r.Reference, true, MaxReferenceLen)
+	v.amount(r.Amount, "amount is required", "QPay takes %s only, got %s")
+	v.key("reference", r.Reference, true, MaxReferenceLen)
 	v.text("description", r.Description, false, MaxDescriptionLen)
-	v.text("customer name", r.Customer.Name, true, 100)
+	v.text("customer name", r.Customer.Name, true, MaxCustomerName)
 	if r.Customer.Email == "" && r.Customer.Phone.Number == "" {
 		v.add("customer email or phone is required")
 	}
 	if r.Customer.Email != "" && !looksLikeEmail(r.Customer.Email) {
 		v.addf("customer email %q is not an email address", r.Customer.Email)
 	}
-	v.digits("customer phone country code", r.Customer.Phone.CountryCode, 4)
-	v.digits("customer phone number", r.Customer.Phone.Number, 15)
+	v.digits("customer phone country code", r.Customer.Phone.CountryCode, MaxPhoneCodeLen)
+	v.digits("customer phone number", r.Customer.Phone.Number, MaxPhoneLen)
 	v.url("return URL", r.ReturnURL, true, mode)
 	v.url("failure URL", r.FailureURL, false, mode)
 	v.url("webhook URL", r.WebhookURL, false, mode)
-	v.text("national ID", r.NationalID, false, MaxNationalIDLen)
+	v.key("national ID", r.NationalID, false, MaxNationalIDLen)
 	switch r.Language {
 	case "", "en", "ar":
 	default:
@@ -153,7 +181,7 @@ func (r PaymentRequest) Validate(mode Mode) error {
 	if r.Expiry != 0 && (r.Expiry < MinExpiry || r.Expiry > MaxExpiry || r.Expiry%time.Minute != 0) {
 		v.addf("expiry must be whole minutes from %v to %v, got %v", MinExpiry, MaxExpiry, r.Expiry)
 	}
-	v.text("idempotency key", r.IdempotencyKey, false, MaxIdempotencyLen)
+	v.key("idempotency key", r.IdempotencyKey, false, MaxIdempotencyLen)
 	return v.err()
 }
 
@@ -226,18 +254,11 @@ type RefundRequest struct {
 func (r RefundRequest) Validate() error {
 	var v validator
 	v.id("payment ID", r.PaymentID)
-	switch {
-	case r.Amount.Currency() == "":
-		v.add("amount is required (use Payment.Refundable for a full refund)")
-	case r.Amount.Currency() != Currency:
-		v.addf("QPay refunds are in %s only, got %s", Currency, r.Amount.Currency())
-	case !r.Amount.IsPositive():
-		v.addf("amount must be greater than zero, got %s", r.Amount)
-	}
-	v.text("reference", r.Reference, true, MaxReferenceLen)
+	v.amount(r.Amount, "amount is required (use Payment.Refundable for a full refund)", "QPay refunds are in %s only, got %s")
+	v.key("reference", r.Reference, true, MaxReferenceLen)
 	v.text("reason", r.Reason, false, MaxReasonLen)
 	v.metadata(r.Metadata)
-	v.text("idempotency key", r.IdempotencyKey, false, MaxIdempotencyLen)
+	v.key("idempotency key", r.IdempotencyKey, false, MaxIdempotencyLen)
 	return v.err()
 }
 
@@ -314,20 +335,29 @@ func (v *validator) err() error {
 	return &Error{Kind: KindInvalidRequest, Message: strings.Join(v.problems, "; ")}
 }
 
+// text checks free text shown to people (descriptions, names, reasons).
 func (v *validator) text(name, s string, required bool, max int) {
-	switch n := utf8.RuneCountInString(s); {
+	v.check(name, s, required, max, isUnsafeInProse, "control or bidi override characters")
+}
+
+// key checks text that names something (references, IDs, keys): it must
+// also be free of every invisible character (IsHidden).
+func (v *validator) key(name, s string, required bool, max int) {
+	v.check(name, s, required, max, IsHidden, "control or invisible format characters")
+}
+
+func (v *validator) check(name, s string, required bool, max int, unsafe func(rune) bool, what string) {
+	switch n := TextLen(s); {
 	case required && strings.TrimSpace(s) == "":
 		v.addf("%s is required", name)
 	case !utf8.ValidString(s):
 		v.addf("%s is not valid UTF-8", name)
 	case n > max:
 		v.addf("%s is %d characters, at most %d allowed", name, n, max)
-	case strings.ContainsFunc(s, isControl):
-		v.addf("%s contains control characters", name)
+	case strings.ContainsFunc(s, unsafe):
+		v.addf("%s contains %s", name, what)
 	}
 }
-
-func isControl(r rune) bool { return r < 0x20 || r == 0x7f }
 
 func (v *validator) digits(name, s string, max int) {
 	if s == "" {
@@ -371,8 +401,16 @@ func (v *validator) metadata(m map[string]string) {
 		v.addf("metadata has %d keys, at most %d allowed", len(m), MaxMetadataKeys)
 	}
 	for k, val := range m {
-		if k == "" || len(k) > MaxMetadataKeyLen || len(val) > MaxMetadataValLen {
-			v.addf("metadata key %.40q: keys must be 1 to %d bytes and values at most %d", k, MaxMetadataKeyLen, MaxMetadataValLen)
+		kn, vn := TextLen(k), TextLen(val)
+		switch {
+		case k == "" || kn > MaxMetadataKeyLen || vn > MaxMetadataValLen:
+			v.addf("metadata key %.40q: keys must be 1 to %d characters and values at most %d", k, MaxMetadataKeyLen, MaxMetadataValLen)
+		case !utf8.ValidString(k) || !utf8.ValidString(val):
+			v.addf("metadata key %.40q: keys and values must be valid UTF-8", k)
+		case strings.ContainsFunc(k, IsHidden):
+			v.addf("metadata key %.40q contains control or invisible format characters", k)
+		case strings.ContainsFunc(val, isUnsafeInValue):
+			v.addf("metadata value of key %.40q contains control or bidi override characters", k)
 		}
 	}
 }
@@ -405,5 +443,5 @@ func ValidateID(s string) error {
 
 func looksLikeEmail(s string) bool {
 	at := strings.LastIndexByte(s, '@')
-	return at > 0 && at < len(s)-1 && !strings.ContainsAny(s, " \t\r\n") && len(s) <= 255
+	return at > 0 && at < len(s)-1 && utf8.ValidString(s) && !strings.ContainsFunc(s, func(r rune) bool { return r == ' ' || IsHidden(r) }) && len(s) <= MaxEmailLen
 }

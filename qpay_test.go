@@ -55,7 +55,7 @@ func TestPaymentRequestValidate(t *testing.T) {
 		{"missing reference", func(r *qpay.PaymentRequest) { r.Reference = "" }, qpay.LiveMode, "reference is required"},
 		{"blank reference", func(r *qpay.PaymentRequest) { r.Reference = "   " }, qpay.LiveMode, "reference is required"},
 		{"long reference", func(r *qpay.PaymentRequest) { r.Reference = strings.Repeat("r", 51) }, qpay.LiveMode, "reference is 51 characters, at most 50"},
-		{"control character", func(r *qpay.PaymentRequest) { r.Reference = "ORD\n1" }, qpay.LiveMode, "reference contains control characters"},
+		{"control character", func(r *qpay.PaymentRequest) { r.Reference = "ORD\n1" }, qpay.LiveMode, "reference contains control"},
 		{"long description", func(r *qpay.PaymentRequest) { r.Description = strings.Repeat("d", 101) }, qpay.LiveMode, "description is 101 characters"},
 		{"missing customer name", func(r *qpay.PaymentRequest) { r.Customer.Name = "" }, qpay.LiveMode, "customer name is required"},
 		{"no email nor phone", func(r *qpay.PaymentRequest) { r.Customer.Email = "" }, qpay.LiveMode, "customer email or phone is required"},

@@ -24,6 +24,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/qpay-go/qpay"
 	"github.com/qpay-go/qpay/providers/checkout"
@@ -114,6 +115,11 @@ func (c Config) Validate() error {
 	}
 	if c.SecretKey == "" {
 		problems = append(problems, "secret_key is required")
+	}
+	// The account is a key of every stored row: one a store would refuse
+	// (package store's rule, qpay.IsHidden) would fail every webhook.
+	if len(c.Account) > 255 || !utf8.ValidString(c.Account) || strings.ContainsFunc(c.Account, qpay.IsHidden) {
+		problems = append(problems, "account must be at most 255 bytes of UTF-8 without control or invisible format characters")
 	}
 	// A configuration saved with json.Marshal holds the mask, not the keys
 	// (qpay.Secret never writes them out): say so now, not with a 401 later.

@@ -51,7 +51,8 @@ func ExampleFromLookup() {
 }
 
 // A marketplace holds one Provider per merchant and can move a merchant to
-// another provider while serving.
+// another provider while serving. The old configuration stays, for the
+// webhooks, reads and refunds of the payments it made, until Retire.
 func ExampleRegistry() {
 	reg := providers.NewRegistry()
 	_ = reg.Configure("karak-and-co", providers.Config{Provider: "tap", SecretKey: "sk_test_XKokBfNWv6FIYuTMg5sLPjhJ"})
@@ -63,8 +64,13 @@ func ExampleRegistry() {
 
 	_ = reg.Configure("doha-books", providers.Config{Provider: "tap", SecretKey: "sk_test_XKokBfNWv6FIYuTMg5sLPjhJ"})
 	p, _ = reg.Get("doha-books")
-	fmt.Println(p.Name())
+	fmt.Println(p.Name(), reg.Older("doha-books"))
+
+	// Once the store has nothing of Checkout's left in flight:
+	n, _ := reg.Retire("doha-books")
+	fmt.Println(n, reg.Older("doha-books"))
 	// Output:
 	// [doha-books karak-and-co] checkout
-	// tap
+	// tap [checkout]
+	// 1 []
 }

@@ -1,6 +1,7 @@
 package providers
 
 import (
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"net/http"
@@ -15,6 +16,12 @@ import (
 // It is a qpay.KindNotFound, so a qpay.WebhookHandler answers 404 for it.
 var ErrUnknownMerchant = fmt.Errorf("providers: unknown merchant (%w)", qpay.KindNotFound)
 
+// MaxOlderConfigs bounds how many older configurations a Registry keeps
+// for one merchant. Each webhook that the current configuration does not
+// verify is tried against every older one, so the bound also bounds what a
+// forged delivery costs.
+const MaxOlderConfigs = 4
+
 // Registry maps merchant IDs to their Providers, for services that take
 // payments for several merchants, each with its own keys and perhaps its own
 // provider. It is safe for concurrent use. Replacing a merchant's entry
@@ -24,23 +31,72 @@ var ErrUnknownMerchant = fmt.Errorf("providers: unknown merchant (%w)", qpay.Kin
 // Configure stamps the merchant ID on everything the merchant's Provider
 // returns (Config.Account), which keeps merchants apart in a shared store.
 //
-// Replacing a merchant's configuration does not carry its payments over:
-// after a switch from Tap to Checkout, or a rotation of Tap's secret key
-// (which also signs Tap's webhooks), webhooks for payments made under the
-// old configuration no longer verify, and GetPayment or Refund of their IDs
-// go to the new one. Until those payments are settled, keep the old
-// configuration reachable under its own merchant ID (and route its
-// webhooks there), or rotate keys only when nothing is in flight.
+// # Switching provider, rotating keys
+//
+// A new configuration for a merchant (Tap to Checkout, or a new Tap secret
+// key, which also signs Tap's webhooks) becomes the merchant's current one,
+// and the one it replaces is kept, as an older configuration of the same
+// merchant, for the payments it made that are not final yet. The Provider
+// that Get returns then:
+//   - creates every new payment with the current configuration;
+//   - verifies a webhook with the current configuration and, if its
+//     signature does not verify there, with each older one (newest first);
+//     every configuration of a merchant stamps the same account, so the
+//     event settles the rows the payment was tracked under;
+//   - sends GetPayment, Refund and the optional calls of a payment (GetRefund)
+//     to the configuration whose provider makes IDs of that shape
+//     (qpay.PaymentIDOwner: chg_ for Tap, pay_ and sid_ for Checkout),
+//     the current one first, and to the next such configuration only when
+//     one answers qpay.KindNotFound (two Tap accounts make IDs alike);
+//   - reads the shopper's return (qpay.ReturnReader) with the configuration
+//     that recognises it, and lists PaymentsByReference across all of them.
+//
+// Older configurations stay until Retire drops them: call it once the
+// merchant's store holds no payment of an older configuration that is still
+// pending or has a refund pending (Tap keeps a refund pending up to 24
+// hours), for example when the reconciler has nothing left of them. From
+// then on their webhooks no longer verify and their payments cannot be read.
+// A key replaced because it leaked is another matter: while kept, it still
+// verifies webhooks, so Retire at once (or Remove and Configure again) and
+// read the old payments back with the new key (the same account sees
+// them) instead of trusting their webhooks.
+//
+// Configuring a merchant again with a configuration it holds already (the
+// same provider, keys, account and address) keeps one copy of it, and at
+// most MaxOlderConfigs are kept: Configure fails beyond that rather than
+// forget payments in flight. All of a merchant's configurations must stamp
+// the same account; to move a merchant to another account, Remove it first.
+//
+// A Registry lives in one process: with several replicas, configure and
+// retire on every one. While a switch rolls out, a webhook of a new payment
+// that reaches a replica without the new configuration is answered 401 and
+// delivered again (both providers retry); Retire only once every replica
+// has the new configuration.
 type Registry struct {
 	mu sync.RWMutex
-	m  map[string]qpay.Provider
+	m  map[string]*merchantConfigs
+}
+
+// merchantConfigs is one merchant's configurations. It is never changed
+// once in the map, so that a Provider handed out keeps its own view.
+type merchantConfigs struct {
+	current entry
+	older   []entry // newest first
+}
+
+// entry is one configuration of a merchant.
+type entry struct {
+	p       qpay.Provider
+	account string // the stamp (Config.Account); "" when unknown (Put)
+	id      string // a digest of the Config that opened p; "" for Put
 }
 
 // NewRegistry returns an empty Registry.
-func NewRegistry() *Registry { return &Registry{m: make(map[string]qpay.Provider)} }
+func NewRegistry() *Registry { return &Registry{m: make(map[string]*merchantConfigs)} }
 
-// Configure opens cfg and makes it merchantID's Provider, replacing any
-// earlier one. On error the earlier Provider stays in place.
+// Configure opens cfg and makes it merchantID's current configuration; the
+// one it replaces is kept for the payments it made (see Registry). On error
+// nothing changes.
 func (r *Registry) Configure(merchantID string, cfg Config) error {
 	if merchantID == "" {
 		return errors.New("providers: empty merchant ID")
@@ -54,18 +110,84 @@ func (r *Registry) Configure(merchantID string, cfg Config) error {
 	if err != nil {
 		return fmt.Errorf("providers: merchant %q: %w", merchantID, err)
 	}
-	r.Put(merchantID, p)
+	return r.put(merchantID, entry{p: p, account: cfg.Account, id: configID(cfg)})
+}
+
+// Put makes p merchantID's current Provider, e.g. a qpaytest.Fake in tests,
+// and keeps the one it replaces as Configure does (unless it is p itself).
+func (r *Registry) Put(merchantID string, p qpay.Provider) error {
+	if merchantID == "" {
+		return errors.New("providers: empty merchant ID")
+	}
+	return r.put(merchantID, entry{p: p})
+}
+
+func (r *Registry) put(merchantID string, e entry) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	old := r.m[merchantID]
+	if old == nil {
+		r.m[merchantID] = &merchantConfigs{current: e}
+		return nil
+	}
+	older := make([]entry, 0, len(old.older)+1)
+	for i, o := range append([]entry{old.current}, old.older...) {
+		if o.p == e.p || (o.id != "" && o.id == e.id) {
+			continue // the same configuration again: one copy is enough
+		}
+		if o.account != "" && e.account != "" && o.account != e.account {
+			fix := "Retire the older configurations first"
+			if i == 0 {
+				fix = "Remove the merchant first"
+			}
+			return fmt.Errorf("providers: merchant %q: account %q differs from %q of a configuration kept for its payments in flight, whose events would then settle under another account; %s",
+				merchantID, e.account, o.account, fix)
+		}
+		older = append(older, o)
+	}
+	if len(older) > MaxOlderConfigs {
+		return fmt.Errorf("providers: merchant %q already has %d older configurations kept for its payments in flight (MaxOlderConfigs); Retire them once nothing is in flight",
+			merchantID, MaxOlderConfigs)
+	}
+	r.m[merchantID] = &merchantConfigs{current: e, older: older}
 	return nil
 }
 
-// Put makes p merchantID's Provider, e.g. a qpaytest.Fake in tests.
-func (r *Registry) Put(merchantID string, p qpay.Provider) {
+// Retire drops merchantID's older configurations, keeping its current one.
+// Call it only once no payment or refund made under an older configuration
+// can still change (see Registry): their webhooks stop verifying, and
+// GetPayment and Refund of their IDs go to the current configuration only.
+// It returns how many were dropped, or an error wrapping
+// ErrUnknownMerchant.
+func (r *Registry) Retire(merchantID string) (int, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.m[merchantID] = p
+	old := r.m[merchantID]
+	if old == nil {
+		return 0, fmt.Errorf("%w %q", ErrUnknownMerchant, merchantID)
+	}
+	r.m[merchantID] = &merchantConfigs{current: old.current}
+	return len(old.older), nil
 }
 
-// Remove forgets merchantID.
+// Older returns the provider names of merchantID's older configurations,
+// newest first: what Retire would drop. It is empty for an unknown
+// merchant.
+func (r *Registry) Older(merchantID string) []string {
+	r.mu.RLock()
+	mc := r.m[merchantID]
+	r.mu.RUnlock()
+	if mc == nil {
+		return nil
+	}
+	names := make([]string, len(mc.older))
+	for i, o := range mc.older {
+		names[i] = o.p.Name()
+	}
+	return names
+}
+
+// Remove forgets merchantID and all its configurations.
 func (r *Registry) Remove(merchantID string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -73,14 +195,36 @@ func (r *Registry) Remove(merchantID string) {
 }
 
 // Get returns merchantID's Provider, or an error wrapping ErrUnknownMerchant.
+// While older configurations are kept it is a Provider over all of them, as
+// the Registry's documentation describes; otherwise it is the current
+// configuration's Provider itself.
 func (r *Registry) Get(merchantID string) (qpay.Provider, error) {
 	r.mu.RLock()
-	p, ok := r.m[merchantID]
+	mc, ok := r.m[merchantID]
 	r.mu.RUnlock()
 	if !ok {
 		return nil, fmt.Errorf("%w %q", ErrUnknownMerchant, merchantID)
 	}
-	return p, nil
+	if len(mc.older) == 0 {
+		return mc.current.p, nil
+	}
+	all := make([]qpay.Provider, 0, 1+len(mc.older))
+	all = append(all, mc.current.p)
+	for _, o := range mc.older {
+		all = append(all, o.p)
+	}
+	return &switched{all: all}, nil
+}
+
+// configID is a digest of what makes two configurations the same account
+// at the same provider. It is kept instead of the keys themselves.
+func configID(c Config) string {
+	h := sha256.New()
+	for _, s := range []string{c.Provider, c.Account, c.SecretKey.Reveal(), c.WebhookSecret.Reveal(),
+		c.WebhookAuthorization.Reveal(), c.BaseURL, c.MerchantID, c.ProcessingChannelID} {
+		fmt.Fprintf(h, "%d:%s;", len(s), s)
+	}
+	return string(h.Sum(nil))
 }
 
 // Merchants returns the merchant IDs held, sorted.

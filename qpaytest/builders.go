@@ -195,6 +195,9 @@ func checkoutEvent(eventType, paymentID, actionID string, amount money.Money, re
 	if eventType == "" || paymentID == "" {
 		return nil, errors.New("qpaytest: an event needs a type and a payment ID")
 	}
+	if _, err := amount.Minor(); err != nil {
+		return nil, fmt.Errorf("qpaytest: a Checkout event's amount is sent in minor units: %w", err)
+	}
 	now := time.Now()
 	yes, no := true, false
 	d := ckoEventData{

@@ -68,11 +68,16 @@ type ckoPaymentRequest struct {
 	} `json:"source"`
 }
 
+// ckoMaxMinor is Checkout's bound: an amount "must not contain more than
+// nine digits" (docs: "Format the amount value").
+const ckoMaxMinor = 999_999_999
+
 // ckoMinor reads an amount in minor units: a JSON integer, above zero for
-// a QPay payment (a 0 amount is a card verification at Checkout).
+// a QPay payment (a 0 amount is a card verification at Checkout), of at
+// most nine digits.
 func ckoMinor(raw json.RawMessage) (int64, bool) {
 	n, err := strconv.ParseInt(string(raw), 10, 64)
-	return n, err == nil && n > 0
+	return n, err == nil && n > 0 && n <= ckoMaxMinor
 }
 
 func (s *Server) ckoCreatePayment(r *http.Request, body []byte) reply {

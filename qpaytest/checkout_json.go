@@ -138,7 +138,10 @@ type ckoEventLinks struct {
 
 func ckoTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
-// minor is m in minor units; amounts here are far below int64's range.
+// minor is m in minor units. Every amount it is given fits: the
+// simulator's Checkout payments come in minor units of at most nine digits
+// (ckoMinor), their refunds are smaller, and the event builders check
+// their amount first (checkoutEvent).
 func minor(m money.Money) int64 {
 	n, _ := m.Minor()
 	return n

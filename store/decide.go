@@ -130,8 +130,10 @@ func checkAccount(s string) error {
 	return checkKey(s)
 }
 
-// checkKey accepts what can be stored as a text key in any database: valid
-// UTF-8 without control characters (PostgreSQL refuses NUL), bounded.
+// checkKey accepts what can be stored as a text key in any database and
+// read by the people who look it up: valid UTF-8 (PostgreSQL refuses NUL)
+// without the characters qpay.IsHidden names (controls, C1 included, and
+// invisible format characters), bounded.
 func checkKey(s string) error {
 	switch {
 	case s == "":
@@ -140,8 +142,8 @@ func checkKey(s string) error {
 		return fmt.Errorf("is %d bytes, at most %d allowed", len(s), maxKeyLen)
 	case !utf8.ValidString(s):
 		return fmt.Errorf("is not valid UTF-8")
-	case strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f }):
-		return fmt.Errorf("%.40q contains control characters", s)
+	case strings.ContainsFunc(s, qpay.IsHidden):
+		return fmt.Errorf("%.40q contains control or invisible format characters", s)
 	}
 	return nil
 }

@@ -203,6 +203,10 @@ func (a *adapter) IsAlias(id string) bool { return strings.HasPrefix(id, "sid_")
 // GetPayment accepts for 15 minutes.
 func (a *adapter) ReturnParam() (param, prefix string) { return "cko-session-id", "sid_" }
 
+// PaymentIDPrefixes implements driver.Driver: payments are pay_..., and
+// GetPayment also takes the shopper's session ID, sid_...
+func (a *adapter) PaymentIDPrefixes() []string { return []string{"pay_", "sid_"} }
+
 func (a *adapter) CreatePayment(ctx context.Context, req qpay.PaymentRequest) (*qpay.Payment, error) {
 	body, err := newPaymentRequest(req, a.channel)
 	if err != nil {

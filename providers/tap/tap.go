@@ -146,6 +146,9 @@ func (a *adapter) Name() string { return providerName }
 // redirect.url with tap_id=<charge ID> added.
 func (a *adapter) ReturnParam() (param, prefix string) { return "tap_id", "chg_" }
 
+// PaymentIDPrefixes implements driver.Driver: Tap's charges are chg_...
+func (a *adapter) PaymentIDPrefixes() []string { return []string{"chg_"} }
+
 // Mode implements driver.Driver.
 func (a *adapter) Mode() qpay.Mode { return a.mode }
 

@@ -128,6 +128,12 @@ func testCreate(t *testing.T, b Backend) {
 	assert.Equal(t, "ORD-create", pay.Reference)
 	assert.Regexp(t, `^https?://`, pay.RedirectURL)
 	assert.Equal(t, 1, b.Requests(OpCreatePayment))
+	// A Registry sends an old payment to the configuration that made it by
+	// the shape of its ID: the adapter must know its own.
+	if o, ok := p.(qpay.PaymentIDOwner); assert.True(t, ok, "the Provider implements qpay.PaymentIDOwner") {
+		assert.True(t, o.OwnsPaymentID(pay.ID), "the Provider owns its payment ID %s", pay.ID)
+		assert.False(t, o.OwnsPaymentID("xyz_"+pay.ID), "the Provider claims a foreign ID")
+	}
 
 	got, err := p.GetPayment(context.Background(), pay.ID)
 	require.NoError(t, err)

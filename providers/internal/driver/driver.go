@@ -61,6 +61,11 @@ type Driver interface {
 	// ReturnParam names the query parameter the provider adds to the
 	// shopper's return URL and the prefix of the ID it carries.
 	ReturnParam() (param, prefix string)
+	// PaymentIDPrefixes lists the prefixes of every ID GetPayment accepts
+	// (Tap's "chg_"; Checkout's "pay_" and "sid_"), so that a merchant's
+	// payment can be sent to the configuration that made it
+	// (qpay.PaymentIDOwner).
+	PaymentIDPrefixes() []string
 }
 
 // Aliaser is implemented by drivers whose GetPayment accepts IDs other than
@@ -255,6 +260,16 @@ func (w *portable) ParseWebhook(ctx context.Context, header http.Header, body []
 	}
 	ev.Raw = body
 	return ev, nil
+}
+
+// OwnsPaymentID implements qpay.PaymentIDOwner.
+func (w *portable) OwnsPaymentID(id string) bool {
+	for _, prefix := range w.d.PaymentIDPrefixes() {
+		if len(id) > len(prefix) && strings.HasPrefix(id, prefix) {
+			return true
+		}
+	}
+	return false
 }
 
 // ReturnID implements qpay.ReturnReader.
@@ -464,15 +479,17 @@ func (w *portable) checkEvent(ev *qpay.WebhookEvent) error {
 const maxEventIDLen = 255
 
 // checkEventID accepts what a store can file an event under: 1 to
-// maxEventIDLen bytes of valid UTF-8 without control characters.
+// maxEventIDLen bytes of valid UTF-8 without the characters qpay.IsHidden
+// names: the same rule as the store's keys, so that what passes here a
+// store can file.
 func checkEventID(id string) error {
 	switch {
 	case len(id) > maxEventIDLen:
 		return fmt.Errorf("is %d bytes, at most %d allowed", len(id), maxEventIDLen)
 	case !utf8.ValidString(id):
 		return fmt.Errorf("%.40q is not valid UTF-8", id)
-	case strings.ContainsFunc(id, func(r rune) bool { return r < 0x20 || r == 0x7f }):
-		return fmt.Errorf("%.40q contains control characters", id)
+	case strings.ContainsFunc(id, qpay.IsHidden):
+		return fmt.Errorf("%.40q contains control or invisible format characters", id)
 	}
 	return nil
 }

@@ -62,6 +62,7 @@ func (s *stub) ParseWebhook(_ context.Context, h http.Header, body []byte) (*qpa
 }
 func (s *stub) ReturnParam() (string, string) { return "stub_id", "pay_" }
 func (s *stub) IsAlias(id string) bool        { return s.alias && strings.HasPrefix(id, "sid_") }
+func (s *stub) PaymentIDPrefixes() []string   { return []string{"pay_", "sid_"} }
 
 func qar(s string) money.Money { return money.MustParse(s, "QAR") }
 
