@@ -223,38 +223,26 @@ func (rt *Route) lookup(id string) *sim.Payment {
 		}
 		return p
 	}
-	if p := rt.c.Payment(id); p != nil && p.Route == rt {
-		return p
-	}
-	return nil
+	return rt.c.Own(rt, id)
 }
 
 func (rt *Route) getPayment(r *http.Request, _ []byte) sim.Reply {
-	rt.c.Lock()
-	p := rt.lookup(r.PathValue("id"))
-	if p == nil {
-		rt.c.Unlock()
-		return sim.Reply{Status: http.StatusNotFound}
-	}
-	out := rt.c.ExpireIfDue(p)
-	rep := sim.JSONReply(http.StatusOK, rt.payment(p))
-	rt.c.Unlock()
-	rt.c.Send(out) // payment_expired, before the answer that reports it
-	return rep
+	// payment_expired is sent before the answer that reports it.
+	return rt.c.WithPayment(func() *sim.Payment { return rt.lookup(r.PathValue("id")) }, notFound,
+		func(p *sim.Payment) sim.Reply { return sim.JSONReply(http.StatusOK, rt.payment(p)) })
+}
+
+// notFound is Checkout's 404: no body.
+var notFound = sim.Reply{Status: http.StatusNotFound}
+
+// own finds a payment of this route by its pay_ ID, for WithPayment.
+func (rt *Route) own(r *http.Request) func() *sim.Payment {
+	return func() *sim.Payment { return rt.c.Own(rt, r.PathValue("id")) }
 }
 
 func (rt *Route) actions(r *http.Request, _ []byte) sim.Reply {
-	rt.c.Lock()
-	p := rt.c.Payment(r.PathValue("id"))
-	if p == nil || p.Route != rt {
-		rt.c.Unlock()
-		return sim.Reply{Status: http.StatusNotFound}
-	}
-	out := rt.c.ExpireIfDue(p)
-	rep := sim.JSONReply(http.StatusOK, actionList(p))
-	rt.c.Unlock()
-	rt.c.Send(out)
-	return rep
+	return rt.c.WithPayment(rt.own(r), notFound,
+		func(p *sim.Payment) sim.Reply { return sim.JSONReply(http.StatusOK, actionList(p)) })
 }
 
 type ckoRefundRequest struct {
@@ -270,17 +258,7 @@ func (rt *Route) refund(r *http.Request, body []byte) sim.Reply {
 			return rep
 		}
 	}
-	rt.c.Lock()
-	p := rt.c.Payment(r.PathValue("id"))
-	if p == nil || p.Route != rt {
-		rt.c.Unlock()
-		return sim.Reply{Status: http.StatusNotFound}
-	}
-	out := rt.c.ExpireIfDue(p)
-	rep := rt.newRefund(p, req)
-	rt.c.Unlock()
-	rt.c.Send(out)
-	return rep
+	return rt.c.WithPayment(rt.own(r), notFound, func(p *sim.Payment) sim.Reply { return rt.newRefund(p, req) })
 }
 
 // newRefund checks and records a refund of p. The caller holds the lock.

@@ -248,3 +248,31 @@ func MagicRefundDecline(m money.Money) bool {
 	minor, err := m.Minor()
 	return err == nil && minor%100 == 52
 }
+
+// WithPayment is how a route's endpoint acts on one payment: under the
+// lock, it finds the payment (nil for none, answered with missing),
+// applies expiry, and lets act build the answer; then, the lock released,
+// it sends the webhooks expiry caused, before the answer that reports it
+// goes out. The caller does not hold the lock.
+func (c *Core) WithPayment(find func() *Payment, missing Reply, act func(p *Payment) Reply) Reply {
+	c.mu.Lock()
+	p := find()
+	if p == nil {
+		c.mu.Unlock()
+		return missing
+	}
+	out := c.ExpireIfDue(p)
+	rep := act(p)
+	c.mu.Unlock()
+	c.Send(out)
+	return rep
+}
+
+// Own is the payment with ID id if route made it, nil otherwise, for
+// WithPayment. The caller holds the lock.
+func (c *Core) Own(route Route, id string) *Payment {
+	if p := c.payments[id]; p != nil && p.Route == route {
+		return p
+	}
+	return nil
+}

@@ -294,18 +294,9 @@ func (rt *Route) createCharge(_ *http.Request, body []byte) sim.Reply {
 }
 
 func (rt *Route) getCharge(r *http.Request, _ []byte) sim.Reply {
-	id := r.PathValue("id")
-	rt.c.Lock()
-	p := rt.c.Payment(id)
-	if p == nil || p.Route != rt {
-		rt.c.Unlock()
-		return tapErrors(http.StatusNotFound, tapError{"1144", "Charge not found"})
-	}
-	out := rt.c.ExpireIfDue(p)
-	rep := sim.JSONReply(http.StatusOK, rt.charge(p, "GET", 0))
-	rt.c.Unlock()
-	rt.c.Send(out)
-	return rep
+	return rt.c.WithPayment(func() *sim.Payment { return rt.c.Own(rt, r.PathValue("id")) },
+		tapErrors(http.StatusNotFound, tapError{"1144", "Charge not found"}),
+		func(p *sim.Payment) sim.Reply { return sim.JSONReply(http.StatusOK, rt.charge(p, "GET", 0)) })
 }
 
 type tapRefundRequest struct {
@@ -338,8 +329,8 @@ func (rt *Route) createRefund(_ *http.Request, body []byte) sim.Reply {
 	if req.ChargeID == "" {
 		return tapErrors(http.StatusBadRequest, tapError{"1142", "Charge id is missing"})
 	}
-	p := rt.c.Payment(req.ChargeID)
-	if p == nil || p.Route != rt {
+	p := rt.c.Own(rt, req.ChargeID)
+	if p == nil {
 		return tapErrors(http.StatusNotFound, tapError{"1144", "Charge not found"})
 	}
 	var errs []tapError
