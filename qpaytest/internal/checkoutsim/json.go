@@ -178,7 +178,7 @@ func ckoBalancesOf(p *sim.Payment) ckoBalances {
 	}
 }
 
-// ckoPayment renders p as GET /payments/{id} does. The caller holds the lock.
+// payment renders p as GET /payments/{id} does. The caller holds the lock.
 func (rt *Route) payment(p *sim.Payment) ckoPaymentJSON {
 	self := rt.paymentURL(p)
 	out := ckoPaymentJSON{
@@ -207,7 +207,7 @@ func (rt *Route) payment(p *sim.Payment) ckoPaymentJSON {
 	return out
 }
 
-// ckoActionList is GET /payments/{id}/actions: newest first. A QPay
+// actionList is GET /payments/{id}/actions: newest first. A QPay
 // payment's capture is one Capture action (which action types QPay records
 // is UNCONFIRMED); each refund is a Refund action. The caller holds the lock.
 func actionList(p *sim.Payment) []Action {
@@ -237,7 +237,7 @@ func ckoRefundAction(r *sim.Refund) Action {
 	}
 }
 
-// ckoPaymentEvent is the event for the payment's current state:
+// paymentEvent is the event for the payment's current state:
 // payment_pending, payment_captured, payment_declined, payment_canceled or
 // payment_expired. Its ID is derived from the payment and the type, so a
 // rebuilt event is the same event. The caller holds the lock.
@@ -275,7 +275,7 @@ func (rt *Route) paymentEvent(p *sim.Payment) Event {
 	return rt.event(o.event, p, d.ActionID, when, d)
 }
 
-// ckoRefundEvent is payment_refunded, payment_refund_declined or, while
+// refundEvent is payment_refunded, payment_refund_declined or, while
 // pending, payment_refund_pending. data.action_id is the refund, data.amount
 // its amount and data.reference its reference (which of the refund's or the
 // payment's reference Checkout sends is UNCONFIRMED; the refund's is the

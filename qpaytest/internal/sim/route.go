@@ -73,7 +73,7 @@ type Lifecycle interface {
 	Finished(p *Payment)
 	// PaymentNotice is the webhook reporting p's current state, signed for
 	// each attempt, and whether the provider delivers it at all (Tap sends
-	// nothing for INITIATED or ABANDONED, but Server.Webhook still builds
+	// nothing for INITIATED or ABANDONED, but Core.Webhook still builds
 	// it).
 	PaymentNotice(p *Payment) (Notice, error)
 	// RefundNotice is the same for a refund.

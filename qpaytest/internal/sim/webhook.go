@@ -35,7 +35,7 @@ type Notice struct {
 	Event    string // as in Delivery.Event
 	URL      string
 	Attempts [WebhookAttempts]Signed
-	// Deliver is whether the provider sends it at all; Server.Webhook
+	// Deliver is whether the provider sends it at all; Core.Webhook
 	// builds it either way.
 	Deliver  bool
 	provider string
