@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/qpay-go/qpay/qpaytest/internal/checkoutsim"
 	"github.com/qpay-go/qpay/status"
 )
 
@@ -157,10 +158,7 @@ func TestCheckoutIdempotencyConflict(t *testing.T) {
 		slow = send(t, s, http.MethodPost, "/checkout/payments", h, ckoPaymentReq())
 	}()
 	require.Eventually(t, func() bool {
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		e := s.ckoIdem["/checkout/payments\x00k-slow"]
-		return e != nil && e.inFlight
+		return s.core.KeyInFlight("/checkout/payments\x00k-slow")
 	}, 2*time.Second, time.Millisecond, "the slow request holds its key")
 
 	conflict := send(t, s, http.MethodPost, "/checkout/payments", h, ckoPaymentReq())
@@ -251,7 +249,7 @@ func TestCheckoutRefundsAndActions(t *testing.T) {
 	require.Equal(t, http.StatusAccepted, rest.status)
 	assert.Equal(t, http.StatusForbidden, refund(id, map[string]any{"amount": 1}).status, "nothing left to refund")
 
-	var actions []ckoAction
+	var actions []checkoutsim.Action
 	resp := send(t, s, http.MethodGet, "/checkout/payments/"+id+"/actions", ckoAuth(s), nil)
 	require.NoError(t, json.Unmarshal(resp.body, &actions))
 	require.Len(t, actions, 3)
@@ -278,7 +276,7 @@ func TestCheckoutRefundDelayKeepsItPending(t *testing.T) {
 	resp := send(t, s, http.MethodPost, "/checkout/payments/"+id+"/refunds", ckoAuth(s), map[string]any{"amount": 1052, "reference": "RFD-1"})
 	require.Equal(t, http.StatusAccepted, resp.status)
 
-	var actions []ckoAction
+	var actions []checkoutsim.Action
 	require.NoError(t, json.Unmarshal(send(t, s, http.MethodGet, "/checkout/payments/"+id+"/actions", ckoAuth(s), nil).body, &actions))
 	assert.Nil(t, actions[0].Approved, "pending: approved is absent")
 	assert.Equal(t, http.StatusUnprocessableEntity,

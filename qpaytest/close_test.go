@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/qpay-go/qpay/qpaytest/internal/sim"
 	"github.com/qpay-go/qpay/status"
 )
 
@@ -59,9 +60,7 @@ func TestCloseWaitsForEverythingItStarted(t *testing.T) {
 	client.CloseIdleConnections()
 	hanging.Close()
 
-	s.mu.Lock()
-	assert.Empty(t, s.timers, "the refund timer was stopped")
-	s.mu.Unlock()
+	assert.Zero(t, s.core.PendingTimers(), "the refund timer was stopped")
 	v, err := s.Lookup(id)
 	require.NoError(t, err)
 	assert.Equal(t, status.RefundPending, v.Refunds[0].Status, "and never fired")
@@ -74,15 +73,15 @@ func TestCloseWaitsForEverythingItStarted(t *testing.T) {
 	}
 	assert.LessOrEqual(t, after, before, "goroutines left behind")
 	s.Close() // a second Close is harmless
-	assert.ErrorIs(t, s.Inject(Fault{Provider: ProviderTap, Op: OpRefund, Status: 500}), errClosed)
+	assert.ErrorIs(t, s.Inject(Fault{Provider: ProviderTap, Op: OpRefund, Status: 500}), sim.ErrClosed)
 }
 
 func TestControlsOnUnknownPayments(t *testing.T) {
 	s := startServer(t, Options{})
 	_, err := s.Lookup("chg_nothere")
-	assert.ErrorIs(t, err, errNotFound)
-	assert.ErrorIs(t, s.Settle("pay_nothere", status.Captured), errNotFound)
-	assert.ErrorIs(t, s.ForceDecline("pay_nothere"), errNotFound)
+	assert.ErrorIs(t, err, sim.ErrNotFound)
+	assert.ErrorIs(t, s.Settle("pay_nothere", status.Captured), sim.ErrNotFound)
+	assert.ErrorIs(t, s.ForceDecline("pay_nothere"), sim.ErrNotFound)
 	_, _, err = s.Webhook("re_nothere")
 	assert.Error(t, err)
 	id, _ := createTap(t, s, tapChargeReq(""))

@@ -114,4 +114,29 @@
 // the adapters, and shares only the two signing recipes with them
 // (tap.Hashstring and checkout.Signature). Where the documentation is
 // silent, the choice is marked UNCONFIRMED in the code.
+//
+// # Layout, and where a new route goes
+//
+// This package is a thin public layer over internal packages, the way
+// providers/ sits over providers/internal/driver:
+//
+//	internal/sim          the route-neutral core: payments and refunds
+//	                      through the status state machine, the payment page
+//	                      and the shopper, webhook delivery and retries,
+//	                      faults, recorded calls, the controls; and the Route
+//	                      interface a front end implements
+//	internal/tapsim       Tap's front end: /tap endpoints, wire JSON,
+//	                      reference.idempotent, chg_/re_ IDs, hashstring
+//	internal/checkoutsim  Checkout's front end: /checkout endpoints, wire
+//	                      JSON, Cko-Idempotency-Key, pay_/act_/sid_ IDs,
+//	                      sessions, Cko-Signature events
+//
+// The front ends import the core; the core imports no front end. A new
+// route to QPay (the acquiring bank's Mastercard Gateway) is a new folder
+// internal/<name>sim implementing sim.Route (see package sim's
+// documentation), one registration in newServer (server.go), and its
+// public accessors here (a base URL, its keys, a Config case, a
+// New<Route> helper); nothing in the core or in the other front ends
+// changes. View, RefundView, Call, Delivery and Fault are the core's own
+// types under their public names.
 package qpaytest

@@ -3,17 +3,14 @@ package qpaytest
 import (
 	"context"
 	"fmt"
-	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
-	"os"
 	"sync"
-	"syscall"
 
 	"github.com/qpay-go/qpay"
 	"github.com/qpay-go/qpay/providers/checkout"
 	"github.com/qpay-go/qpay/providers/tap"
+	"github.com/qpay-go/qpay/qpaytest/internal/sim"
 	"github.com/qpay-go/qpay/status"
 )
 
@@ -41,11 +38,12 @@ var _ qpay.Provider = (*Fake)(nil)
 
 // NewFake returns a Fake of provider ProviderTap or ProviderCheckout.
 func NewFake(provider string) (*Fake, error) {
-	s := newServer(Options{}, fakeBase, false)
-	client := &http.Client{Transport: inprocTransport{s.handler}}
-	s.shopper.Transport = inprocTransport{s.handler}
+	s, err := newServer(Options{}, sim.Options{InProcess: true, Base: fakeBase})
+	if err != nil {
+		return nil, err
+	}
+	client := &http.Client{Transport: s.core.Transport()}
 	var p qpay.Provider
-	var err error
 	switch provider {
 	case ProviderTap:
 		cfg := TapConfig(s)
@@ -152,39 +150,3 @@ func (f *Fake) Server() *Server { return f.srv }
 
 // Close releases the Fake.
 func (f *Fake) Close() { f.srv.Close() }
-
-// inprocTransport is an http.RoundTripper that serves requests with a
-// handler in the same process.
-type inprocTransport struct{ h http.Handler }
-
-// inprocWriter records an answer and whether the handler dropped the
-// "connection".
-type inprocWriter struct {
-	*httptest.ResponseRecorder
-	reset bool
-}
-
-// RoundTrip serves req with the handler; a connection the handler drops is
-// a "connection reset" network error, as over TCP.
-func (t inprocTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	if err := req.Context().Err(); err != nil {
-		return nil, err
-	}
-	in := req.Clone(req.Context())
-	in.RequestURI = req.URL.RequestURI()
-	in.RemoteAddr = "127.0.0.1:0"
-	if in.Body == nil {
-		in.Body = http.NoBody
-	}
-	w := &inprocWriter{ResponseRecorder: httptest.NewRecorder()}
-	t.h.ServeHTTP(w, in)
-	if req.Body != nil {
-		_ = req.Body.Close() // a RoundTripper must close the request body
-	}
-	if w.reset {
-		return nil, &net.OpError{Op: "read", Net: "tcp", Err: os.NewSyscallError("read", syscall.ECONNRESET)}
-	}
-	resp := w.Result()
-	resp.Request = req
-	return resp, nil
-}

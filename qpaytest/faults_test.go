@@ -102,9 +102,7 @@ func TestFaultAnswersWithTheProvidersErrorBodies(t *testing.T) {
 			if c.f.Provider == ProviderCheckout {
 				assert.NotEmpty(t, r.header.Get("Cko-Request-Id"))
 			}
-			s.mu.Lock()
-			defer s.mu.Unlock()
-			assert.Empty(t, s.faults, "the fault hit one request")
+			assert.Zero(t, s.core.PendingFaults(), "the fault hit one request")
 		})
 	}
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/qpay-go/qpay"
 	"github.com/qpay-go/qpay/money"
+	"github.com/qpay-go/qpay/qpaytest/internal/checkoutsim"
 )
 
 // startServer starts a simulator that the test closes.
@@ -122,7 +123,7 @@ func (r apiResp) tapCodes(t *testing.T) []string {
 // ckoCodes returns the error_codes of a Checkout ValidationError.
 func (r apiResp) ckoCodes(t *testing.T) []string {
 	t.Helper()
-	var e ckoValidationError
+	var e checkoutsim.ValidationError
 	require.NoError(t, json.Unmarshal(r.body, &e), "body %s", r.body)
 	require.NotEmpty(t, e.RequestID)
 	require.Equal(t, "request_invalid", e.ErrorType)
@@ -298,4 +299,12 @@ func adapter(t *testing.T, s *Server, provider string) qpay.Provider {
 		return NewTap(t, s)
 	}
 	return NewCheckout(t, s)
+}
+
+// newTransport is a transport of the test's own that no proxy from the
+// environment can divert.
+func newTransport() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.Proxy = nil
+	return t
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/qpay-go/qpay/providers/checkout"
 	"github.com/qpay-go/qpay/providers/tap"
+	"github.com/qpay-go/qpay/qpaytest/internal/checkoutsim"
 	"github.com/qpay-go/qpay/status"
 )
 
@@ -102,7 +103,7 @@ func TestPayRedirectsTheWayEachProviderDoes(t *testing.T) {
 			assert.Len(t, got, 1, "nothing for INITIATED")
 		} else {
 			assert.Equal(t, checkout.Signature(s.CheckoutWebhookSecret(), last.body), last.header.Get(checkout.SignatureHeader))
-			var ev ckoEventJSON
+			var ev checkoutsim.Event
 			require.NoError(t, json.Unmarshal(last.body, &ev))
 			assert.Equal(t, "payment_captured", ev.Type)
 			assert.Equal(t, id, ev.Data.ID)
@@ -272,7 +273,7 @@ func TestExpiry(t *testing.T) {
 			assert.Equal(t, "Expired", v.RawStatus)
 			got := r.all()
 			require.Len(t, got, before+1)
-			var ev ckoEventJSON
+			var ev checkoutsim.Event
 			require.NoError(t, json.Unmarshal(got[len(got)-1].body, &ev))
 			assert.Equal(t, "payment_expired", ev.Type)
 		}

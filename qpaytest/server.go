@@ -1,27 +1,21 @@
 package qpaytest
 
 import (
-	"context"
-	"errors"
-	"fmt"
-	"io"
-	"log"
 	"log/slog"
-	"net"
 	"net/http"
-	"net/http/httptest"
-	"strings"
-	"sync"
 	"time"
 
 	"github.com/qpay-go/qpay"
+	"github.com/qpay-go/qpay/qpaytest/internal/checkoutsim"
+	"github.com/qpay-go/qpay/qpaytest/internal/sim"
+	"github.com/qpay-go/qpay/qpaytest/internal/tapsim"
 )
 
 // The provider names, as in qpay.Provider.Name, Fault.Provider and
 // Requests.
 const (
-	ProviderTap      = "tap"
-	ProviderCheckout = "checkout"
+	ProviderTap      = tapsim.Name
+	ProviderCheckout = checkoutsim.Name
 )
 
 // The operations a Fault can target and Requests counts. The first three are
@@ -32,39 +26,31 @@ const (
 	OpCreatePayment = qpay.OpCreatePayment
 	OpGetPayment    = qpay.OpGetPayment
 	OpRefund        = qpay.OpRefund
-	OpListRefunds   = "list_refunds"
-	OpGetRefund     = "get_refund"
+	OpListRefunds   = sim.OpListRefunds
+	OpGetRefund     = sim.OpGetRefund
 )
 
 // Defaults for Options' zero fields.
 const (
 	// DefaultTapSecretKey is Tap's public sandbox key from its own examples,
 	// so the reference's worked hashstring vector holds for the simulator.
-	DefaultTapSecretKey qpay.Secret = "sk_test_XKokBfNWv6FIYuTMg5sLPjhJ"
+	DefaultTapSecretKey qpay.Secret = tapsim.DefaultSecretKey
 	// DefaultCheckoutSecretKey has the shape of a current ("NAS") sandbox
 	// key, ^sk_sbox_[a-z2-7]{26}[a-z2-7*#$=]$, so adapters send it as
 	// "Authorization: Bearer <key>".
-	DefaultCheckoutSecretKey qpay.Secret = "sk_sbox_qpaytestsimulatorkeyabcdef="
+	DefaultCheckoutSecretKey qpay.Secret = checkoutsim.DefaultSecretKey
 	// DefaultCheckoutWebhookSecret signs Checkout's webhook deliveries.
-	DefaultCheckoutWebhookSecret qpay.Secret = "qpaytest-checkout-webhook-secret"
+	DefaultCheckoutWebhookSecret qpay.Secret = checkoutsim.DefaultWebhookSecret
 	// DefaultExpiry is how long a payment page stays open, for both
 	// providers (Tap's documented default; Checkout documents none for QPay).
-	DefaultExpiry = 30 * time.Minute
+	DefaultExpiry = sim.DefaultExpiry
 	// SessionLifetime is how long Checkout's cko-session-id (sid_...) can be
 	// used with GET /payments/{id} after the shopper is sent back.
-	SessionLifetime = 15 * time.Minute
+	SessionLifetime = checkoutsim.SessionLifetime
 	// DefaultWebhookRetryWait is the wait before the second delivery attempt
 	// of a webhook; the third waits twice as long.
-	DefaultWebhookRetryWait = 20 * time.Millisecond
+	DefaultWebhookRetryWait = sim.DefaultWebhookRetryWait
 )
-
-// webhookAttempts is Tap's documented rule: the first attempt and two more.
-// The simulator uses it for Checkout too, whose real retries (minutes to
-// hours apart) would outlive any test.
-const webhookAttempts = 3
-
-// webhookAttemptTimeout bounds one delivery attempt.
-const webhookAttemptTimeout = 5 * time.Second
 
 // Options configure a Server. Every field is optional.
 type Options struct {
@@ -114,163 +100,68 @@ type Options struct {
 // Tap's API under TapBaseURL, Checkout.com's under CheckoutBaseURL, and
 // hosts a payment page per payment under URL()+"/pay/". It is safe for
 // concurrent use. Close it when done.
+//
+// It is a thin layer: the route-neutral core (internal/sim) holds the
+// payments, the page, webhook delivery, faults and the controls, and each
+// route to QPay is a front end of its own (internal/tapsim,
+// internal/checkoutsim) registered in newServer.
 type Server struct {
-	opts     Options
-	now      func() time.Time
-	log      *slog.Logger
-	ts       *httptest.Server // nil for a Fake's in-process server
-	base     string
-	handler  http.Handler
-	client   *http.Client // webhook deliveries
-	shopper  *http.Client // Pay and Cancel
-	ownsHTTP bool
-	deliver  bool // false for a Fake: webhooks are built, never sent
-
-	ctx    context.Context // ends at Close: aborts waits and deliveries
-	cancel context.CancelFunc
-	wg     sync.WaitGroup // refund timers
-
-	mu          sync.Mutex
-	closed      bool
-	webhookURL  string
-	payments    map[string]*payment // by chg_ / pay_ ID
-	byToken     map[string]*payment // by payment page token
-	bySession   map[string]*payment // by Checkout sid_
-	refunds     map[string]*refund  // by re_ / act_ ID
-	all         []*payment          // creation order
-	allRefunds  []*refund           // creation order
-	tapIdem     map[string]tapIdem
-	ckoIdem     map[string]*ckoIdem
-	customers   map[string]string // Checkout: email -> cus_ ID
-	faults      []*Fault
-	calls       map[opKey][]*Call
-	deliveries  []Delivery
-	declineNext bool
-	timers      map[*time.Timer]struct{}
+	opts Options // defaults applied
+	core *sim.Core
+	tap  *tapsim.Route
+	cko  *checkoutsim.Route
 }
-
-type opKey struct{ provider, op string }
 
 // NewServer starts a simulator on loopback (or on opts.Addr).
 func NewServer(opts Options) (*Server, error) {
-	var l net.Listener
-	var err error
-	addr := opts.Addr
-	if addr == "" {
-		addr = "127.0.0.1:0"
-	}
-	if l, err = net.Listen("tcp", addr); err != nil {
-		return nil, fmt.Errorf("qpaytest: listen on %s: %w", addr, err)
-	}
-	// The base URL is known before the first request can arrive, so
-	// handlers read it without synchronisation.
-	s := newServer(opts, "http://"+l.Addr().String(), true)
-	ts := httptest.NewUnstartedServer(s.handler)
-	_ = ts.Listener.Close()
-	ts.Listener = l
-	ts.Config.ErrorLog = log.New(io.Discard, "", 0) // resets and aborted clients are the point, not noise
-	s.ts = ts
-	ts.Start()
-	return s, nil
+	return newServer(opts, sim.Options{Addr: opts.Addr})
 }
 
-// newServer builds a Server without a listener: NewServer adds one, a Fake
-// calls the handler in-process.
-func newServer(opts Options, base string, deliver bool) *Server {
-	if opts.TapSecretKey == "" {
-		opts.TapSecretKey = DefaultTapSecretKey
+// newServer registers the routes with a core. A new route to QPay is one
+// more front end under internal/ passed to sim.New here, with its public
+// accessors (base URL, keys) on Server.
+func newServer(opts Options, core sim.Options) (*Server, error) {
+	s := &Server{
+		tap: tapsim.New(opts.TapSecretKey),
+		cko: checkoutsim.New(checkoutsim.Options{
+			SecretKey:            opts.CheckoutSecretKey,
+			WebhookSecret:        opts.CheckoutWebhookSecret,
+			WebhookAuthorization: opts.CheckoutWebhookAuthorization,
+			WebhookURL:           opts.CheckoutWebhookURL,
+		}),
 	}
-	if opts.CheckoutSecretKey == "" {
-		opts.CheckoutSecretKey = DefaultCheckoutSecretKey
+	core.Now, core.Expiry, core.RefundDelay = opts.Now, opts.Expiry, opts.RefundDelay
+	core.WebhookRetryWait, core.HTTPClient, core.Logger = opts.WebhookRetryWait, opts.HTTPClient, opts.Logger
+	c, err := sim.New(core, s.tap, s.cko)
+	if err != nil {
+		return nil, err
 	}
-	if opts.CheckoutWebhookSecret == "" {
-		opts.CheckoutWebhookSecret = DefaultCheckoutWebhookSecret
-	}
-	if opts.Expiry <= 0 {
-		opts.Expiry = DefaultExpiry
-	}
+	s.core = c
+	cko := s.cko.Options()
+	opts.TapSecretKey = s.tap.SecretKey()
+	opts.CheckoutSecretKey, opts.CheckoutWebhookSecret = cko.SecretKey, cko.WebhookSecret
+	opts.Expiry = c.Expiry()
 	if opts.WebhookRetryWait <= 0 {
 		opts.WebhookRetryWait = DefaultWebhookRetryWait
 	}
-	s := &Server{
-		opts:       opts,
-		now:        opts.Now,
-		log:        opts.Logger,
-		base:       strings.TrimRight(base, "/"),
-		client:     opts.HTTPClient,
-		deliver:    deliver,
-		webhookURL: opts.CheckoutWebhookURL,
-		payments:   map[string]*payment{},
-		byToken:    map[string]*payment{},
-		bySession:  map[string]*payment{},
-		refunds:    map[string]*refund{},
-		tapIdem:    map[string]tapIdem{},
-		ckoIdem:    map[string]*ckoIdem{},
-		customers:  map[string]string{},
-		calls:      map[opKey][]*Call{},
-		timers:     map[*time.Timer]struct{}{},
-	}
-	if s.now == nil {
-		s.now = time.Now
-	}
-	if s.client == nil {
-		s.client = &http.Client{Transport: newTransport()}
-		s.ownsHTTP = true
-	}
-	s.shopper = &http.Client{
-		Transport:     newTransport(),
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}
-	s.ctx, s.cancel = context.WithCancel(context.Background())
-	s.handler = s.routes()
-	return s
-}
-
-func newTransport() *http.Transport {
-	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.Proxy = nil // loopback traffic must not leave through a proxy from the environment
-	return t
+	s.opts = opts
+	return s, nil
 }
 
 // Close stops the server and waits for everything it started: handlers in
 // flight, webhook deliveries (which it aborts) and refund timers (which it
 // stops). It is safe to call more than once.
-func (s *Server) Close() {
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		return
-	}
-	s.closed = true
-	timers := s.timers
-	s.timers = map[*time.Timer]struct{}{}
-	s.mu.Unlock()
-
-	s.cancel()
-	for t := range timers {
-		if t.Stop() {
-			s.wg.Done() // the callback will never run to say so
-		}
-	}
-	if s.ts != nil {
-		s.ts.Close()
-	}
-	s.wg.Wait()
-	if s.ownsHTTP {
-		s.client.CloseIdleConnections()
-	}
-	s.shopper.CloseIdleConnections()
-}
+func (s *Server) Close() { s.core.Close() }
 
 // URL is the server's base URL, e.g. http://127.0.0.1:41234.
-func (s *Server) URL() string { return s.base }
+func (s *Server) URL() string { return s.core.URL() }
 
 // TapBaseURL is the base URL to give the Tap adapter (tap.Config.BaseURL).
-func (s *Server) TapBaseURL() string { return s.base + "/tap" }
+func (s *Server) TapBaseURL() string { return s.tap.BaseURL() }
 
 // CheckoutBaseURL is the base URL to give the Checkout adapter
 // (checkout.Config.BaseURL).
-func (s *Server) CheckoutBaseURL() string { return s.base + "/checkout" }
+func (s *Server) CheckoutBaseURL() string { return s.cko.BaseURL() }
 
 // TapSecretKey is the key the Tap endpoints accept and Tap webhooks are
 // signed with.
@@ -290,20 +181,7 @@ func (s *Server) CheckoutWebhookAuthorization() qpay.Secret {
 
 // SetCheckoutWebhookURL sets where Checkout's events are POSTed from now on;
 // "" stops them.
-func (s *Server) SetCheckoutWebhookURL(u string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.webhookURL = u
-}
+func (s *Server) SetCheckoutWebhookURL(u string) { s.cko.SetWebhookURL(u) }
 
 // String names the server by its URL only, so printing it never prints a key.
-func (s *Server) String() string { return "qpaytest.Server(" + s.base + ")" }
-
-func (s *Server) logf(level slog.Level, msg string, attrs ...slog.Attr) {
-	if s.log != nil {
-		s.log.LogAttrs(context.Background(), level, msg, attrs...)
-	}
-}
-
-// errClosed is returned by controls used after Close.
-var errClosed = errors.New("qpaytest: server closed")
+func (s *Server) String() string { return "qpaytest.Server(" + s.URL() + ")" }

@@ -1,11 +1,9 @@
-package qpaytest
+package tapsim
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -14,6 +12,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/qpay-go/qpay/money"
+	"github.com/qpay-go/qpay/qpaytest/internal/sim"
 	"github.com/qpay-go/qpay/status"
 )
 
@@ -29,8 +28,8 @@ type tapError struct {
 }
 
 // tapErrors is Tap's error body: {"errors":[{"code":"1144","description":"..."}]}.
-func tapErrors(status int, errs ...tapError) reply {
-	return jsonReply(status, struct {
+func tapErrors(status int, errs ...tapError) sim.Reply {
+	return sim.JSONReply(status, struct {
 		Errors []tapError `json:"errors"`
 	}{errs})
 }
@@ -111,17 +110,17 @@ type tapChargeRequest struct {
 
 // tapIdem remembers a reference.idempotent key.
 type tapIdem struct {
-	payment *payment
-	refund  *refund
+	payment *sim.Payment
+	refund  *sim.Refund
 	at      time.Time
 }
 
 // decodeTap reads a Tap request body, answering 2100 for broken JSON and
 // 1103 for a field of the wrong type.
-func decodeTap(body []byte, v any) (reply, bool) {
+func decodeTap(body []byte, v any) (sim.Reply, bool) {
 	err := json.Unmarshal(body, v)
 	if err == nil {
-		return reply{}, true
+		return sim.Reply{}, true
 	}
 	var syn *json.SyntaxError
 	if len(body) == 0 || errors.As(err, &syn) {
@@ -150,11 +149,6 @@ func tapAmount(raw json.RawMessage, currency string) (money.Money, bool) {
 	return m, true
 }
 
-func absoluteHTTPURL(s string) bool {
-	u, err := url.Parse(s)
-	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
-}
-
 // tapMetadata checks Tap's limits: keys below 250 characters (1127),
 // string values below 1000 (1128).
 func tapMetadata(raw json.RawMessage) []tapError {
@@ -178,21 +172,21 @@ func tapMetadata(raw json.RawMessage) []tapError {
 	return errs
 }
 
-func (s *Server) tapCreateCharge(_ *http.Request, body []byte) reply {
+func (rt *Route) createCharge(_ *http.Request, body []byte) sim.Reply {
 	var req tapChargeRequest
 	if rep, ok := decodeTap(body, &req); !ok {
 		return rep
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	now := s.now()
-	if e, ok := s.tapIdem["charge\x00"+req.Reference.Idempotent]; ok && req.Reference.Idempotent != "" && now.Sub(e.at) < idempotencyWindow {
+	rt.c.Lock()
+	defer rt.c.Unlock()
+	now := rt.c.Now()
+	if e, ok := rt.idem["charge\x00"+req.Reference.Idempotent]; ok && req.Reference.Idempotent != "" && now.Sub(e.at) < sim.IdempotencyWindow {
 		// Tap returns "the original response" for a repeated key; whether
 		// that is a snapshot or the charge as it is now is UNCONFIRMED. The
 		// charge as it is now is what an adapter must cope with anyway.
 		// (Expiring a Tap charge sends no webhook: nothing to deliver.)
-		_ = s.expireIfDue(e.payment)
-		return jsonReply(http.StatusOK, s.tapCharge(e.payment, "CREATE", 0))
+		_ = rt.c.ExpireIfDue(e.payment)
+		return sim.JSONReply(http.StatusOK, rt.charge(e.payment, "CREATE", 0))
 	}
 
 	var errs []tapError
@@ -245,10 +239,10 @@ func (s *Server) tapCreateCharge(_ *http.Request, body []byte) reply {
 	switch {
 	case req.Redirect == nil || req.Redirect.URL == "":
 		errs = append(errs, tapError{"1110", "Redirect URL is missing"})
-	case !absoluteHTTPURL(req.Redirect.URL):
+	case !sim.AbsoluteHTTPURL(req.Redirect.URL):
 		errs = append(errs, tapError{"1111", "Redirect URL is invalid"})
 	}
-	expiry := s.opts.Expiry
+	expiry := rt.c.Expiry()
 	if t := req.Transaction; t != nil && t.Expiry != nil {
 		// Tap documents the range (5 to 60 minutes), not the error code for
 		// leaving it: 1103 is UNCONFIRMED.
@@ -262,68 +256,47 @@ func (s *Server) tapCreateCharge(_ *http.Request, body []byte) reply {
 		return tapErrors(http.StatusBadRequest, errs...)
 	}
 
-	p := &payment{
-		provider:     ProviderTap,
-		id:           tapID("chg"),
-		token:        pageToken(),
-		created:      now,
-		expires:      now.Add(expiry),
-		amount:       amount,
-		reference:    req.Reference.Transaction,
-		order:        req.Reference.Order,
-		description:  req.Description,
-		metadata:     compactJSON(req.Metadata),
-		returnURL:    req.Redirect.URL,
-		idemKey:      req.Reference.Idempotent,
-		cust:         cust,
-		state:        status.Pending,
-		receiptEmail: req.Receipt.Email,
-		receiptSMS:   req.Receipt.SMS,
+	p := &sim.Payment{
+		Route:          rt,
+		ID:             newID("chg"),
+		Created:        now,
+		Expires:        now.Add(expiry),
+		Amount:         amount,
+		Reference:      req.Reference.Transaction,
+		Description:    req.Description,
+		Metadata:       sim.CompactJSON(req.Metadata),
+		ReturnURL:      req.Redirect.URL,
+		IdempotencyKey: req.Reference.Idempotent,
+		State:          status.Pending,
 	}
-	p.expiryMinutes = max(int((expiry+time.Minute-1)/time.Minute), 1)
+	d := &charge{
+		order:         req.Reference.Order,
+		cust:          cust,
+		receiptEmail:  req.Receipt.Email,
+		receiptSMS:    req.Receipt.SMS,
+		expiryMinutes: max(int((expiry+time.Minute-1)/time.Minute), 1),
+	}
+	p.Data = d
 	if req.Post != nil {
-		p.postURL = req.Post.URL
+		d.postURL = req.Post.URL
 	}
 	if req.Merchant != nil {
-		p.merchantID = req.Merchant.ID
+		d.merchantID = req.Merchant.ID
 	}
-	if p.cust.id == "" {
-		p.cust.id = tapID("cus")
+	if d.cust.id == "" {
+		d.cust.id = newID("cus")
 	}
-	s.add(p)
-	if p.idemKey != "" {
-		s.tapIdem["charge\x00"+p.idemKey] = tapIdem{payment: p, at: now}
+	rt.c.Add(p)
+	if p.IdempotencyKey != "" {
+		rt.idem["charge\x00"+p.IdempotencyKey] = tapIdem{payment: p, at: now}
 	}
-	return jsonReply(http.StatusOK, s.tapCharge(p, "CREATE", 0))
+	return sim.JSONReply(http.StatusOK, rt.charge(p, "CREATE", 0))
 }
 
-// add registers a new payment. The caller holds s.mu.
-func (s *Server) add(p *payment) {
-	if s.declineNext {
-		s.declineNext = false
-		p.forceDecline = true
-	}
-	s.payments[p.id] = p
-	s.byToken[p.token] = p
-	if p.sessionID != "" {
-		s.bySession[p.sessionID] = p
-	}
-	s.all = append(s.all, p)
-}
-
-func (s *Server) tapGetCharge(r *http.Request, _ []byte) reply {
-	id := r.PathValue("id")
-	s.mu.Lock()
-	p := s.payments[id]
-	if p == nil || p.provider != ProviderTap {
-		s.mu.Unlock()
-		return tapErrors(http.StatusNotFound, tapError{"1144", "Charge not found"})
-	}
-	out := s.expireIfDue(p)
-	rep := jsonReply(http.StatusOK, s.tapCharge(p, "GET", 0))
-	s.mu.Unlock()
-	s.send(out)
-	return rep
+func (rt *Route) getCharge(r *http.Request, _ []byte) sim.Reply {
+	return rt.c.WithPayment(func() *sim.Payment { return rt.c.Own(rt, r.PathValue("id")) },
+		tapErrors(http.StatusNotFound, tapError{"1144", "Charge not found"}),
+		func(p *sim.Payment) sim.Reply { return sim.JSONReply(http.StatusOK, rt.charge(p, "GET", 0)) })
 }
 
 type tapRefundRequest struct {
@@ -340,32 +313,32 @@ type tapRefundRequest struct {
 	Post     *tapURL         `json:"post"`
 }
 
-func (s *Server) tapCreateRefund(_ *http.Request, body []byte) reply {
+func (rt *Route) createRefund(_ *http.Request, body []byte) sim.Reply {
 	var req tapRefundRequest
 	if rep, ok := decodeTap(body, &req); !ok {
 		return rep
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	now := s.now()
+	rt.c.Lock()
+	defer rt.c.Unlock()
+	now := rt.c.Now()
 	if key := req.Reference.Idempotent; key != "" {
-		if e, ok := s.tapIdem["refund\x00"+key]; ok && now.Sub(e.at) < idempotencyWindow {
-			return jsonReply(http.StatusOK, s.tapRefund(e.refund, 0))
+		if e, ok := rt.idem["refund\x00"+key]; ok && now.Sub(e.at) < sim.IdempotencyWindow {
+			return sim.JSONReply(http.StatusOK, rt.refund(e.refund, 0))
 		}
 	}
 	if req.ChargeID == "" {
 		return tapErrors(http.StatusBadRequest, tapError{"1142", "Charge id is missing"})
 	}
-	p := s.payments[req.ChargeID]
-	if p == nil || p.provider != ProviderTap {
+	p := rt.c.Own(rt, req.ChargeID)
+	if p == nil {
 		return tapErrors(http.StatusNotFound, tapError{"1144", "Charge not found"})
 	}
 	var errs []tapError
-	amount, ok := tapAmount(req.Amount, p.amount.Currency())
+	amount, ok := tapAmount(req.Amount, p.Amount.Currency())
 	if !ok {
 		errs = append(errs, tapError{"1117", "Amount is invalid"})
 	}
-	if req.Currency != p.amount.Currency() {
+	if req.Currency != p.Amount.Currency() {
 		errs = append(errs, tapError{"1149", "Currency code is not matching with existing currency code"})
 	}
 	switch n := utf8.RuneCountInString(req.Reason); {
@@ -380,55 +353,50 @@ func (s *Server) tapCreateRefund(_ *http.Request, body []byte) reply {
 	}
 	// Expiry is lazy; an ABANDONED charge sends no webhook, so nothing is
 	// left to deliver here.
-	_ = s.expireIfDue(p)
-	if p.state != status.Captured {
+	_ = rt.c.ExpireIfDue(p)
+	if p.State != status.Captured {
 		// Tap documents no code for refunding an uncaptured charge: 1103 is
 		// UNCONFIRMED.
-		return tapErrors(http.StatusBadRequest, tapError{"1103", "Invalid inputs: only a CAPTURED charge can be refunded, this one is " + p.rawStatus()})
+		return tapErrors(http.StatusBadRequest, tapError{"1103", "Invalid inputs: only a CAPTURED charge can be refunded, this one is " + rawStatus(p)})
 	}
-	if c, _ := amount.Cmp(p.refundable()); c > 0 {
+	if c, _ := amount.Cmp(p.Refundable()); c > 0 {
 		return tapErrors(http.StatusBadRequest, tapError{"1161", "Requested refund amount exceeds"})
 	}
-	r := &refund{
-		id:          tapID("re"),
-		payment:     p,
-		created:     now,
-		amount:      amount,
-		reference:   req.Reference.Merchant,
-		reason:      req.Reason,
-		description: req.Description,
-		metadata:    compactJSON(req.Metadata),
-		idemKey:     req.Reference.Idempotent,
-		state:       status.RefundPending,
-		decline:     magicRefundDecline(amount),
+	r := &sim.Refund{
+		ID:             newID("re"),
+		Payment:        p,
+		Created:        now,
+		Amount:         amount,
+		Reference:      req.Reference.Merchant,
+		Metadata:       sim.CompactJSON(req.Metadata),
+		IdempotencyKey: req.Reference.Idempotent,
+		State:          status.RefundPending,
+		Decline:        sim.MagicRefundDecline(amount),
 	}
+	// Tap's gateway and payment references of a refund are reported once
+	// it has succeeded.
+	d := &refundData{reason: req.Reason, description: req.Description, gatewayRef: "00", paymentRef: sim.NumericRef(19)}
+	r.Data = d
 	if req.Post != nil {
-		r.postURL = req.Post.URL
+		d.postURL = req.Post.URL
 	}
-	s.addRefund(r)
-	if r.idemKey != "" {
-		s.tapIdem["refund\x00"+r.idemKey] = tapIdem{refund: r, at: now}
+	rt.c.AddRefund(r)
+	if r.IdempotencyKey != "" {
+		rt.idem["refund\x00"+r.IdempotencyKey] = tapIdem{refund: r, at: now}
 	}
-	rep := jsonReply(http.StatusOK, s.tapRefund(r, 0))
-	rep.after = func() { s.settleRefund(r) }
+	rep := sim.JSONReply(http.StatusOK, rt.refund(r, 0))
+	rep.After = func() { rt.c.SettleRefund(r) }
 	return rep
 }
 
-// addRefund registers a new refund. The caller holds s.mu.
-func (s *Server) addRefund(r *refund) {
-	r.payment.refunds = append(r.payment.refunds, r)
-	s.refunds[r.id] = r
-	s.allRefunds = append(s.allRefunds, r)
-}
-
-func (s *Server) tapGetRefund(r *http.Request, _ []byte) reply {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	rf := s.refunds[r.PathValue("id")]
-	if rf == nil || rf.payment.provider != ProviderTap {
+func (rt *Route) getRefund(r *http.Request, _ []byte) sim.Reply {
+	rt.c.Lock()
+	defer rt.c.Unlock()
+	rf := rt.c.Refund(r.PathValue("id"))
+	if rf == nil || rf.Payment.Route != rt {
 		return tapErrors(http.StatusNotFound, tapError{"1160", "Refund not found"})
 	}
-	return jsonReply(http.StatusOK, s.tapRefund(rf, 0))
+	return sim.JSONReply(http.StatusOK, rt.refund(rf, 0))
 }
 
 type tapListRequest struct {
@@ -442,11 +410,11 @@ type tapListRequest struct {
 	StartingAfter string `json:"starting_after"`
 }
 
-// tapListRefunds serves POST /v2/refunds/list. The endpoint is UNCONFIRMED
+// listRefunds serves POST /v2/refunds/list. The endpoint is UNCONFIRMED
 // (Tap's PHP SDK uses it; a third-party list says GET /v2/refunds). It
 // lists the account's refunds newest first, filtered by creation time; Tap
 // documents no filter by charge, so an adapter filters by charge_id itself.
-func (s *Server) tapListRefunds(_ *http.Request, body []byte) reply {
+func (rt *Route) listRefunds(_ *http.Request, body []byte) sim.Reply {
 	req := tapListRequest{}
 	if len(body) > 0 {
 		if rep, ok := decodeTap(body, &req); !ok {
@@ -475,17 +443,18 @@ func (s *Server) tapListRefunds(_ *http.Request, body []byte) reply {
 		}
 	}
 
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var newestFirst []*refund
-	for i := len(s.allRefunds) - 1; i >= 0; i-- {
-		if r := s.allRefunds[i]; r.payment.provider == ProviderTap {
+	rt.c.Lock()
+	defer rt.c.Unlock()
+	var newestFirst []*sim.Refund
+	all := rt.c.Refunds()
+	for i := len(all) - 1; i >= 0; i-- {
+		if r := all[i]; r.Payment.Route == rt {
 			newestFirst = append(newestFirst, r)
 		}
 	}
 	if req.StartingAfter != "" {
 		i := 0
-		for i < len(newestFirst) && newestFirst[i].id != req.StartingAfter {
+		for i < len(newestFirst) && newestFirst[i].ID != req.StartingAfter {
 			i++
 		}
 		if i == len(newestFirst) {
@@ -496,31 +465,18 @@ func (s *Server) tapListRefunds(_ *http.Request, body []byte) reply {
 	page := []tapRefundJSON{}
 	hasMore := false
 	for _, r := range newestFirst {
-		if ms := epochMillis(r.created); ms < from || ms > to {
+		if ms := epochMillis(r.Created); ms < from || ms > to {
 			continue
 		}
 		if len(page) == limit {
 			hasMore = true
 			break
 		}
-		page = append(page, s.tapRefund(r, 0))
+		page = append(page, rt.refund(r, 0))
 	}
-	return jsonReply(http.StatusOK, struct {
+	return sim.JSONReply(http.StatusOK, struct {
 		Object  string          `json:"object"`
 		HasMore bool            `json:"has_more"`
 		Refunds []tapRefundJSON `json:"refunds"`
 	}{"list", hasMore, page})
-}
-
-// compactJSON keeps an object as sent, minus insignificant space; nil for
-// an absent or null value.
-func compactJSON(raw json.RawMessage) json.RawMessage {
-	if len(raw) == 0 || string(raw) == "null" {
-		return nil
-	}
-	var b bytes.Buffer
-	if err := json.Compact(&b, raw); err != nil {
-		return nil
-	}
-	return b.Bytes()
 }

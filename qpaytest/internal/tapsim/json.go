@@ -1,10 +1,11 @@
-package qpaytest
+package tapsim
 
 import (
 	"encoding/json"
 	"strconv"
 
 	"github.com/qpay-go/qpay/money"
+	"github.com/qpay-go/qpay/qpaytest/internal/sim"
 	"github.com/qpay-go/qpay/status"
 )
 
@@ -144,59 +145,60 @@ func tapNumber(m money.Money) json.Number { return json.Number(m.Amount().String
 // defaultTapMerchant is the merchant ID reported when the request names none.
 const defaultTapMerchant = "599424"
 
-// tapCharge renders p as Tap's charge object. The caller holds s.mu.
-func (s *Server) tapCharge(p *payment, method string, attempt int) tapChargeJSON {
-	return tapChargeObject(p, s.pageURL(p), method, attempt)
+// charge renders p as Tap's charge object. The caller holds the lock.
+func (rt *Route) charge(p *sim.Payment, method string, attempt int) tapChargeJSON {
+	return tapChargeObject(p, rt.c.PageURL(p), method, attempt)
 }
 
 // tapChargeObject renders p as Tap's charge object. method is what Tap
 // reports in "method" (CREATE, GET, or POST in a webhook); attempt, when
 // positive, is the webhook delivery attempt reported in post.attempt.
-func tapChargeObject(p *payment, pageURL, method string, attempt int) tapChargeJSON {
-	o := p.result.outcome()
-	pending := p.state == status.Pending
-	merchant := p.merchantID
+func tapChargeObject(p *sim.Payment, pageURL, method string, attempt int) tapChargeJSON {
+	o := outcomeOf(p.Result)
+	d := p.Data.(*charge)
+	pending := p.State == status.Pending
+	merchant := d.merchantID
 	if merchant == "" {
 		merchant = defaultTapMerchant
 	}
 	c := tapChargeJSON{
-		ID:                p.id,
+		ID:                p.ID,
 		Object:            "charge",
 		CustomerInitiated: true,
 		APIVersion:        "V2",
 		Method:            method,
-		Status:            o.tapStatus,
-		Amount:            tapNumber(p.amount),
-		Currency:          p.amount.Currency(),
+		Status:            o.status,
+		Amount:            tapNumber(p.Amount),
+		Currency:          p.Amount.Currency(),
 		ThreeDSecure:      true,
-		MerchantID:        p.merchantID,
+		MerchantID:        d.merchantID,
 		Product:           "GOSELL",
-		Description:       p.description,
-		Metadata:          p.metadata,
+		Description:       p.Description,
+		Metadata:          p.Metadata,
 		Transaction: tapTransaction{
 			Timezone: "UTC+03:00",
-			Created:  strconv.FormatInt(epochMillis(p.created), 10),
-			Expiry:   tapExpiry{Period: p.expiryMinutes, Type: "MINUTE"},
-			Amount:   tapNumber(p.amount),
-			Currency: p.amount.Currency(),
+			Created:  strconv.FormatInt(epochMillis(p.Created), 10),
+			Expiry:   tapExpiry{Period: d.expiryMinutes, Type: "MINUTE"},
+			Amount:   tapNumber(p.Amount),
+			Currency: p.Amount.Currency(),
 		},
 		Reference: tapReference{
-			Track:       p.track,
-			Payment:     p.paymentRef,
-			Transaction: p.reference,
-			Order:       p.order,
-			Gateway:     p.gatewayRef,
+			Track:       d.track,
+			Payment:     d.paymentRef,
+			Transaction: p.Reference,
+			Order:       d.order,
+			Gateway:     d.gatewayRef,
 		},
-		Response: tapResponse{Code: o.tapCode, Message: o.tapMessage},
-		Receipt:  tapReceipt{Email: p.receiptEmail, SMS: p.receiptSMS},
-		Customer: tapCustomer{ID: p.cust.id, FirstName: p.cust.firstName, LastName: p.cust.lastName, Email: p.cust.email},
+		Response: tapResponse{Code: o.code, Message: o.message},
+		Receipt:  tapReceipt{Email: d.receiptEmail, SMS: d.receiptSMS},
+		Customer: tapCustomer{ID: d.cust.id, FirstName: d.cust.firstName, LastName: d.cust.lastName, Email: d.cust.email},
 		Merchant: tapMerchant{Country: "QA", Currency: "QAR", ID: merchant},
 		Source:   tapSource{Object: "source", ID: tapQPaySource},
-		Redirect: tapDelivery{Status: "PENDING", URL: p.returnURL},
+		Redirect: tapDelivery{Status: "PENDING", URL: p.ReturnURL},
 		Activities: []tapActivity{{
-			ID: "activity_" + p.id[len("chg_"):], Object: "activity", Created: epochMillis(p.created),
-			Status: "INITIATED", Currency: p.amount.Currency(), Amount: tapNumber(p.amount),
-			Remarks: "charge - created", TxnID: p.id,
+			ID: "activity_" + p.ID[len("chg_"):], Object: "activity", Created: epochMillis(p.Created),
+			Status: "INITIATED", Currency: p.Amount.Currency(), Amount: tapNumber(p.Amount),
+			Remarks: "charge - created", TxnID: p.ID,
 		}},
 	}
 	if pending {
@@ -204,23 +206,23 @@ func tapChargeObject(p *payment, pageURL, method string, attempt int) tapChargeJ
 	} else {
 		c.Redirect.Status = "SUCCESS"
 		c.Activities = append(c.Activities, tapActivity{
-			ID: "activity_" + p.id[len("chg_"):] + "F", Object: "activity", Created: epochMillis(p.finished),
-			Status: o.tapStatus, Currency: p.amount.Currency(), Amount: tapNumber(p.amount),
-			Remarks: "charge - " + o.tapMessage, TxnID: p.id,
+			ID: "activity_" + p.ID[len("chg_"):] + "F", Object: "activity", Created: epochMillis(p.Finished),
+			Status: o.status, Currency: p.Amount.Currency(), Amount: tapNumber(p.Amount),
+			Remarks: "charge - " + o.message, TxnID: p.ID,
 		})
 	}
-	if p.cust.phoneNum != "" {
-		c.Customer.Phone = &tapPhone{CountryCode: p.cust.phoneCC, Number: p.cust.phoneNum}
+	if d.cust.phoneNum != "" {
+		c.Customer.Phone = &tapPhone{CountryCode: d.cust.phoneCC, Number: d.cust.phoneNum}
 	}
-	if p.cardLast4 != "" {
-		c.Card = &tapCard{Object: "card", FirstSix: p.cardFirst6, Scheme: "NAPS", Brand: "NAPS", Type: "DEBIT", LastFour: p.cardLast4}
+	if p.CardLast4 != "" {
+		c.Card = &tapCard{Object: "card", FirstSix: p.CardFirst6, Scheme: "NAPS", Brand: "NAPS", Type: "DEBIT", LastFour: p.CardLast4}
 		c.Source.Type, c.Source.PaymentType, c.Source.Channel, c.Source.PaymentMethod = "CARD_NOT_PRESENT", "DEBIT", "INTERNET", "QPAY"
 	}
-	if p.state == status.Captured {
+	if p.State == status.Captured {
 		c.Gateway = &tapGateway{Response: tapResponse{Code: "0000", Message: "Payment Processed Successfully"}}
 	}
-	if p.postURL != "" {
-		c.Post = &tapDelivery{Attempt: attempt, Status: "PENDING", URL: p.postURL}
+	if d.postURL != "" {
+		c.Post = &tapDelivery{Attempt: attempt, Status: "PENDING", URL: d.postURL}
 	}
 	return c
 }
@@ -249,30 +251,34 @@ type tapRefundReference struct {
 	Payment  string `json:"payment,omitempty"`
 }
 
-// tapRefund renders r as Tap's refund object. The caller holds s.mu.
-func (s *Server) tapRefund(r *refund, attempt int) tapRefundJSON { return tapRefundObject(r, attempt) }
+// refund renders r as Tap's refund object. The caller holds the lock.
+func (rt *Route) refund(r *sim.Refund, attempt int) tapRefundJSON { return tapRefundObject(r, attempt) }
 
 // tapRefundObject renders r as Tap's refund object; attempt as in
 // tapChargeObject.
-func tapRefundObject(r *refund, attempt int) tapRefundJSON {
-	o := r.outcome()
+func tapRefundObject(r *sim.Refund, attempt int) tapRefundJSON {
+	o := refundOutcomeOf(r.State)
+	d := r.Data.(*refundData)
 	out := tapRefundJSON{
-		ID:          r.id,
+		ID:          r.ID,
 		Object:      "refund",
 		APIVersion:  "V1.2",
-		Amount:      tapNumber(r.amount),
-		ChargeID:    r.payment.id,
-		Created:     strconv.FormatInt(epochMillis(r.created), 10),
-		Currency:    r.amount.Currency(),
-		Status:      o.tapStatus,
-		Reference:   tapRefundReference{Merchant: r.reference, Gateway: r.gatewayRef, Payment: r.paymentRef},
-		Response:    tapResponse{Code: o.tapCode, Message: o.tapMessage},
-		Metadata:    r.metadata,
-		Description: r.description,
-		Reason:      r.reason,
+		Amount:      tapNumber(r.Amount),
+		ChargeID:    r.Payment.ID,
+		Created:     strconv.FormatInt(epochMillis(r.Created), 10),
+		Currency:    r.Amount.Currency(),
+		Status:      o.status,
+		Reference:   tapRefundReference{Merchant: r.Reference},
+		Response:    tapResponse{Code: o.code, Message: o.message},
+		Metadata:    r.Metadata,
+		Description: d.description,
+		Reason:      d.reason,
 	}
-	if r.postURL != "" {
-		out.Post = &tapDelivery{Attempt: attempt, Status: "PENDING", URL: r.postURL}
+	if r.State == status.RefundSucceeded {
+		out.Reference.Gateway, out.Reference.Payment = d.gatewayRef, d.paymentRef
+	}
+	if d.postURL != "" {
+		out.Post = &tapDelivery{Attempt: attempt, Status: "PENDING", URL: d.postURL}
 	}
 	return out
 }

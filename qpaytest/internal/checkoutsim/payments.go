@@ -1,4 +1,4 @@
-package qpaytest
+package checkoutsim
 
 import (
 	"encoding/json"
@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/qpay-go/qpay/money"
+	"github.com/qpay-go/qpay/qpaytest/internal/sim"
 	"github.com/qpay-go/qpay/status"
 )
 
@@ -22,21 +23,22 @@ import (
 // documented); the per-field ones such as source_description_invalid are
 // illustrative, since Checkout publishes no complete list.
 
-type ckoValidationError struct {
+// ValidationError is the body of Checkout's 422.
+type ValidationError struct {
 	RequestID  string   `json:"request_id"`
 	ErrorType  string   `json:"error_type"`
 	ErrorCodes []string `json:"error_codes"`
 }
 
 // ckoInvalid is Checkout's 422 ValidationError.
-func ckoInvalid(codes ...string) reply {
-	return jsonReply(http.StatusUnprocessableEntity, ckoValidationError{requestID(), "request_invalid", codes})
+func ckoInvalid(codes ...string) sim.Reply {
+	return sim.JSONReply(http.StatusUnprocessableEntity, ValidationError{requestID(), "request_invalid", codes})
 }
 
-func decodeCko(body []byte, v any) (reply, bool) {
+func decodeCko(body []byte, v any) (sim.Reply, bool) {
 	err := json.Unmarshal(body, v)
 	if err == nil {
-		return reply{}, true
+		return sim.Reply{}, true
 	}
 	var syn *json.SyntaxError
 	if len(body) == 0 || errors.As(err, &syn) {
@@ -80,7 +82,7 @@ func ckoMinor(raw json.RawMessage) (int64, bool) {
 	return n, err == nil && n > 0 && n <= ckoMaxMinor
 }
 
-func (s *Server) ckoCreatePayment(r *http.Request, body []byte) reply {
+func (rt *Route) createPayment(r *http.Request, body []byte) sim.Reply {
 	var req ckoPaymentRequest
 	if rep, ok := decodeCko(body, &req); !ok {
 		return rep
@@ -103,7 +105,7 @@ func (s *Server) ckoCreatePayment(r *http.Request, body []byte) reply {
 		codes = append(codes, "description_invalid")
 	}
 	for _, u := range []struct{ code, v string }{{"success_url_invalid", req.SuccessURL}, {"failure_url_invalid", req.FailureURL}} {
-		if u.v != "" && (len(u.v) > 255 || !absoluteHTTPURL(u.v)) {
+		if u.v != "" && (len(u.v) > 255 || !sim.AbsoluteHTTPURL(u.v)) {
 			codes = append(codes, u.code)
 		}
 	}
@@ -160,95 +162,87 @@ func (s *Server) ckoCreatePayment(r *http.Request, body []byte) reply {
 		return ckoInvalid("amount_invalid")
 	}
 
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	now := s.now()
-	p := &payment{
-		provider:    ProviderCheckout,
-		id:          checkoutID("pay"),
-		token:       pageToken(),
-		created:     now,
-		expires:     now.Add(s.opts.Expiry),
-		amount:      amount,
-		reference:   req.Reference,
-		description: req.Description,
-		metadata:    compactJSON(req.Metadata),
-		returnURL:   req.SuccessURL,
-		failureURL:  req.FailureURL,
-		idemKey:     r.Header.Get("Cko-Idempotency-Key"),
-		state:       status.Pending,
-		sessionID:   checkoutID("sid"),
-		pun:         randomFrom(base32Lower, 20),
-		sourceDesc:  *src.Description,
+	rt.c.Lock()
+	defer rt.c.Unlock()
+	now := rt.c.Now()
+	p := &sim.Payment{
+		Route:          rt,
+		ID:             newID("pay"),
+		Created:        now,
+		Expires:        now.Add(rt.c.Expiry()),
+		Amount:         amount,
+		Reference:      req.Reference,
+		Description:    req.Description,
+		Metadata:       sim.CompactJSON(req.Metadata),
+		ReturnURL:      req.SuccessURL,
+		IdempotencyKey: r.Header.Get("Cko-Idempotency-Key"),
+		State:          status.Pending,
 	}
+	d := &payment{
+		failureURL: req.FailureURL,
+		sessionID:  newID("sid"),
+		pun:        sim.RandomFrom(sim.Base32Lower, 20),
+		sourceDesc: *src.Description,
+	}
+	p.Data = d
 	if c := req.Customer; c != nil {
-		p.cust = customer{id: c.ID, email: c.Email, name: c.Name}
+		d.cust = customer{id: c.ID, email: c.Email, name: c.Name}
 	}
-	if p.cust.id == "" {
+	if d.cust.id == "" {
 		// An email finds the existing customer, as at Checkout.
-		p.cust.id = s.customers[p.cust.email]
-		if p.cust.id == "" {
-			p.cust.id = checkoutID("cus")
+		d.cust.id = rt.customers[d.cust.email]
+		if d.cust.id == "" {
+			d.cust.id = newID("cus")
 		}
-		if p.cust.email != "" {
-			s.customers[p.cust.email] = p.cust.id
+		if d.cust.email != "" {
+			rt.customers[d.cust.email] = d.cust.id
 		}
 	}
-	s.add(p)
-	rep := jsonReply(http.StatusAccepted, ckoAccepted{
-		ID:        p.id,
+	rt.c.Add(p)
+	rt.c.Alias(p, d.sessionID)
+	rep := sim.JSONReply(http.StatusAccepted, ckoAccepted{
+		ID:        p.ID,
 		Status:    "Pending",
-		Reference: p.reference,
-		Customer:  ckoCustomer{ID: p.cust.id},
-		Links:     ckoAcceptedLinks{Self: ckoLink{s.ckoPaymentURL(p)}, Redirect: ckoLink{s.pageURL(p)}},
+		Reference: p.Reference,
+		Customer:  ckoCustomer{ID: d.cust.id},
+		Links:     ckoAcceptedLinks{Self: ckoLink{rt.paymentURL(p)}, Redirect: ckoLink{rt.c.PageURL(p)}},
 	})
-	out := s.pendingWebhooks(p)
-	rep.after = func() { s.send(out) }
+	out := rt.c.PaymentNotices(p) // payment_pending
+	rep.After = func() { rt.c.Send(out) }
 	return rep
 }
 
-// ckoLookup finds a payment by pay_ ID or by a session ID still valid. The
-// caller holds s.mu.
-func (s *Server) ckoLookup(id string) *payment {
+// lookup finds a payment by pay_ ID or by a session ID still valid: the
+// session is issued when the shopper is sent back, as the payment
+// finishes. The caller holds the lock.
+func (rt *Route) lookup(id string) *sim.Payment {
 	if strings.HasPrefix(id, "sid_") {
-		p := s.bySession[id]
-		if p == nil || p.sessionIssued.IsZero() || !s.now().Before(p.sessionIssued.Add(SessionLifetime)) {
+		p := rt.c.ByAlias(id)
+		if p == nil || p.Route != rt || p.Finished.IsZero() || !rt.c.Now().Before(p.Finished.Add(SessionLifetime)) {
 			return nil
 		}
 		return p
 	}
-	if p := s.payments[id]; p != nil && p.provider == ProviderCheckout {
-		return p
-	}
-	return nil
+	return rt.c.Own(rt, id)
 }
 
-func (s *Server) ckoGetPayment(r *http.Request, _ []byte) reply {
-	s.mu.Lock()
-	p := s.ckoLookup(r.PathValue("id"))
-	if p == nil {
-		s.mu.Unlock()
-		return reply{status: http.StatusNotFound}
-	}
-	out := s.expireIfDue(p)
-	rep := jsonReply(http.StatusOK, s.ckoPayment(p))
-	s.mu.Unlock()
-	s.send(out) // payment_expired, before the answer that reports it
-	return rep
+func (rt *Route) getPayment(r *http.Request, _ []byte) sim.Reply {
+	// payment_expired is sent before the answer that reports it.
+	return rt.c.WithPayment(func() *sim.Payment { return rt.lookup(r.PathValue("id")) }, notFound,
+		func(p *sim.Payment) sim.Reply { return sim.JSONReply(http.StatusOK, rt.payment(p)) })
 }
 
-func (s *Server) ckoActions(r *http.Request, _ []byte) reply {
-	s.mu.Lock()
-	p := s.payments[r.PathValue("id")]
-	if p == nil || p.provider != ProviderCheckout {
-		s.mu.Unlock()
-		return reply{status: http.StatusNotFound}
-	}
-	out := s.expireIfDue(p)
-	rep := jsonReply(http.StatusOK, s.ckoActionList(p))
-	s.mu.Unlock()
-	s.send(out)
-	return rep
+// notFound is Checkout's 404: no body.
+var notFound = sim.Reply{Status: http.StatusNotFound}
+
+// own finds a payment of this route by its pay_ ID, for WithPayment.
+func (rt *Route) own(r *http.Request) func() *sim.Payment {
+	return func() *sim.Payment { return rt.c.Own(rt, r.PathValue("id")) }
+}
+
+func (rt *Route) actions(r *http.Request, _ []byte) sim.Reply {
+	return rt.c.WithPayment(rt.own(r), notFound,
+		func(p *sim.Payment) sim.Reply { return sim.JSONReply(http.StatusOK, actionList(p)) })
 }
 
 type ckoRefundRequest struct {
@@ -257,37 +251,27 @@ type ckoRefundRequest struct {
 	Metadata  json.RawMessage `json:"metadata"`
 }
 
-func (s *Server) ckoRefund(r *http.Request, body []byte) reply {
+func (rt *Route) refund(r *http.Request, body []byte) sim.Reply {
 	var req ckoRefundRequest
 	if len(body) > 0 {
 		if rep, ok := decodeCko(body, &req); !ok {
 			return rep
 		}
 	}
-	s.mu.Lock()
-	p := s.payments[r.PathValue("id")]
-	if p == nil || p.provider != ProviderCheckout {
-		s.mu.Unlock()
-		return reply{status: http.StatusNotFound}
-	}
-	out := s.expireIfDue(p)
-	rep := s.ckoNewRefund(p, req)
-	s.mu.Unlock()
-	s.send(out)
-	return rep
+	return rt.c.WithPayment(rt.own(r), notFound, func(p *sim.Payment) sim.Reply { return rt.newRefund(p, req) })
 }
 
-// ckoNewRefund checks and records a refund of p. The caller holds s.mu.
-func (s *Server) ckoNewRefund(p *payment, req ckoRefundRequest) reply {
-	left := p.refundable()
-	if p.state != status.Captured || left.IsZero() {
-		return reply{status: http.StatusForbidden} // "Refund not allowed", no body
+// newRefund checks and records a refund of p. The caller holds the lock.
+func (rt *Route) newRefund(p *sim.Payment, req ckoRefundRequest) sim.Reply {
+	left := p.Refundable()
+	if p.State != status.Captured || left.IsZero() {
+		return sim.Reply{Status: http.StatusForbidden} // "Refund not allowed", no body
 	}
 	var codes []string
 	amount := left // no amount: a full refund of what is left
 	if len(req.Amount) > 0 && string(req.Amount) != "null" {
 		minor, ok := ckoMinor(req.Amount)
-		m, err := money.FromMinor(minor, p.amount.Currency())
+		m, err := money.FromMinor(minor, p.Amount.Currency())
 		switch {
 		case !ok || err != nil:
 			codes = append(codes, "amount_invalid")
@@ -310,22 +294,22 @@ func (s *Server) ckoNewRefund(p *payment, req ckoRefundRequest) reply {
 	if len(codes) > 0 {
 		return ckoInvalid(codes...)
 	}
-	rf := &refund{
-		id:        checkoutID("act"),
-		payment:   p,
-		created:   s.now(),
-		amount:    amount,
-		reference: req.Reference,
-		metadata:  compactJSON(req.Metadata),
-		state:     status.RefundPending,
-		decline:   magicRefundDecline(amount),
+	rf := &sim.Refund{
+		ID:        newID("act"),
+		Payment:   p,
+		Created:   rt.c.Now(),
+		Amount:    amount,
+		Reference: req.Reference,
+		Metadata:  sim.CompactJSON(req.Metadata),
+		State:     status.RefundPending,
+		Decline:   sim.MagicRefundDecline(amount),
 	}
-	s.addRefund(rf)
-	rep := jsonReply(http.StatusAccepted, ckoRefundAccepted{
-		ActionID:  rf.id,
-		Reference: rf.reference,
-		Links:     ckoRefundLinks{Payment: ckoLink{s.ckoPaymentURL(p)}},
+	rt.c.AddRefund(rf)
+	rep := sim.JSONReply(http.StatusAccepted, ckoRefundAccepted{
+		ActionID:  rf.ID,
+		Reference: rf.Reference,
+		Links:     ckoRefundLinks{Payment: ckoLink{rt.paymentURL(p)}},
 	})
-	rep.after = func() { s.settleRefund(rf) }
+	rep.After = func() { rt.c.SettleRefund(rf) }
 	return rep
 }

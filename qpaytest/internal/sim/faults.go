@@ -1,4 +1,4 @@
-package qpaytest
+package sim
 
 import (
 	"bytes"
@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"time"
-
-	"github.com/shopspring/decimal"
 )
 
 // Fault makes the simulator misbehave for the next matching requests.
@@ -16,10 +14,10 @@ import (
 // combined (a Delay and then a Status, say), except that nothing follows a
 // ResetBeforeRead.
 type Fault struct {
-	// Provider is ProviderTap or ProviderCheckout.
+	// Provider is the route's name: "tap" or "checkout".
 	Provider string
-	// Op is OpCreatePayment, OpGetPayment, OpRefund, OpListRefunds or
-	// OpGetRefund (Tap only).
+	// Op is the operation: create_payment, get_payment, refund,
+	// list_refunds, or get_refund (Tap only).
 	Op string
 	// Times is how many requests the fault hits; 0 means 1.
 	Times int
@@ -57,17 +55,17 @@ func (f Fault) String() string {
 
 // Inject adds a fault. It fails for a provider or operation the simulator
 // does not serve, a fault with no effect, or contradictory effects.
-func (s *Server) Inject(f Fault) error {
-	if f.Provider != ProviderTap && f.Provider != ProviderCheckout {
+func (c *Core) Inject(f Fault) error {
+	route := c.routes[f.Provider]
+	if route == nil {
 		return fmt.Errorf("qpaytest: fault for unknown provider %q", f.Provider)
 	}
-	switch f.Op {
-	case OpCreatePayment, OpGetPayment, OpRefund, OpListRefunds:
-	case OpGetRefund:
-		if f.Provider != ProviderTap {
-			return fmt.Errorf("qpaytest: %s has no %s endpoint", f.Provider, f.Op)
+	if !c.serves[opKey{f.Provider, f.Op}] {
+		for k := range c.serves {
+			if k.op == f.Op {
+				return fmt.Errorf("qpaytest: %s has no %s endpoint", f.Provider, f.Op)
+			}
 		}
-	default:
 		return fmt.Errorf("qpaytest: fault for unknown operation %q", f.Op)
 	}
 	switch {
@@ -87,25 +85,25 @@ func (s *Server) Inject(f Fault) error {
 	if f.Times == 0 {
 		f.Times = 1
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return errClosed
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return ErrClosed
 	}
-	s.faults = append(s.faults, &f)
+	c.faults = append(c.faults, &f)
 	return nil
 }
 
 // takeFault returns a copy of the first fault for provider and op and uses
-// one of its Times. The caller holds s.mu.
-func (s *Server) takeFault(provider, op string) *Fault {
-	for i, f := range s.faults {
+// one of its Times. The caller holds the lock.
+func (c *Core) takeFault(provider, op string) *Fault {
+	for i, f := range c.faults {
 		if f.Provider != provider || f.Op != op {
 			continue
 		}
 		taken := *f
 		if f.Times--; f.Times <= 0 {
-			s.faults = append(s.faults[:i], s.faults[i+1:]...)
+			c.faults = append(c.faults[:i], c.faults[i+1:]...)
 		}
 		return &taken
 	}
@@ -113,89 +111,40 @@ func (s *Server) takeFault(provider, op string) *Fault {
 }
 
 // reply is the fault's answer.
-func (f *Fault) reply(provider, op string) reply {
-	rep := defaultErrorReply(provider, op, f.Status)
+func (f *Fault) reply(route Route, op string) Reply {
+	rep := route.ErrorReply(op, f.Status)
 	if f.Body != "" {
-		rep.body = []byte(f.Body)
-		rep.header = http.Header{}
-		if b := bytes.TrimSpace(rep.body); len(b) > 0 && (b[0] == '{' || b[0] == '[') {
-			rep.header.Set("Content-Type", "application/json; charset=utf-8")
+		rep.Body = []byte(f.Body)
+		rep.Header = http.Header{}
+		if b := bytes.TrimSpace(rep.Body); len(b) > 0 && (b[0] == '{' || b[0] == '[') {
+			rep.Header.Set("Content-Type", "application/json; charset=utf-8")
 		} else {
-			rep.header.Set("Content-Type", "text/plain; charset=utf-8")
+			rep.Header.Set("Content-Type", "text/plain; charset=utf-8")
 		}
 	}
 	if f.RetryAfter != "" {
-		if rep.header == nil {
-			rep.header = http.Header{}
+		if rep.Header == nil {
+			rep.Header = http.Header{}
 		}
-		rep.header.Set("Retry-After", f.RetryAfter)
+		rep.Header.Set("Retry-After", f.RetryAfter)
 	}
 	return rep
 }
 
-// defaultErrorReply is the provider's documented answer for an HTTP error
-// status, or the closest to it.
-func defaultErrorReply(provider, op string, code int) reply {
-	if provider == ProviderTap {
-		switch {
-		case code == http.StatusBadRequest:
-			return tapErrors(code, tapError{"1103", "Invalid inputs"})
-		case code == http.StatusUnauthorized:
-			return tapErrors(code, tapError{"2104", "Invalid API Key"})
-		case code == http.StatusNotFound && op == OpGetRefund:
-			return tapErrors(code, tapError{"1160", "Refund not found"})
-		case code == http.StatusNotFound:
-			return tapErrors(code, tapError{"1144", "Charge not found"})
-		case code == http.StatusInternalServerError:
-			return tapErrors(code, tapError{"9999", "Internal server error"})
-		case code > 500:
-			return tapErrors(code, tapError{"2101", "Server unavailable"})
-		}
-		return reply{status: code} // 429 and the rest: Tap documents no body
-	}
-	switch {
-	case code == http.StatusBadRequest || code == http.StatusUnprocessableEntity:
-		rep := ckoInvalid("request_invalid")
-		rep.status = code
-		return rep
-	case code == http.StatusTooManyRequests:
-		rep := ckoInvalid("api_calls_quota_exceeded")
-		rep.status = code
-		return rep
-	case code >= 500:
-		// A gateway in front of Checkout answers in HTML, which an adapter
-		// must survive.
-		h := http.Header{}
-		h.Set("Content-Type", "text/html; charset=utf-8")
-		text := http.StatusText(code)
-		return reply{status: code, header: h,
-			body: []byte(fmt.Sprintf("<html><head><title>%d %s</title></head><body><h1>%d %s</h1></body></html>", code, text, code, text))}
-	}
-	return reply{status: code} // 401, 403, 404, 409: no body
+// PendingFaults counts the injected faults not yet used up.
+func (c *Core) PendingFaults() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.faults)
 }
 
-// misreport rewrites a successful answer so that it contradicts its
-// request. A body it cannot read is returned unchanged.
-func misreport(provider, op string, body []byte) []byte {
+// Rewrite applies edit to a JSON object answer, for a route's Misreport:
+// a body that is not an object, or that edit declines (false), comes back
+// unchanged.
+func Rewrite(body []byte, edit func(m map[string]json.RawMessage) bool) []byte {
 	var m map[string]json.RawMessage
-	if json.Unmarshal(body, &m) != nil {
+	if json.Unmarshal(body, &m) != nil || !edit(m) {
 		return body
-	}
-	switch {
-	case op == OpGetPayment && provider == ProviderTap:
-		m["id"], _ = json.Marshal(tapID("chg"))
-	case op == OpGetPayment:
-		m["id"], _ = json.Marshal(checkoutID("pay"))
-	case provider == ProviderCheckout:
-		var ref string
-		_ = json.Unmarshal(m["reference"], &ref)
-		m["reference"], _ = json.Marshal(ref + "-misreported")
-	default:
-		d, err := decimal.NewFromString(string(m["amount"]))
-		if err != nil {
-			return body
-		}
-		m["amount"] = json.RawMessage(d.Add(decimal.NewFromInt(1)).String())
 	}
 	out, err := json.Marshal(m)
 	if err != nil {

@@ -1,4 +1,4 @@
-package qpaytest
+package sim
 
 import (
 	"context"
@@ -12,7 +12,7 @@ import (
 	"strings"
 )
 
-// Card is what a shopper types on the payment page.
+// Card is what a shopper types on the payment page (qpaytest.Card).
 type Card struct {
 	Number string // 12 to 19 digits; spaces and dashes are ignored
 	Expiry string // MM/YY
@@ -33,27 +33,27 @@ var DeclineCard = Card{Number: DeclineCardNumber, Expiry: "12/49", PIN: "1234", 
 var ErrNotPending = errors.New("qpaytest: the payment is no longer pending")
 
 // Pay plays the shopper the way a browser does, over real HTTP: it opens
-// redirectURL (a payment's RedirectURL), reads the form, fills in card c
+// redirectURL (a payment's RedirectURL), reads the form, fills in card
 // and presses Pay. It does not follow the provider's 303 but returns its
 // Location: the merchant's return URL with tap_id (Tap) or cko-session-id
 // (Checkout) added. The webhooks have been delivered when it returns. The
 // URL is nil when the payment has no return URL (a Checkout payment made
 // without success_url). A card the page refuses (a malformed number,
 // expiry, PIN or OTP) is an error and changes nothing.
-func (s *Server) Pay(ctx context.Context, redirectURL string, c Card) (*url.URL, error) {
-	return s.submit(ctx, redirectURL, url.Values{
+func (c *Core) Pay(ctx context.Context, redirectURL string, card Card) (*url.URL, error) {
+	return c.submit(ctx, redirectURL, url.Values{
 		"action":      {"pay"},
-		"card_number": {c.Number},
-		"expiry":      {c.Expiry},
-		"pin":         {c.PIN},
-		"otp":         {c.OTP},
+		"card_number": {card.Number},
+		"expiry":      {card.Expiry},
+		"pin":         {card.PIN},
+		"otp":         {card.OTP},
 	})
 }
 
 // Cancel plays the shopper pressing Cancel on the payment page; otherwise
 // it works as Pay.
-func (s *Server) Cancel(ctx context.Context, redirectURL string) (*url.URL, error) {
-	return s.submit(ctx, redirectURL, url.Values{"action": {"cancel"}})
+func (c *Core) Cancel(ctx context.Context, redirectURL string) (*url.URL, error) {
+	return c.submit(ctx, redirectURL, url.Values{"action": {"cancel"}})
 }
 
 var (
@@ -79,8 +79,8 @@ func pageMessage(page string) string {
 	return ""
 }
 
-func (s *Server) submit(ctx context.Context, pageURL string, fields url.Values) (*url.URL, error) {
-	page, err := s.fetch(ctx, http.MethodGet, pageURL, nil)
+func (c *Core) submit(ctx context.Context, pageURL string, fields url.Values) (*url.URL, error) {
+	page, err := c.fetch(ctx, http.MethodGet, pageURL, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -106,7 +106,7 @@ func (s *Server) submit(ctx context.Context, pageURL string, fields url.Values) 
 	for k, v := range fields {
 		values[k] = v
 	}
-	answer, err := s.fetch(ctx, http.MethodPost, action.String(), values)
+	answer, err := c.fetch(ctx, http.MethodPost, action.String(), values)
 	if err != nil {
 		return nil, err
 	}
@@ -126,7 +126,7 @@ type fetched struct {
 	body     string
 }
 
-func (s *Server) fetch(ctx context.Context, method, target string, form url.Values) (*fetched, error) {
+func (c *Core) fetch(ctx context.Context, method, target string, form url.Values) (*fetched, error) {
 	var body io.Reader
 	if form != nil {
 		body = strings.NewReader(form.Encode())
@@ -139,7 +139,7 @@ func (s *Server) fetch(ctx context.Context, method, target string, form url.Valu
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	}
 	req.Header.Set("Accept", "text/html")
-	resp, err := s.shopper.Do(req)
+	resp, err := c.shopper.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("qpaytest: payment page: %w", err)
 	}

@@ -1,10 +1,11 @@
-package qpaytest
+package checkoutsim
 
 import (
 	"encoding/json"
 	"time"
 
 	"github.com/qpay-go/qpay/money"
+	"github.com/qpay-go/qpay/qpaytest/internal/sim"
 	"github.com/qpay-go/qpay/status"
 )
 
@@ -93,7 +94,8 @@ type ckoPaymentLinks struct {
 	Refund   *ckoLink `json:"refund,omitempty"`
 }
 
-type ckoAction struct {
+// Action is one entry of GET /payments/{id}/actions.
+type Action struct {
 	ID              string          `json:"id"`
 	Type            string          `json:"type"`
 	Amount          int64           `json:"amount"`
@@ -105,7 +107,8 @@ type ckoAction struct {
 	Metadata        json.RawMessage `json:"metadata,omitempty"`
 }
 
-type ckoEventJSON struct {
+// Event is a webhook event envelope.
+type Event struct {
 	ID        string        `json:"id"`
 	Type      string        `json:"type"`
 	Version   string        `json:"version"`
@@ -141,127 +144,127 @@ func ckoTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 // minor is m in minor units. Every amount it is given fits: the
 // simulator's Checkout payments come in minor units of at most nine digits
 // (ckoMinor), their refunds are smaller, and the event builders check
-// their amount first (checkoutEvent).
+// their amount first (EventJSON).
 func minor(m money.Money) int64 {
 	n, _ := m.Minor()
 	return n
 }
 
-func (s *Server) ckoPaymentURL(p *payment) string { return s.CheckoutBaseURL() + "/payments/" + p.id }
+func (rt *Route) paymentURL(p *sim.Payment) string { return rt.BaseURL() + "/payments/" + p.ID }
 
 // ckoSourceOf is the payment's qpay source as Checkout reports it.
-func ckoSourceOf(p *payment) ckoSource {
-	o := p.result.outcome()
-	src := ckoSource{Type: "qpay", Description: p.sourceDesc, Pun: p.pun}
-	if p.state != status.Pending {
+func ckoSourceOf(p *sim.Payment) ckoSource {
+	o := outcomeOf(p.Result)
+	src := ckoSource{Type: "qpay", Description: ck(p).sourceDesc, Pun: ck(p).pun}
+	if p.State != status.Pending {
 		src.QPayStatus, src.StatusMessage = o.qpayStatus, o.qpayText
 	}
-	if p.state == status.Captured {
-		src.ConfirmationID = p.confirmationID
+	if p.State == status.Captured {
+		src.ConfirmationID = ck(p).confirmationID
 	}
 	return src
 }
 
-func ckoBalancesOf(p *payment) ckoBalances {
-	if p.state != status.Captured {
+func ckoBalancesOf(p *sim.Payment) ckoBalances {
+	if p.State != status.Captured {
 		return ckoBalances{}
 	}
-	total := minor(p.amount)
+	total := minor(p.Amount)
 	return ckoBalances{
 		TotalAuthorized:   total,
 		TotalCaptured:     total,
-		TotalRefunded:     minor(p.refunded(false)),
-		AvailableToRefund: minor(p.refundable()),
+		TotalRefunded:     minor(p.Refunded(false)),
+		AvailableToRefund: minor(p.Refundable()),
 	}
 }
 
-// ckoPayment renders p as GET /payments/{id} does. The caller holds s.mu.
-func (s *Server) ckoPayment(p *payment) ckoPaymentJSON {
-	self := s.ckoPaymentURL(p)
+// payment renders p as GET /payments/{id} does. The caller holds the lock.
+func (rt *Route) payment(p *sim.Payment) ckoPaymentJSON {
+	self := rt.paymentURL(p)
 	out := ckoPaymentJSON{
-		ID:          p.id,
-		RequestedOn: ckoTime(p.created),
+		ID:          p.ID,
+		RequestedOn: ckoTime(p.Created),
 		Source:      ckoSourceOf(p),
-		Amount:      minor(p.amount),
-		Currency:    p.amount.Currency(),
+		Amount:      minor(p.Amount),
+		Currency:    p.Amount.Currency(),
 		PaymentType: "Regular",
-		Reference:   p.reference,
-		Description: p.description,
-		Status:      p.rawStatus(),
-		Approved:    p.state == status.Captured,
-		Customer:    ckoCustomer{ID: p.cust.id, Email: p.cust.email, Name: p.cust.name},
-		Metadata:    p.metadata,
+		Reference:   p.Reference,
+		Description: p.Description,
+		Status:      rawStatus(p),
+		Approved:    p.State == status.Captured,
+		Customer:    ckoCustomer{ID: ck(p).cust.id, Email: ck(p).cust.email, Name: ck(p).cust.name},
+		Metadata:    p.Metadata,
 		Balances:    ckoBalancesOf(p),
 		Links: ckoPaymentLinks{
 			Self:     ckoLink{self},
 			Actions:  ckoLink{self + "/actions"},
-			Redirect: &ckoLink{s.pageURL(p)},
+			Redirect: &ckoLink{rt.c.PageURL(p)},
 		},
 	}
-	if p.state == status.Captured && !p.refundable().IsZero() {
+	if p.State == status.Captured && !p.Refundable().IsZero() {
 		out.Links.Refund = &ckoLink{self + "/refunds"}
 	}
 	return out
 }
 
-// ckoActionList is GET /payments/{id}/actions: newest first. A QPay
+// actionList is GET /payments/{id}/actions: newest first. A QPay
 // payment's capture is one Capture action (which action types QPay records
-// is UNCONFIRMED); each refund is a Refund action. The caller holds s.mu.
-func (s *Server) ckoActionList(p *payment) []ckoAction {
-	actions := []ckoAction{}
-	for i := len(p.refunds) - 1; i >= 0; i-- {
-		actions = append(actions, ckoRefundAction(p.refunds[i]))
+// is UNCONFIRMED); each refund is a Refund action. The caller holds the lock.
+func actionList(p *sim.Payment) []Action {
+	actions := []Action{}
+	for i := len(p.Refunds) - 1; i >= 0; i-- {
+		actions = append(actions, ckoRefundAction(p.Refunds[i]))
 	}
-	if p.captureAction != "" {
+	if ck(p).captureAction != "" {
 		yes := true
-		actions = append(actions, ckoAction{
-			ID: p.captureAction, Type: "Capture", Amount: minor(p.amount), Approved: &yes,
-			ProcessedOn: ckoTime(p.finished), Reference: p.reference, ResponseCode: "10000", ResponseSummary: "Approved",
+		actions = append(actions, Action{
+			ID: ck(p).captureAction, Type: "Capture", Amount: minor(p.Amount), Approved: &yes,
+			ProcessedOn: ckoTime(p.Finished), Reference: p.Reference, ResponseCode: "10000", ResponseSummary: "Approved",
 		})
 	}
 	return actions
 }
 
-func ckoRefundAction(r *refund) ckoAction {
-	o := r.outcome()
-	processed := r.finished
+func ckoRefundAction(r *sim.Refund) Action {
+	o := refundOutcomeOf(r.State)
+	processed := r.Finished
 	if processed.IsZero() {
-		processed = r.created
+		processed = r.Created
 	}
-	return ckoAction{
-		ID: r.id, Type: "Refund", Amount: minor(r.amount), Approved: o.approved, ProcessedOn: ckoTime(processed),
-		Reference: r.reference, ResponseCode: o.ckoCode, ResponseSummary: o.ckoSummary, Metadata: r.metadata,
+	return Action{
+		ID: r.ID, Type: "Refund", Amount: minor(r.Amount), Approved: o.approved, ProcessedOn: ckoTime(processed),
+		Reference: r.Reference, ResponseCode: o.code, ResponseSummary: o.summary, Metadata: r.Metadata,
 	}
 }
 
-// ckoPaymentEvent is the event for the payment's current state:
+// paymentEvent is the event for the payment's current state:
 // payment_pending, payment_captured, payment_declined, payment_canceled or
 // payment_expired. Its ID is derived from the payment and the type, so a
-// rebuilt event is the same event. The caller holds s.mu.
-func (s *Server) ckoPaymentEvent(p *payment) ckoEventJSON {
-	o := p.result.outcome()
-	when := p.finished
-	if p.state == status.Pending {
-		when = p.created
+// rebuilt event is the same event. The caller holds the lock.
+func (rt *Route) paymentEvent(p *sim.Payment) Event {
+	o := outcomeOf(p.Result)
+	when := p.Finished
+	if p.State == status.Pending {
+		when = p.Created
 	}
 	src := ckoSourceOf(p)
 	bal := ckoBalancesOf(p)
 	d := ckoEventData{
-		ID:              p.id,
-		ActionID:        p.captureAction,
-		Amount:          minor(p.amount),
-		Currency:        p.amount.Currency(),
-		Reference:       p.reference,
-		Status:          o.ckoStatus,
-		ResponseCode:    o.ckoCode,
-		ResponseSummary: o.ckoSummary,
+		ID:              p.ID,
+		ActionID:        ck(p).captureAction,
+		Amount:          minor(p.Amount),
+		Currency:        p.Amount.Currency(),
+		Reference:       p.Reference,
+		Status:          o.status,
+		ResponseCode:    o.code,
+		ResponseSummary: o.summary,
 		ProcessedOn:     ckoTime(when),
 		Source:          &src,
-		Customer:        &ckoCustomer{ID: p.cust.id, Email: p.cust.email, Name: p.cust.name},
-		Metadata:        p.metadata,
+		Customer:        &ckoCustomer{ID: ck(p).cust.id, Email: ck(p).cust.email, Name: ck(p).cust.name},
+		Metadata:        p.Metadata,
 		Balances:        &bal,
 	}
-	switch p.state {
+	switch p.State {
 	case status.Captured:
 		yes := true
 		d.Approved = &yes
@@ -269,49 +272,49 @@ func (s *Server) ckoPaymentEvent(p *payment) ckoEventJSON {
 		no := false
 		d.Approved = &no
 	}
-	return s.ckoEvent(o.ckoEvent, p, d.ActionID, when, d)
+	return rt.event(o.event, p, d.ActionID, when, d)
 }
 
-// ckoRefundEvent is payment_refunded, payment_refund_declined or, while
+// refundEvent is payment_refunded, payment_refund_declined or, while
 // pending, payment_refund_pending. data.action_id is the refund, data.amount
 // its amount and data.reference its reference (which of the refund's or the
 // payment's reference Checkout sends is UNCONFIRMED; the refund's is the
-// one an adapter can check). The caller holds s.mu.
-func (s *Server) ckoRefundEvent(r *refund) ckoEventJSON {
-	o := r.outcome()
-	p := r.payment
-	when := r.finished
+// one an adapter can check). The caller holds the lock.
+func (rt *Route) refundEvent(r *sim.Refund) Event {
+	o := refundOutcomeOf(r.State)
+	p := r.Payment
+	when := r.Finished
 	if when.IsZero() {
-		when = r.created
+		when = r.Created
 	}
 	bal := ckoBalancesOf(p)
 	d := ckoEventData{
-		ID:              p.id,
-		ActionID:        r.id,
-		Amount:          minor(r.amount),
-		Currency:        r.amount.Currency(),
-		Reference:       r.reference,
+		ID:              p.ID,
+		ActionID:        r.ID,
+		Amount:          minor(r.Amount),
+		Currency:        r.Amount.Currency(),
+		Reference:       r.Reference,
 		Approved:        o.approved,
-		ResponseCode:    o.ckoCode,
-		ResponseSummary: o.ckoSummary,
+		ResponseCode:    o.code,
+		ResponseSummary: o.summary,
 		ProcessedOn:     ckoTime(when),
-		Metadata:        p.metadata,
+		Metadata:        p.Metadata,
 		Balances:        &bal,
 	}
-	return s.ckoEvent(o.ckoEvent, p, r.id, when, d)
+	return rt.event(o.event, p, r.ID, when, d)
 }
 
-func (s *Server) ckoEvent(typ string, p *payment, action string, when time.Time, d ckoEventData) ckoEventJSON {
-	id := derivedCheckoutID("evt", p.id, typ, action)
-	return ckoEventJSON{
+func (rt *Route) event(typ string, p *sim.Payment, action string, when time.Time, d ckoEventData) Event {
+	id := derivedID("evt", p.ID, typ, action)
+	return Event{
 		ID:        id,
 		Type:      typ,
 		Version:   "2.0",
 		CreatedOn: ckoTime(when),
 		Data:      d,
 		Links: ckoEventLinks{
-			Self:    ckoLink{s.CheckoutBaseURL() + "/events/" + id},
-			Payment: ckoLink{s.ckoPaymentURL(p)},
+			Self:    ckoLink{rt.BaseURL() + "/events/" + id},
+			Payment: ckoLink{rt.paymentURL(p)},
 		},
 	}
 }

@@ -1,10 +1,9 @@
-package qpaytest
+package sim
 
 import (
 	"html/template"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -78,95 +77,88 @@ type pageData struct {
 	Return     string
 }
 
-// pageFor fills the page of p. The caller holds s.mu.
-func (s *Server) pageFor(p *payment) pageData {
+// pageFor fills the page of p. The caller holds the lock.
+func (c *Core) pageFor(p *Payment) pageData {
+	rp := p.Route.Page(p)
 	d := pageData{
-		Amount:    p.amount.String(),
-		Merchant:  "the merchant (via Tap Payments)",
-		Reference: p.reference,
-		Pending:   p.state == status.Pending,
-		Action:    "/pay/" + p.token,
-		Status:    p.view().String(),
-		Outcome:   p.result.outcome().shopper,
-	}
-	if p.provider == ProviderCheckout {
-		d.Merchant = "the merchant (via Checkout.com)"
-	}
-	if d.Reference == "" {
-		d.Reference = p.order
+		Amount:    p.Amount.String(),
+		Merchant:  rp.Merchant,
+		Reference: rp.Reference,
+		Pending:   p.State == status.Pending,
+		Action:    "/pay/" + p.Token,
+		Status:    p.View().String(),
+		Outcome:   p.Result.shopper(),
 	}
 	if !d.Pending {
-		d.Return = s.returnTarget(p)
+		d.Return = rp.Return
 	}
 	return d
 }
 
-func (s *Server) pageURL(p *payment) string { return s.base + "/pay/" + p.token }
-
-func (s *Server) render(w http.ResponseWriter, code int, d pageData) {
+func (c *Core) render(w http.ResponseWriter, code int, d pageData) {
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
 	w.WriteHeader(code)
 	if err := pageTemplate.Execute(w, d); err != nil {
-		s.logf(slog.LevelError, "qpaytest: payment page", slog.String("error", err.Error()))
+		c.logf(slog.LevelError, "qpaytest: payment page", slog.String("error", err.Error()))
 	}
 }
 
-func (s *Server) notFoundPage(w http.ResponseWriter) {
+func (c *Core) notFoundPage(w http.ResponseWriter) {
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(http.StatusNotFound)
 	_, _ = w.Write([]byte("<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>QPay</title></head><body><main><h1>QPay</h1><p id=\"error\" role=\"alert\">This payment does not exist.</p></main></body></html>\n"))
 }
 
-func (s *Server) servePage(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	p := s.byToken[r.PathValue("token")]
+func (c *Core) servePage(w http.ResponseWriter, r *http.Request) {
+	c.mu.Lock()
+	p := c.byToken[r.PathValue("token")]
 	if p == nil {
-		s.mu.Unlock()
-		s.notFoundPage(w)
+		c.mu.Unlock()
+		c.notFoundPage(w)
 		return
 	}
-	out := s.expireIfDue(p)
-	d := s.pageFor(p)
-	s.mu.Unlock()
-	s.send(out)
-	s.render(w, http.StatusOK, d)
+	out := c.ExpireIfDue(p)
+	d := c.pageFor(p)
+	c.mu.Unlock()
+	c.Send(out)
+	c.render(w, http.StatusOK, d)
 }
 
 // submitPage applies the shopper's Pay or Cancel, sends the webhooks, and
 // only then sends the shopper back the way the provider does (303 See
-// Other): Tap to redirect.url with tap_id added, Checkout to success_url or
-// failure_url with cko-session-id added.
-func (s *Server) submitPage(w http.ResponseWriter, r *http.Request) {
+// Other), to where the route's Page says (Tap: redirect.url with tap_id
+// added; Checkout: success_url or failure_url with cko-session-id added).
+func (c *Core) submitPage(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 	formErr := r.ParseForm()
-	s.mu.Lock()
-	p := s.byToken[r.PathValue("token")]
+	c.mu.Lock()
+	p := c.byToken[r.PathValue("token")]
 	if p == nil {
-		s.mu.Unlock()
-		s.notFoundPage(w)
+		c.mu.Unlock()
+		c.notFoundPage(w)
 		return
 	}
-	out := s.expireIfDue(p)
-	if p.state == status.Pending {
+	out := c.ExpireIfDue(p)
+	if p.State == status.Pending {
 		var problem string
 		switch action := r.PostForm.Get("action"); {
 		case formErr != nil:
 			problem = "The form could not be read."
 		case action == "cancel":
-			out = append(out, s.finish(p, resCanceled)...)
+			out = append(out, c.finish(p, ResCanceled)...)
 		case action == "pay":
-			c := Card{
+			card := Card{
 				Number: strings.NewReplacer(" ", "", "-", "").Replace(r.PostForm.Get("card_number")),
 				Expiry: strings.TrimSpace(r.PostForm.Get("expiry")),
 				PIN:    strings.TrimSpace(r.PostForm.Get("pin")),
 				OTP:    strings.TrimSpace(r.PostForm.Get("otp")),
 			}
-			if problem = c.problem(); problem == "" {
-				p.cardFirst6, p.cardLast4 = c.Number[:6], c.Number[len(c.Number)-4:]
-				out = append(out, s.finish(p, s.decide(p, c))...)
+			if problem = card.problem(); problem == "" {
+				p.CardFirst6, p.CardLast4 = card.Number[:6], card.Number[len(card.Number)-4:]
+				out = append(out, c.finish(p, c.decide(p, card))...)
 			}
 		default:
 			problem = "Choose Pay or Cancel."
@@ -174,73 +166,46 @@ func (s *Server) submitPage(w http.ResponseWriter, r *http.Request) {
 		if problem != "" {
 			// Nothing happened: the shopper gets the form back, as a real
 			// page validates before it submits.
-			d := s.pageFor(p)
+			d := c.pageFor(p)
 			d.Error = problem
 			d.CardNumber = r.PostForm.Get("card_number")
 			d.Expiry = r.PostForm.Get("expiry")
-			s.mu.Unlock()
-			s.send(out)
-			s.render(w, http.StatusUnprocessableEntity, d)
+			c.mu.Unlock()
+			c.Send(out)
+			c.render(w, http.StatusUnprocessableEntity, d)
 			return
 		}
 	}
-	target := s.returnTarget(p)
-	d := s.pageFor(p)
-	s.mu.Unlock()
-	s.send(out)
+	target := p.Route.Page(p).Return
+	d := c.pageFor(p)
+	c.mu.Unlock()
+	c.Send(out)
 	if target == "" {
-		s.render(w, http.StatusOK, d) // no return URL: the outcome is shown here
+		c.render(w, http.StatusOK, d) // no return URL: the outcome is shown here
 		return
 	}
 	http.Redirect(w, r, target, http.StatusSeeOther)
 }
 
 // decide is what paying with card c does to p (see the package
-// documentation's table). The caller holds s.mu.
-func (s *Server) decide(p *payment, c Card) result {
+// documentation's table). The caller holds the lock.
+func (c *Core) decide(p *Payment, card Card) Result {
 	switch {
 	case p.forceDecline:
-		return resIssuerDeclined
-	case c.Number == DeclineCardNumber:
-		return resInsufficientFunds
-	case c.Number != TestCardNumber:
-		return resInvalidCard
-	case c.expired(s.now()):
-		return resExpiredCard
-	case c.OTP == FailedOTP:
-		return resAuthenticationFailed
+		return ResIssuerDeclined
+	case card.Number == DeclineCardNumber:
+		return ResInsufficientFunds
+	case card.Number != TestCardNumber:
+		return ResInvalidCard
+	case card.expired(c.now()):
+		return ResExpiredCard
+	case card.OTP == FailedOTP:
+		return ResAuthenticationFailed
 	}
-	if res := magicDecline(p.amount); res != resNone {
+	if res := MagicDecline(p.Amount); res != ResNone {
 		return res
 	}
-	return resCaptured
-}
-
-// returnTarget is where the provider sends the shopper after the page, or
-// "" when the payment has nowhere to go back to. The caller holds s.mu.
-func (s *Server) returnTarget(p *payment) string {
-	if p.provider == ProviderTap {
-		return withQuery(p.returnURL, "tap_id", p.id)
-	}
-	target := p.returnURL
-	if p.state != status.Captured && p.failureURL != "" {
-		target = p.failureURL
-	}
-	return withQuery(target, "cko-session-id", p.sessionID)
-}
-
-func withQuery(raw, key, value string) string {
-	if raw == "" {
-		return ""
-	}
-	u, err := url.Parse(raw)
-	if err != nil {
-		return ""
-	}
-	q := u.Query()
-	q.Set(key, value)
-	u.RawQuery = q.Encode()
-	return u.String()
+	return ResCaptured
 }
 
 // problem is what the page refuses to submit, "" if nothing.

@@ -1,0 +1,337 @@
+// Package checkoutsim is Checkout.com's front end of the qpaytest
+// simulator: Checkout's endpoints under /checkout (payments, their actions
+// and refunds), its wire JSON, its Cko-Idempotency-Key rule, its IDs and
+// sessions, and its Cko-Signature webhook events, over the route-neutral
+// core in package sim. It is written from Checkout's documentation and
+// OpenAPI document (shared/reference/checkout-api.md), not from the
+// adapter, and shares only the signing recipe (checkout.Signature) with
+// it.
+package checkoutsim
+
+import (
+	"crypto/sha256"
+	"encoding/base32"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/qpay-go/qpay"
+	"github.com/qpay-go/qpay/providers/checkout"
+	"github.com/qpay-go/qpay/qpaytest/internal/sim"
+	"github.com/qpay-go/qpay/status"
+)
+
+// Name is the route's provider name.
+const Name = "checkout"
+
+// Prefix is the path under which Checkout's API is served.
+const Prefix = "/checkout"
+
+// Defaults for Options' zero fields.
+const (
+	// DefaultSecretKey has the shape of a current ("NAS") sandbox key,
+	// ^sk_sbox_[a-z2-7]{26}[a-z2-7*#$=]$, so adapters send it as
+	// "Authorization: Bearer <key>".
+	DefaultSecretKey qpay.Secret = "sk_sbox_qpaytestsimulatorkeyabcdef="
+	// DefaultWebhookSecret signs Checkout's webhook deliveries.
+	DefaultWebhookSecret qpay.Secret = "qpaytest-checkout-webhook-secret"
+)
+
+// SessionLifetime is how long Checkout's cko-session-id (sid_...) can be
+// used with GET /payments/{id} after the shopper is sent back.
+const SessionLifetime = 15 * time.Minute
+
+// Options configure Checkout's front end; see qpaytest.Options.
+type Options struct {
+	SecretKey            qpay.Secret
+	WebhookSecret        qpay.Secret
+	WebhookAuthorization qpay.Secret
+	WebhookURL           string
+}
+
+// Route is Checkout's front end. Its state is guarded by the Core's lock.
+type Route struct {
+	c          *sim.Core
+	opts       Options
+	webhookURL string
+	customers  map[string]string // email -> cus_ ID
+}
+
+var _ sim.Route = (*Route)(nil)
+
+// New returns Checkout's front end. Pass it to sim.New.
+func New(opts Options) *Route {
+	if opts.SecretKey == "" {
+		opts.SecretKey = DefaultSecretKey
+	}
+	if opts.WebhookSecret == "" {
+		opts.WebhookSecret = DefaultWebhookSecret
+	}
+	return &Route{opts: opts, webhookURL: opts.WebhookURL, customers: map[string]string{}}
+}
+
+// Name is "checkout".
+func (rt *Route) Name() string { return Name }
+
+// Options are the route's keys and webhook settings, defaults applied.
+func (rt *Route) Options() Options { return rt.opts }
+
+// BaseURL is the base URL to give the Checkout adapter.
+func (rt *Route) BaseURL() string { return rt.c.URL() + Prefix }
+
+// SetWebhookURL sets where events are POSTed from now on; "" stops them.
+func (rt *Route) SetWebhookURL(u string) {
+	rt.c.Lock()
+	defer rt.c.Unlock()
+	rt.webhookURL = u
+}
+
+// Mount serves Checkout's endpoints.
+func (rt *Route) Mount(c *sim.Core) []sim.Endpoint {
+	rt.c = c
+	return []sim.Endpoint{
+		{Pattern: "POST /checkout/payments", Op: sim.OpCreatePayment, Handler: rt.createPayment},
+		{Pattern: "GET /checkout/payments/{id}", Op: sim.OpGetPayment, Handler: rt.getPayment},
+		{Pattern: "GET /checkout/payments/{id}/actions", Op: sim.OpListRefunds, Handler: rt.actions},
+		{Pattern: "POST /checkout/payments/{id}/refunds", Op: sim.OpRefund, Handler: rt.refund},
+	}
+}
+
+// Authenticate takes the key bare (previous platform) or after "Bearer "
+// (current platform); otherwise 401 with no body.
+func (rt *Route) Authenticate(r *http.Request) (sim.Reply, bool) {
+	got := r.Header.Get("Authorization")
+	key := strings.TrimPrefix(got, "Bearer ")
+	if got == "" || !sim.EqualSecret(key, rt.opts.SecretKey.Reveal()) {
+		return sim.Reply{Status: http.StatusUnauthorized}, false
+	}
+	return sim.Reply{}, true
+}
+
+// IdempotencyKey is a POST's Cko-Idempotency-Key, scoped to the path so
+// that a payment's key never replays a refund.
+func (rt *Route) IdempotencyKey(r *http.Request) string {
+	key := r.Header.Get("Cko-Idempotency-Key")
+	if r.Method != http.MethodPost || key == "" {
+		return ""
+	}
+	return r.URL.Path + "\x00" + key
+}
+
+// BadBody is a ValidationError.
+func (rt *Route) BadBody(string) sim.Reply { return ckoInvalid("request_invalid") }
+
+// ErrorReply is Checkout's answer for code: none for 401/403/404/409, a
+// ValidationError for 400/422/429, an HTML page for 5xx.
+func (rt *Route) ErrorReply(_ string, code int) sim.Reply {
+	switch {
+	case code == http.StatusBadRequest || code == http.StatusUnprocessableEntity:
+		rep := ckoInvalid("request_invalid")
+		rep.Status = code
+		return rep
+	case code == http.StatusTooManyRequests:
+		rep := ckoInvalid("api_calls_quota_exceeded")
+		rep.Status = code
+		return rep
+	case code >= 500:
+		// A gateway in front of Checkout answers in HTML, which an adapter
+		// must survive.
+		h := http.Header{}
+		h.Set("Content-Type", "text/html; charset=utf-8")
+		text := http.StatusText(code)
+		return sim.Reply{Status: code, Header: h,
+			Body: []byte(fmt.Sprintf("<html><head><title>%d %s</title></head><body><h1>%d %s</h1></body></html>", code, text, code, text))}
+	}
+	return sim.Reply{Status: code} // 401, 403, 404, 409: no body
+}
+
+// Misreport gives a GET another payment ID, and a 202 (which echoes no
+// amount) another reference.
+func (rt *Route) Misreport(op string, body []byte) []byte {
+	return sim.Rewrite(body, func(m map[string]json.RawMessage) bool {
+		if op == sim.OpGetPayment {
+			m["id"], _ = json.Marshal(newID("pay"))
+			return true
+		}
+		var ref string
+		_ = json.Unmarshal(m["reference"], &ref)
+		m["reference"], _ = json.Marshal(ref + "-misreported")
+		return true
+	})
+}
+
+// Decorate gives every answer a Cko-Request-Id.
+func (rt *Route) Decorate(h http.Header) { h.Set("Cko-Request-Id", requestID()) }
+
+// Finished records the capture action of a captured payment.
+func (rt *Route) Finished(p *sim.Payment) {
+	if p.Result == sim.ResCaptured {
+		d := ck(p)
+		d.captureAction = newID("act")
+		d.confirmationID = sim.NumericRef(12)
+	}
+}
+
+// PaymentNotice is the event of the payment's state: Checkout posts every
+// change, payment_pending included, to the one webhook URL.
+func (rt *Route) PaymentNotice(p *sim.Payment) (sim.Notice, error) {
+	return rt.notice(rt.paymentEvent(p))
+}
+
+// RefundNotice is payment_refunded or payment_refund_declined (or, while
+// pending, payment_refund_pending).
+func (rt *Route) RefundNotice(r *sim.Refund) (sim.Notice, error) {
+	return rt.notice(rt.refundEvent(r))
+}
+
+func (rt *Route) notice(ev Event) (sim.Notice, error) {
+	body, err := json.Marshal(ev)
+	if err != nil {
+		return sim.Notice{}, fmt.Errorf("qpaytest: encode webhook: %w", err)
+	}
+	h := WebhookHeader(rt.opts.WebhookSecret, body)
+	if a := rt.opts.WebhookAuthorization; a != "" {
+		h.Set("Authorization", a.Reveal())
+	}
+	n := sim.Notice{Event: ev.Type, URL: rt.webhookURL, Deliver: rt.webhookURL != ""}
+	for i := range n.Attempts {
+		n.Attempts[i] = sim.Signed{Header: h, Body: body}
+	}
+	return n, nil
+}
+
+// Describe reports Checkout's words: source.qpay_status and
+// status_message, the refunds as actions, and the session.
+func (rt *Route) Describe(p *sim.Payment, v *sim.View) {
+	o := outcomeOf(p.Result)
+	d := ck(p)
+	v.RawStatus, v.Code, v.Message = rawStatus(p), o.qpayStatus, o.qpayText
+	v.SessionID, v.FailureURL = d.sessionID, d.failureURL
+	for i, r := range p.Refunds {
+		switch ro := refundOutcomeOf(r.State); {
+		case ro.approved == nil:
+			v.Refunds[i].RawStatus = "Pending"
+		case *ro.approved:
+			v.Refunds[i].RawStatus = "Approved"
+		default:
+			v.Refunds[i].RawStatus = "Declined"
+		}
+	}
+}
+
+// Page names Checkout and sends the shopper to success_url (captured) or
+// failure_url (any other outcome) with cko-session-id added.
+func (rt *Route) Page(p *sim.Payment) sim.Page {
+	d := ck(p)
+	target := p.ReturnURL
+	if p.State != status.Captured && d.failureURL != "" {
+		target = d.failureURL
+	}
+	return sim.Page{
+		Merchant:  "the merchant (via Checkout.com)",
+		Reference: p.Reference,
+		Return:    sim.WithQuery(target, "cko-session-id", d.sessionID),
+	}
+}
+
+// WebhookHeader returns the headers of a Checkout.com webhook delivering
+// event (exactly the bytes that will be sent): Cko-Signature keyed with the
+// webhook secret, and Content-Type.
+func WebhookHeader(webhookSecret qpay.Secret, event []byte) http.Header {
+	h := http.Header{}
+	h.Set("Content-Type", "application/json")
+	h.Set(checkout.SignatureHeader, checkout.Signature(webhookSecret, event))
+	return h
+}
+
+// payment is Checkout's own part of a payment.
+type payment struct {
+	failureURL     string
+	sessionID      string
+	pun            string
+	sourceDesc     string
+	captureAction  string // act_ ID of the capture
+	confirmationID string
+	cust           customer
+}
+
+func ck(p *sim.Payment) *payment { return p.Data.(*payment) }
+
+type customer struct {
+	id    string
+	email string
+	name  string
+}
+
+// outcome is how Checkout reports a result. The qpay_status values, status
+// messages and response codes are illustrative (Checkout documents the
+// fields, not QPay's values), in the style of its examples.
+type outcome struct {
+	status, event, qpayStatus, qpayText, code, summary string
+}
+
+// outcomes is Checkout's word for each result: status, event type,
+// source.qpay_status and status_message, response code and summary.
+var outcomes = [...]outcome{
+	sim.ResNone:                 {"Pending", "payment_pending", "", "", "", ""},
+	sim.ResCaptured:             {"Captured", "payment_captured", "0000", "Payment processed successfully", "10000", "Approved"},
+	sim.ResInsufficientFunds:    {"Declined", "payment_declined", "0051", "Insufficient funds", "20051", "Insufficient Funds"},
+	sim.ResIssuerDeclined:       {"Declined", "payment_declined", "0001", "Transaction declined by issuer", "20005", "Declined - Do Not Honour"},
+	sim.ResAuthenticationFailed: {"Declined", "payment_declined", "0055", "Authentication failed", "20151", "Cardholder failed 3DS authentication"},
+	sim.ResInvalidCard:          {"Declined", "payment_declined", "0014", "Invalid card number", "20014", "Invalid Card Number"},
+	sim.ResExpiredCard:          {"Declined", "payment_declined", "0054", "Expired card", "20054", "Expired Card"},
+	sim.ResCanceled:             {"Canceled", "payment_canceled", "", "Transaction cancelled by the customer", "", ""},
+	sim.ResExpired:              {"Expired", "payment_expired", "", "Payment expired", "", ""},
+}
+
+func outcomeOf(r sim.Result) outcome {
+	if int(r) < len(outcomes) {
+		return outcomes[r]
+	}
+	return outcomes[sim.ResNone]
+}
+
+// refundOutcome is how Checkout reports a refund action.
+type refundOutcome struct {
+	approved             *bool
+	code, summary, event string
+}
+
+func refundOutcomeOf(s status.RefundStatus) refundOutcome {
+	yes, no := true, false
+	switch s {
+	case status.RefundSucceeded:
+		return refundOutcome{&yes, "10000", "Approved", "payment_refunded"}
+	case status.RefundFailed:
+		return refundOutcome{&no, "20005", "Declined - Do Not Honour", "payment_refund_declined"}
+	}
+	return refundOutcome{nil, "", "", "payment_refund_pending"}
+}
+
+// rawStatus is the payment's status word, refunds included.
+func rawStatus(p *sim.Payment) string {
+	switch p.View() {
+	case status.PartiallyRefunded:
+		return "Partially Refunded"
+	case status.Refunded:
+		return "Refunded"
+	}
+	return outcomeOf(p.Result).status
+}
+
+// Checkout IDs are a prefix and 26 lower-case base32 characters
+// (^(pay|act|cus|evt)_(\w{26})$ in Checkout's OpenAPI); sid_ follows suit.
+func newID(prefix string) string { return prefix + "_" + sim.RandomFrom(sim.Base32Lower, 26) }
+
+// derivedID is a Checkout-shaped ID that is the same every time for the
+// same parts, so that a rebuilt event keeps the ID of the delivered one.
+func derivedID(prefix string, parts ...string) string {
+	sum := sha256.Sum256([]byte(strings.Join(parts, "\x00")))
+	enc := strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(sum[:]))
+	return prefix + "_" + enc[:26]
+}
+
+// requestID looks like Checkout's request IDs (0HL80RJLS76I7).
+func requestID() string { return "0H" + sim.RandomFrom(sim.UpperAlnum, 11) }
