@@ -27,6 +27,9 @@ type stub struct {
 	event    *qpay.WebhookEvent
 	err      error
 	alias    bool
+	signs    qpay.Fields  // what its webhook signature covers; zero means qpay.AllFields
+	readRef  *qpay.Refund // GetRefund's answer
+	readErr  error        // GetPayment's and GetRefund's error in a webhook read-back
 	calls    []string
 	lastReq  qpay.PaymentRequest
 	lastRefR qpay.RefundRequest
@@ -59,6 +62,16 @@ func (s *stub) ParseWebhook(_ context.Context, h http.Header, body []byte) (*qpa
 		s.event.Payment.Raw = body // as the adapters do: the body is theirs
 	}
 	return s.event, s.err
+}
+func (s *stub) GetRefund(_ context.Context, paymentID, refundID string) (*qpay.Refund, error) {
+	s.calls = append(s.calls, "get_refund")
+	return s.readRef, s.readErr
+}
+func (s *stub) WebhookSignature() qpay.Fields {
+	if s.signs == 0 {
+		return qpay.AllFields
+	}
+	return s.signs
 }
 func (s *stub) ReturnParam() (string, string) { return "stub_id", "pay_" }
 func (s *stub) IsAlias(id string) bool        { return s.alias && strings.HasPrefix(id, "sid_") }
