@@ -73,6 +73,7 @@ func Run(t *testing.T, newBackend func(t *testing.T) Backend) {
 		{"RefundOfUncapturedPaymentIsRefused", testRefundUncaptured},
 		{"PaymentWebhookRoundTrip", testPaymentWebhook},
 		{"RefundWebhookRoundTrip", testRefundWebhook},
+		{"RefundIsReadBackByID", testGetRefund},
 		{"BadSignatureIsRejected", testBadSignature},
 		{"ProviderErrorsAreTyped", testProviderErrors},
 		{"TransientErrorsAreRetried", testTransientErrors},
@@ -254,6 +255,34 @@ func testRefundWebhook(t *testing.T, b Backend) {
 	assert.Equal(t, pay.ID, ev.PaymentID)
 	assert.Equal(t, status.RefundSucceeded, ev.Refund.Status)
 	assert.True(t, ev.Refund.Amount.Equal(money.MustParse("5.00", "QAR")))
+}
+
+// testGetRefund: every Provider reads a refund back by its ID
+// (qpay.RefundGetter), the source of truth for a refund whose webhook is
+// late, lost or in doubt, and the read-back behind a refund webhook whose
+// payment the signature does not cover.
+func testGetRefund(t *testing.T, b Backend) {
+	ctx := context.Background()
+	p := b.Provider(t)
+	rg, ok := p.(qpay.RefundGetter)
+	require.True(t, ok, "the Provider implements qpay.RefundGetter")
+	pay := captured(t, b, p, "ORD-get-refund", "20.00")
+	r, err := p.Refund(ctx, qpay.RefundRequest{PaymentID: pay.ID, Amount: money.MustParse("5.00", "QAR"), Reference: "RFD-G"})
+	require.NoError(t, err)
+
+	got, err := rg.GetRefund(ctx, pay.ID, r.ID)
+	require.NoError(t, err)
+	assert.Equal(t, r.ID, got.ID)
+	assert.Equal(t, pay.ID, got.PaymentID)
+	assert.Equal(t, p.Name(), got.Provider)
+	assert.True(t, got.Amount.Equal(money.MustParse("5.00", "QAR")), "amount %s", got.Amount)
+	assert.Equal(t, "RFD-G", got.Reference)
+	assert.NotEqual(t, status.RefundUnknown, got.Status)
+
+	_, err = rg.GetRefund(ctx, pay.ID, r.ID+"0")
+	assert.ErrorIs(t, err, qpay.KindNotFound)
+	_, err = rg.GetRefund(ctx, pay.ID, "../"+r.ID)
+	assert.ErrorIs(t, err, qpay.KindInvalidRequest)
 }
 
 func testBadSignature(t *testing.T, b Backend) {

@@ -44,6 +44,9 @@ func (s *stub) CreatePayment(_ context.Context, req qpay.PaymentRequest) (*qpay.
 }
 func (s *stub) GetPayment(_ context.Context, id string) (*qpay.Payment, error) {
 	s.calls = append(s.calls, "get")
+	if s.readErr != nil {
+		return nil, s.readErr
+	}
 	return s.read, s.err
 }
 func (s *stub) PaymentForRefund(_ context.Context, id string) (*qpay.Payment, []*qpay.Refund, error) {
