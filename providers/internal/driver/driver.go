@@ -4,7 +4,9 @@
 // signature scheme), and one portable Provider, written once here, that does
 // what is the same for every provider: request validation, idempotency keys,
 // the refundable-amount check, the integrity check of every answer against
-// its request, and the shaping of errors.
+// its request, the verification of a webhook's facts (reading back what
+// the provider's signature does not cover, verify.go), and the shaping of
+// errors.
 //
 // Adding a provider means writing a Driver and passing it to Wrap.
 package driver
