@@ -120,8 +120,10 @@ func TestHostileTapWebhooks(t *testing.T) {
 			wantHTTP: http.StatusOK, wantStatus: status.Captured},
 	}
 	api := newTapTruth(t)
-	p := openProvider(t, providers.Config{Provider: providers.Tap, SecretKey: documentedTapKey, BaseURL: api.URL()})
-	runHostile(t, p, qpay.Payment{
+	open := func() qpay.Provider {
+		return openProvider(t, providers.Config{Provider: providers.Tap, SecretKey: documentedTapKey, BaseURL: api.URL()})
+	}
+	runHostile(t, open, qpay.Payment{
 		Provider: providers.Tap, ID: "chg_TS07A0320241133g5RO1906000", RawStatus: "INITIATED",
 		Amount: money.MustParse("1.00", qpay.Currency), Reference: "txn_01",
 	}, cases, api.set)
@@ -201,8 +203,10 @@ func TestHostileCheckoutWebhooks(t *testing.T) {
 	cases[11].header, cases[11].body = signed(withJSON(t, body, "data.amount", json.Number("200")))
 	cases[12].header, cases[12].body = signed(withJSON(t, body, "type", "payment_pending"))
 
-	p := openProvider(t, providers.Config{Provider: providers.Checkout, SecretKey: "sk_sbox_hostiledeliverieskeyabcdefgh=", WebhookSecret: hostileWebhookSecret})
-	runHostile(t, p, qpay.Payment{
+	open := func() qpay.Provider {
+		return openProvider(t, providers.Config{Provider: providers.Checkout, SecretKey: "sk_sbox_hostiledeliverieskeyabcdefgh=", WebhookSecret: hostileWebhookSecret})
+	}
+	runHostile(t, open, qpay.Payment{
 		Provider: providers.Checkout, ID: "pay_7eil5osdlcdehe62et5aihec4q", RawStatus: "Pending",
 		Amount: money.MustParse("1.00", qpay.Currency), Reference: "ord_01",
 	}, cases, nil)
@@ -210,13 +214,15 @@ func TestHostileCheckoutWebhooks(t *testing.T) {
 
 // runHostile delivers each case twice: straight to ParseWebhook, and over
 // HTTP to a WebhookHandler whose Handle is store.Process, as a merchant
-// wires it. The payment is tracked in a fresh store first. truth, when
-// not nil, is told each delivered body: the provider's API then answers a
-// read-back with it.
-func runHostile(t *testing.T, p qpay.Provider, payment qpay.Payment, cases []hostileCase, truth func([]byte)) {
+// wires it. The payment is tracked in a fresh store first, and each case
+// has a Provider of its own from open (which keeps no read-back of another
+// case's). truth, when not nil, is told each delivered body: the
+// provider's API then answers a read-back with it.
+func runHostile(t *testing.T, open func() qpay.Provider, payment qpay.Payment, cases []hostileCase, truth func([]byte)) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			ctx := context.Background()
+			p := open()
 			if truth != nil {
 				truth(c.body)
 			}

@@ -37,7 +37,7 @@ func TestForgedRefundOfAnotherChargeMovesOnlyItsOwn(t *testing.T) {
 			genuine := fixture(t, "refund-refunded.json") // 0.50 of charge A
 			forged := patch(t, genuine, map[string]any{"charge_id": chargeB})
 			header := signedHeader(t, testKey, genuine)
-			readBack(t, genuine, 2)
+			readBack(t, genuine, 1) // the second delivery is the same event: no second call
 
 			for _, body := range [][]byte{forged, genuine} {
 				ev, err := p.ParseWebhook(ctx, header, body)
@@ -46,7 +46,7 @@ func TestForgedRefundOfAnotherChargeMovesOnlyItsOwn(t *testing.T) {
 				_, err = st.Process(ctx, ev, nil)
 				require.NoError(t, err)
 			}
-			assert.True(t, gock.IsDone(), "both deliveries were read back")
+			assert.True(t, gock.IsDone(), "the refund was read back")
 
 			sb, err := st.Payment(ctx, "", "tap", chargeB)
 			require.NoError(t, err)
@@ -68,7 +68,7 @@ func TestForgedCaptureOfAnotherOrderReachesTheMerchantAsItsOwn(t *testing.T) {
 		"reference.transaction": "ORD-OTHER", "reference.order": "ORD-OTHER", "metadata.udf1": "ORD-OTHER",
 	})
 	p := newTestProvider(t)
-	readBack(t, d.Body, 2)
+	readBack(t, d.Body, 1)
 
 	ev, err := p.ParseWebhook(ctx, signedHeader(t, testKey, d.Body), forged)
 	require.NoError(t, err)

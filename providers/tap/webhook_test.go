@@ -71,7 +71,7 @@ func TestSeedWebhookVerifiesAndParses(t *testing.T) {
 	for k, v := range d.Headers {
 		header[k] = []string{v} // as received, lower-case names included
 	}
-	readBack(t, d.Body, 2)
+	readBack(t, d.Body, 1)
 	ev, err := p.ParseWebhook(context.Background(), header, d.Body)
 	require.NoError(t, err)
 	assert.Equal(t, "tap:"+seedChargeID+":CAPTURED", ev.ID)
@@ -95,7 +95,8 @@ func TestSeedWebhookVerifiesAndParses(t *testing.T) {
 	again, err := p.ParseWebhook(context.Background(), header, d.Body)
 	require.NoError(t, err)
 	assert.Equal(t, ev.ID, again.ID, "a redelivery keeps its event ID")
-	assert.True(t, gock.IsDone(), "the charge was read back for each delivery")
+	assert.True(t, gock.IsDone(), "the charge was read back")
+	assert.False(t, gock.HasUnmatchedRequest(), "once: the redelivery is answered from the recent read-back")
 }
 
 func TestWebhookSignatureCoversTheDocumentedFields(t *testing.T) {
@@ -185,7 +186,7 @@ func TestWebhookHeaderIsFoundWhateverItsCase(t *testing.T) {
 	d := loadSeedDelivery(t)
 	sig := signedHeader(t, testKey, d.Body).Get(SignatureHeader)
 	p := newTestProvider(t)
-	readBack(t, d.Body, 3)
+	readBack(t, d.Body, 1) // one event, read back once
 	for _, h := range []http.Header{
 		{"Hashstring": {sig}},
 		{"hashstring": {sig}},

@@ -104,7 +104,7 @@ func Wrap(d Driver, opts Options) qpay.Provider {
 	if opts.MaxWebhookBytes <= 0 {
 		opts.MaxWebhookBytes = DefaultMaxWebhookBytes
 	}
-	return &portable{d: d, opts: opts}
+	return &portable{d: d, opts: opts, readBacks: newReadBackCache()}
 }
 
 // Unwrap returns the Driver inside a Provider made by Wrap, or nil.
@@ -116,8 +116,9 @@ func Unwrap(p qpay.Provider) Driver {
 }
 
 type portable struct {
-	d    Driver
-	opts Options
+	d         Driver
+	opts      Options
+	readBacks *readBackCache // recent webhook read-backs (verify.go)
 }
 
 var _ qpay.RefundGetter = (*portable)(nil)

@@ -2,8 +2,10 @@ package driver
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -160,4 +162,88 @@ func TestGetRefundChecksTheAnswer(t *testing.T) {
 	_, err := Wrap(d, Options{}).(qpay.RefundGetter).GetRefund(context.Background(), "pay_1", "re/1")
 	assert.ErrorIs(t, err, qpay.KindInvalidRequest)
 	assert.Empty(t, d.calls, "refused before the driver")
+}
+
+func count(calls []string, call string) int {
+	n := 0
+	for _, c := range calls {
+		if c == call {
+			n++
+		}
+	}
+	return n
+}
+
+// TestAReplayedDeliveryIsNotReadBackAgain: the event ID is signed, so a
+// replay of a captured delivery, rewritten or not, is the same event; it
+// is verified again, but answered from the recent read-back instead of
+// costing the merchant an API call each time.
+func TestAReplayedDeliveryIsNotReadBackAgain(t *testing.T) {
+	now := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	d := &stub{signs: tapLike, read: &qpay.Payment{
+		ID: "pay_1", Status: status.Captured, RawStatus: "CAPTURED", Amount: qar("10"), Reference: "ORD-A", Metadata: map[string]string{"o": "A"}}}
+	p := Wrap(d, Options{})
+	p.(*portable).readBacks.now = func() time.Time { return now }
+	parse := func(ev *qpay.WebhookEvent) (*qpay.WebhookEvent, error) {
+		d.event = ev
+		return p.ParseWebhook(context.Background(), http.Header{}, []byte(`{}`))
+	}
+
+	for range 3 {
+		ev, err := parse(deliveredPayment())
+		require.NoError(t, err)
+		assert.Equal(t, "ORD-A", ev.Payment.Reference)
+		ev.Payment.Metadata["o"] = "changed by the caller" // must not reach the next event
+	}
+	assert.Equal(t, 1, count(d.calls, "get"), "one read-back for three deliveries of one event")
+
+	ev, err := parse(deliveredPayment())
+	require.NoError(t, err)
+	assert.Equal(t, map[string]string{"o": "A"}, ev.Payment.Metadata, "the cache holds its own copy")
+	assert.Equal(t, qpay.FieldReference|qpay.FieldMetadata, ev.Verification.Differs, "still compared with the delivery")
+
+	tampered := deliveredPayment()
+	tampered.Payment.Amount = qar("11") // only possible with the key: a signed field
+	_, err = parse(tampered)
+	assert.ErrorIs(t, err, qpay.KindIntegrity, "signed fields are checked against the cached read-back too")
+
+	other := deliveredPayment()
+	other.ID = "e:pay_1:OTHER"
+	_, err = parse(other)
+	require.NoError(t, err)
+	assert.Equal(t, 2, count(d.calls, "get"), "another event is read back")
+
+	now = now.Add(readBackTTL)
+	_, err = parse(deliveredPayment())
+	require.NoError(t, err)
+	assert.Equal(t, 3, count(d.calls, "get"), "an expired read-back is made again")
+
+	d.readErr = &qpay.Error{Kind: qpay.KindUnavailable, Retryable: true}
+	third := deliveredPayment()
+	third.ID = "e:pay_1:THIRD"
+	for range 2 {
+		_, err = parse(third)
+		assert.ErrorIs(t, err, qpay.KindUnavailable)
+	}
+	assert.Equal(t, 5, count(d.calls, "get"), "a failed read-back is not kept")
+}
+
+func TestTheReadBackCacheIsBounded(t *testing.T) {
+	c := newReadBackCache()
+	now := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	c.now = func() time.Time { return now }
+	for i := range readBackEntries + 10 {
+		c.put(readBackKey(fmt.Sprint("e", i), "pay_1"), &qpay.Payment{ID: "pay_1"}, nil)
+		now = now.Add(time.Millisecond)
+	}
+	assert.Len(t, c.entries, readBackEntries)
+	_, ok := c.get(readBackKey("e0", "pay_1"))
+	assert.False(t, ok, "the oldest went first")
+	_, ok = c.get(readBackKey(fmt.Sprint("e", readBackEntries+9), "pay_1"))
+	assert.True(t, ok)
+
+	now = now.Add(readBackTTL)
+	c.put(readBackKey("late", "pay_1"), &qpay.Payment{ID: "pay_1"}, nil)
+	assert.Len(t, c.entries, 1, "expired entries are dropped")
+	assert.Len(t, c.order, 1)
 }
