@@ -298,7 +298,11 @@ func (t EventType) String() string {
 	return fmt.Sprintf("event_type(%d)", uint8(t))
 }
 
-// WebhookEvent is a verified, normalized webhook delivery.
+// WebhookEvent is a verified, normalized webhook delivery. Its facts (the
+// payment or refund, and PaymentID) are what a merchant may act on: each is
+// covered by the provider's signature or was read back from the provider's
+// API before the event was returned, as Verification says. What a delivery
+// claimed beyond that is kept apart, in Verification.
 type WebhookEvent struct {
 	// ID is stable across redeliveries of the same event, for
 	// de-duplication: Checkout's event ID, or for Tap (which sends none)
@@ -315,7 +319,13 @@ type WebhookEvent struct {
 	PaymentID string   // the payment the event concerns, for both types
 	Payment   *Payment // set for EventPayment
 	Refund    *Refund  // set for EventRefund
-	// Raw is the verified body exactly as received.
+	// Verification says which facts are verified and how, and keeps what
+	// the delivery claimed apart from them.
+	Verification Verification
+	// Raw is the body exactly as received, whose signature was verified:
+	// as a whole for VerifiedBody, only in its signed fields for
+	// VerifiedReadBack (the read-back's body is then Payment.Raw or
+	// Refund.Raw).
 	Raw json.RawMessage
 }
 

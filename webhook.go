@@ -23,14 +23,18 @@ const DefaultMaxWebhookBytes = 256 << 10
 //	401  the signature is missing or wrong
 //	404  no Provider for this request (Provider returned nil or an error
 //	     that is KindNotFound, such as providers.ErrUnknownMerchant)
-//	503  Provider failed otherwise, or the request was canceled
+//	503  Provider failed otherwise, the request was canceled, or the
+//	     signature is good but the read-back that verifies the event's
+//	     facts failed in a way a later attempt may not (network, 5xx,
+//	     429, a key refused): the provider delivers again
 //	405  not a POST
 //	413  the body is over the limit
 //	500  Handle failed: the provider will redeliver, nothing is lost
 //
 // Handle must be idempotent (deliveries repeat) and order-tolerant (they
 // arrive out of order); package store does both for you. A genuine webhook
-// that contradicts the stored payment (the store's KindIntegrity) also
+// that contradicts the stored payment (the store's KindIntegrity), or
+// whose read-back contradicts it (ParseWebhook's KindIntegrity), also
 // answers 500, so the provider keeps it coming while someone looks; a
 // Handle that prefers to alert and acknowledge returns nil for it.
 type WebhookHandler struct {
@@ -100,6 +104,15 @@ func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, KindCanceled):
 		h.answer(w, r, http.StatusServiceUnavailable, "request canceled", err)
 		return
+	case errors.Is(err, KindIntegrity):
+		// Signed by the provider, contradicted by its own API (a
+		// read-back of another amount or currency): as for the store's
+		// integrity failures, keep it coming while someone looks.
+		h.answer(w, r, http.StatusInternalServerError, "contradicts the provider's records, deliver again", err)
+		return
+	case deliverAgain(err):
+		h.answer(w, r, http.StatusServiceUnavailable, "cannot verify the event now, deliver again", err)
+		return
 	case err != nil:
 		h.answer(w, r, http.StatusBadRequest, "malformed webhook", err)
 		return
@@ -121,4 +134,17 @@ func (h *WebhookHandler) answer(w http.ResponseWriter, r *http.Request, code int
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.WriteHeader(code)
 	_, _ = io.WriteString(w, msg+"\n")
+}
+
+// deliverAgain reports whether a ParseWebhook failure is one a later
+// delivery of the same body may not meet: the read-back of the event's
+// object failed transiently (network, 5xx, 429, 409, or an error marked
+// retryable), or qpay's own key was refused (a configuration being fixed).
+// Answering 400 would make the provider give up on a genuine event.
+func deliverAgain(err error) bool {
+	var e *Error
+	if !errors.As(err, &e) {
+		return false
+	}
+	return e.Retryable || e.Kind.Retryable() || e.Kind == KindAuthentication || e.Kind == KindPermission
 }

@@ -42,6 +42,17 @@ func TestWebhookHandlerAnswers(t *testing.T) {
 		{"bad signature", "POST", `{}`, fixed(parser{err: &qpay.Error{Kind: qpay.KindInvalidSignature}}), nil, 401, false},
 		{"malformed body", "POST", `{`, fixed(parser{err: &qpay.Error{Kind: qpay.KindProtocol}}), nil, 400, false},
 		{"unsupported event type is acknowledged", "POST", `{}`, fixed(parser{err: &qpay.Error{Kind: qpay.KindUnsupported}}), nil, 200, false},
+		// Signed, but the read-back that verifies its facts failed in a way
+		// a redelivery may not meet: the provider must deliver it again.
+		{"read-back: 5xx", "POST", `{}`, fixed(parser{err: &qpay.Error{Kind: qpay.KindUnavailable, HTTPStatus: 502, Retryable: true}}), nil, 503, false},
+		{"read-back: 429", "POST", `{}`, fixed(parser{err: &qpay.Error{Kind: qpay.KindRateLimited, HTTPStatus: 429, Retryable: true}}), nil, 503, false},
+		{"read-back: network", "POST", `{}`, fixed(parser{err: &qpay.Error{Kind: qpay.KindNetwork, Retryable: true}}), nil, 503, false},
+		{"read-back: 409", "POST", `{}`, fixed(parser{err: &qpay.Error{Kind: qpay.KindConflict, HTTPStatus: 409}}), nil, 503, false},
+		{"read-back: key refused", "POST", `{}`, fixed(parser{err: &qpay.Error{Kind: qpay.KindAuthentication, HTTPStatus: 401}}), nil, 503, false},
+		{"read-back: not permitted", "POST", `{}`, fixed(parser{err: &qpay.Error{Kind: qpay.KindPermission, HTTPStatus: 403}}), nil, 503, false},
+		{"read-back: marked retryable", "POST", `{}`, fixed(parser{err: &qpay.Error{Kind: qpay.KindUnknown, Retryable: true}}), nil, 503, false},
+		{"read-back: wrapped", "POST", `{}`, fixed(parser{err: fmt.Errorf("parsing: %w", &qpay.Error{Kind: qpay.KindNetwork})}), nil, 503, false},
+		{"read-back contradicts the signature", "POST", `{}`, fixed(parser{err: &qpay.Error{Kind: qpay.KindIntegrity}}), nil, 500, false},
 		{"unknown merchant", "POST", `{}`, func(*http.Request) (qpay.Provider, error) {
 			return nil, fmt.Errorf("no such merchant: %w", qpay.KindNotFound)
 		}, nil, 404, false},

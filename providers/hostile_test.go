@@ -40,6 +40,9 @@ type hostileCase struct {
 	// (KindIntegrity) for an event that contradicts the stored payment.
 	// KindUnknown means none.
 	wantKind qpay.Kind
+	// atParse says that a KindIntegrity comes from ParseWebhook (the
+	// read-back contradicts what a provider may sign), not from the store.
+	atParse bool
 	// wantStatus is the stored status afterwards. For every hostile
 	// delivery it is the status before: only the control case moves it.
 	wantStatus status.Status
@@ -60,7 +63,10 @@ const hostileWebhookSecret qpay.Secret = "whsec_hostile_deliveries_3Kd9"
 // and payment references, status, created), not the raw body, so the
 // "altered after signing" cases alter signed fields: a change to an
 // unsigned field (metadata, say) cannot be detected by Tap's scheme, and
-// is harmless to qpay because nothing it applies comes from those fields.
+// is harmless to qpay because nothing it applies comes from those fields:
+// every fact is read back from Tap (tapTruth plays Tap's API, answering
+// with the delivered object as the charge Tap holds, as if Tap itself had
+// sent each signed body).
 func TestHostileTapWebhooks(t *testing.T) {
 	var fixture struct {
 		Headers map[string]string `json:"headers"`
@@ -106,18 +112,55 @@ func TestHostileTapWebhooks(t *testing.T) {
 		{name: "unknown object (an invoice)", header: sign(withJSON(t, body, "object", "invoice")), body: withJSON(t, body, "object", "invoice"),
 			wantHTTP: http.StatusOK, wantKind: qpay.KindUnsupported},
 		{name: "wrong currency", header: sign(withJSON(t, body, "currency", "USD")), body: withJSON(t, body, "currency", "USD"),
-			wantHTTP: http.StatusInternalServerError, wantKind: qpay.KindIntegrity},
+			wantHTTP: http.StatusInternalServerError, wantKind: qpay.KindIntegrity, atParse: true},
 		{name: "amount differs from the stored payment", header: sign(withJSON(t, body, "amount", json.Number("2"))), body: withJSON(t, body, "amount", json.Number("2")),
 			wantHTTP: http.StatusInternalServerError, wantKind: qpay.KindIntegrity},
 		{name: "stale: INITIATED after CAPTURED", stored: status.Captured,
 			header: sign(withJSON(t, body, "status", "INITIATED")), body: withJSON(t, body, "status", "INITIATED"),
 			wantHTTP: http.StatusOK, wantStatus: status.Captured},
 	}
-	p := openProvider(t, providers.Config{Provider: providers.Tap, SecretKey: documentedTapKey})
-	runHostile(t, p, qpay.Payment{
+	api := newTapTruth(t)
+	open := func() qpay.Provider {
+		return openProvider(t, providers.Config{Provider: providers.Tap, SecretKey: documentedTapKey, BaseURL: api.URL()})
+	}
+	runHostile(t, open, qpay.Payment{
 		Provider: providers.Tap, ID: "chg_TS07A0320241133g5RO1906000", RawStatus: "INITIATED",
 		Amount: money.MustParse("1.00", qpay.Currency), Reference: "txn_01",
-	}, cases)
+	}, cases, api.set)
+}
+
+// tapTruth plays Tap's API for the read-back of a webhook's charge: it
+// answers GET /v2/charges/{id} with the object it was last given.
+type tapTruth struct {
+	srv *httptest.Server
+	mu  sync.Mutex
+	obj []byte
+}
+
+func newTapTruth(t *testing.T) *tapTruth {
+	tt := &tapTruth{}
+	tt.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		tt.mu.Lock()
+		obj := tt.obj
+		tt.mu.Unlock()
+		if r.Method != http.MethodGet || !strings.HasPrefix(r.URL.Path, "/v2/charges/") || obj == nil {
+			http.Error(w, `{"errors":[{"code":"1144","description":"Charge not found"}]}`, http.StatusNotFound)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(obj)
+	}))
+	t.Cleanup(tt.srv.Close)
+	return tt
+}
+
+func (tt *tapTruth) URL() string { return tt.srv.URL }
+
+// set makes obj the charge Tap holds.
+func (tt *tapTruth) set(obj []byte) {
+	tt.mu.Lock()
+	defer tt.mu.Unlock()
+	tt.obj = obj
 }
 
 // TestHostileCheckoutWebhooks is TestHostileTapWebhooks for Checkout.com,
@@ -160,20 +203,29 @@ func TestHostileCheckoutWebhooks(t *testing.T) {
 	cases[11].header, cases[11].body = signed(withJSON(t, body, "data.amount", json.Number("200")))
 	cases[12].header, cases[12].body = signed(withJSON(t, body, "type", "payment_pending"))
 
-	p := openProvider(t, providers.Config{Provider: providers.Checkout, SecretKey: "sk_sbox_hostiledeliverieskeyabcdefgh=", WebhookSecret: hostileWebhookSecret})
-	runHostile(t, p, qpay.Payment{
+	open := func() qpay.Provider {
+		return openProvider(t, providers.Config{Provider: providers.Checkout, SecretKey: "sk_sbox_hostiledeliverieskeyabcdefgh=", WebhookSecret: hostileWebhookSecret})
+	}
+	runHostile(t, open, qpay.Payment{
 		Provider: providers.Checkout, ID: "pay_7eil5osdlcdehe62et5aihec4q", RawStatus: "Pending",
 		Amount: money.MustParse("1.00", qpay.Currency), Reference: "ord_01",
-	}, cases)
+	}, cases, nil)
 }
 
 // runHostile delivers each case twice: straight to ParseWebhook, and over
 // HTTP to a WebhookHandler whose Handle is store.Process, as a merchant
-// wires it. The payment is tracked in a fresh store first.
-func runHostile(t *testing.T, p qpay.Provider, payment qpay.Payment, cases []hostileCase) {
+// wires it. The payment is tracked in a fresh store first, and each case
+// has a Provider of its own from open (which keeps no read-back of another
+// case's). truth, when not nil, is told each delivered body: the
+// provider's API then answers a read-back with it.
+func runHostile(t *testing.T, open func() qpay.Provider, payment qpay.Payment, cases []hostileCase, truth func([]byte)) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			ctx := context.Background()
+			p := open()
+			if truth != nil {
+				truth(c.body)
+			}
 			if c.stored == status.Unknown {
 				c.stored = status.Pending
 			}
@@ -187,7 +239,7 @@ func runHostile(t *testing.T, p qpay.Provider, payment qpay.Payment, cases []hos
 
 			// Straight to the parser: verification and decoding only.
 			ev, err := p.ParseWebhook(ctx, c.header.Clone(), c.body)
-			parseLevel := c.wantKind != qpay.KindUnknown && c.wantKind != qpay.KindIntegrity
+			parseLevel := c.wantKind != qpay.KindUnknown && (c.wantKind != qpay.KindIntegrity || c.atParse)
 			if parseLevel {
 				assertKind(t, err, c.wantKind)
 				assert.Nil(t, ev, "an event came with the error")

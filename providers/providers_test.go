@@ -188,9 +188,10 @@ func TestRegistryIsSafeForConcurrentUse(t *testing.T) {
 }
 
 func TestRegistryStampsTheMerchantOnEverything(t *testing.T) {
+	api := newTapTruth(t) // Tap's API, for the read-back of the charge
 	reg := providers.NewRegistry()
-	require.NoError(t, reg.Configure("shop-1", providers.Config{Provider: "tap", SecretKey: tapKey}))
-	require.NoError(t, reg.Configure("shop-2", providers.Config{Provider: "tap", SecretKey: tapKey, Account: "explicit"}))
+	require.NoError(t, reg.Configure("shop-1", providers.Config{Provider: "tap", SecretKey: tapKey, BaseURL: api.URL()}))
+	require.NoError(t, reg.Configure("shop-2", providers.Config{Provider: "tap", SecretKey: tapKey, Account: "explicit", BaseURL: api.URL()}))
 	for merchant, want := range map[string]string{"shop-1": "shop-1", "shop-2": "explicit"} {
 		p, err := reg.Get(merchant)
 		require.NoError(t, err)
@@ -203,6 +204,7 @@ func TestRegistryStampsTheMerchantOnEverything(t *testing.T) {
 		require.NoError(t, json.Unmarshal(body, &delivery))
 		h := http.Header{}
 		h.Set("hashstring", delivery.Headers["hashstring"])
+		api.set(delivery.Body)
 		ev, err := p.ParseWebhook(context.Background(), h, delivery.Body)
 		require.NoError(t, err)
 		assert.Equal(t, want, ev.Account)

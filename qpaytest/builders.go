@@ -18,6 +18,11 @@ import (
 // hashstring signature keyed with the account's secret key, and Tap's
 // Content-Type and User-Agent. It fails when object is not a Tap object
 // with an amount and a currency.
+//
+// Tap signs seven fields of the object only, so a Tap Provider reads the
+// charge or refund back before returning the event: a test that parses a
+// built delivery needs Tap's API to answer with the same object (Server
+// and Fake answer for the objects they hold; see Server.Webhook).
 func TapWebhook(secretKey qpay.Secret, object []byte) (http.Header, error) {
 	return tapsim.WebhookHeader(secretKey, object)
 }

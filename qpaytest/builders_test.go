@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -21,11 +22,30 @@ import (
 
 const testWebhookSecret qpay.Secret = "whsec_builders_test"
 
-func tapProvider(t *testing.T) qpay.Provider {
+// tapProvider returns a Tap provider whose read-back of a webhook's object
+// (Tap signs seven fields only) is answered by a stand-in for Tap's API,
+// with the object last given to set: the built object plays the one Tap
+// holds.
+func tapProvider(t *testing.T) (p qpay.Provider, set func(object []byte)) {
 	t.Helper()
-	p, err := tap.New(tap.Config{SecretKey: DefaultTapSecretKey})
+	var (
+		mu  sync.Mutex
+		obj []byte
+	)
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(obj)
+	}))
+	t.Cleanup(api.Close)
+	p, err := tap.New(tap.Config{SecretKey: DefaultTapSecretKey, BaseURL: api.URL})
 	require.NoError(t, err)
-	return p
+	return p, func(o []byte) {
+		mu.Lock()
+		defer mu.Unlock()
+		obj = o
+	}
 }
 
 func checkoutProvider(t *testing.T) qpay.Provider {
@@ -52,7 +72,7 @@ func TestTapWebhookReproducesTheDocumentedVector(t *testing.T) {
 }
 
 func TestTapBuildersAreAcceptedByTheAdapter(t *testing.T) {
-	p := tapProvider(t)
+	p, set := tapProvider(t)
 	amount := money.MustParse("79.10", "QAR")
 	cases := []struct {
 		raw  string
@@ -75,6 +95,7 @@ func TestTapBuildersAreAcceptedByTheAdapter(t *testing.T) {
 			require.NoError(t, err)
 			h, err := TapWebhook(DefaultTapSecretKey, body)
 			require.NoError(t, err)
+			set(body)
 			ev, err := p.ParseWebhook(context.Background(), h, body)
 			require.NoError(t, err)
 			assert.Equal(t, "tap:chg_TS07A0320241133g5RO1906000:"+c.raw, ev.ID)
@@ -100,6 +121,7 @@ func TestTapBuildersAreAcceptedByTheAdapter(t *testing.T) {
 			require.NoError(t, err)
 			h, err := TapWebhook(DefaultTapSecretKey, body)
 			require.NoError(t, err)
+			set(body)
 			ev, err := p.ParseWebhook(context.Background(), h, body)
 			require.NoError(t, err)
 			assert.Equal(t, qpay.EventRefund, ev.Type)
@@ -207,11 +229,12 @@ func TestBuiltWebhooksDoNotSignOtherBodies(t *testing.T) {
 	require.NoError(t, err)
 	h, err := TapWebhook(DefaultTapSecretKey, declined)
 	require.NoError(t, err)
-	_, err = tapProvider(t).ParseWebhook(ctx, h, captured)
+	tp, _ := tapProvider(t)
+	_, err = tp.ParseWebhook(ctx, h, captured)
 	assert.ErrorIs(t, err, qpay.KindInvalidSignature, "a declined charge's signature does not make it captured")
 	h, err = TapWebhook("sk_test_another_account_key_0000", captured)
 	require.NoError(t, err)
-	_, err = tapProvider(t).ParseWebhook(ctx, h, captured)
+	_, err = tp.ParseWebhook(ctx, h, captured)
 	assert.ErrorIs(t, err, qpay.KindInvalidSignature, "another account's key")
 
 	ev, err := CheckoutEventJSON("payment_captured", "pay_x", amount, "ORD-1")

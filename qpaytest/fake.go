@@ -34,7 +34,10 @@ type Fake struct {
 	fail map[string][]error
 }
 
-var _ qpay.Provider = (*Fake)(nil)
+var (
+	_ qpay.Provider     = (*Fake)(nil)
+	_ qpay.RefundGetter = (*Fake)(nil)
+)
 
 // NewFake returns a Fake of provider ProviderTap or ProviderCheckout.
 func NewFake(provider string) (*Fake, error) {
@@ -94,8 +97,18 @@ func (f *Fake) Refund(ctx context.Context, req qpay.RefundRequest) (*qpay.Refund
 	return f.p.Refund(ctx, req)
 }
 
-// ParseWebhook verifies and decodes a webhook, as the real adapter does;
-// Webhook builds ones it accepts.
+// GetRefund reads a refund back (qpay.RefundGetter), as the real adapter
+// does.
+func (f *Fake) GetRefund(ctx context.Context, paymentID, refundID string) (*qpay.Refund, error) {
+	if err := f.next(qpay.OpGetRefund); err != nil {
+		return nil, err
+	}
+	return f.p.(qpay.RefundGetter).GetRefund(ctx, paymentID, refundID)
+}
+
+// ParseWebhook verifies and decodes a webhook, as the real adapter does
+// (for Tap, reading the charge or refund back from the simulator, since
+// Tap signs seven fields only); Webhook builds ones it accepts.
 func (f *Fake) ParseWebhook(ctx context.Context, header http.Header, body []byte) (*qpay.WebhookEvent, error) {
 	if err := f.next(qpay.OpParseWebhook); err != nil {
 		return nil, err
@@ -114,8 +127,8 @@ func (f *Fake) Settle(ctx context.Context, id string, to status.Status) error {
 }
 
 // FailNext makes the next call of op (qpay.OpCreatePayment, OpGetPayment,
-// OpRefund or OpParseWebhook) return err without reaching the simulator.
-// Calls queue: two FailNext for one op fail its next two calls.
+// OpRefund, OpGetRefund or OpParseWebhook) return err without reaching the
+// simulator. Calls queue: two FailNext for one op fail its next two calls.
 func (f *Fake) FailNext(op string, err error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()

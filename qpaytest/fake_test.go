@@ -48,6 +48,11 @@ func TestFakeIsAProvider(t *testing.T) {
 		assert.Equal(t, r.ID, ev.Refund.ID)
 		assert.Equal(t, status.RefundSucceeded, ev.Refund.Status)
 
+		var rg qpay.RefundGetter = f
+		back, err := rg.GetRefund(ctx, pay.ID, r.ID)
+		require.NoError(t, err)
+		assert.Equal(t, status.RefundSucceeded, back.Status)
+
 		assert.Empty(t, f.Server().Deliveries(), "a Fake builds webhooks, it never sends them")
 		assert.Equal(t, "http://qpaytest.invalid", f.Server().URL(), "and it has no address")
 	})

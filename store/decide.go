@@ -27,11 +27,17 @@ type Snapshot struct {
 	// is stored. Always nil for payment events and Track.
 	Refund *Refund
 	// Uncounted are the payment's succeeded refunds whose amount has not
-	// been added to a payment yet (they arrived before the payment was
-	// stored). A store only needs to read them when Payment is nil: once a
-	// payment is stored, none of its refunds stays uncounted.
+	// been added to the payment yet: they arrived before the payment was
+	// stored, or while it was stored as not captured. A store only needs
+	// to read them when Payment is nil or not captured
+	// (!Payment.Status.Succeeded(), see NeedsUncounted): once a payment is
+	// stored as captured, none of its refunds stays uncounted.
 	Uncounted []Refund
 }
+
+// NeedsUncounted reports whether a Store must read Snapshot.Uncounted for
+// the stored payment p (nil when none is stored).
+func NeedsUncounted(p *Payment) bool { return p == nil || !p.Status.Succeeded() }
 
 // Change is what a Store writes, in the same transaction, for one event or
 // Track.
@@ -245,16 +251,27 @@ func applyPayment(op, account, provider string, p *qpay.Payment, snap Snapshot, 
 	} else {
 		ignored = status.Check(cur.Status, p.Status)
 	}
-	if cur.Reference == "" && p.Reference != "" {
+	switch {
+	case p.Reference == "" || p.Reference == cur.Reference:
+	case cur.Reference == "":
 		cur.Reference, changed = p.Reference, true
+	default:
+		// The report is verified (signed, or read back from the
+		// provider), so it names another order than the one stored: a
+		// payment is never moved under another order's reference.
+		return Change{}, integrity(provider, op, "payment %s was stored with reference %q, the report says %q",
+			p.ID, cur.Reference, p.Reference)
 	}
 
+	// Refunds that succeeded while the payment's capture was not
+	// established are counted when it is, once.
 	var refunds []Refund
-	if created {
+	if !prev.Succeeded() && cur.Status.Succeeded() {
 		var err error
 		if refunds, err = countEarlyRefunds(op, &cur, snap.Uncounted, now); err != nil {
 			return Change{}, err
 		}
+		changed = changed || len(refunds) > 0
 	}
 
 	c := Change{Refunds: refunds, Result: Result{
@@ -272,9 +289,9 @@ func applyPayment(op, account, provider string, p *qpay.Payment, snap Snapshot, 
 	return c, nil
 }
 
-// countEarlyRefunds adds to a payment being stored for the first time the
-// refunds that succeeded before it was stored, and returns them marked
-// counted.
+// countEarlyRefunds adds to a payment whose capture is being established
+// (stored for the first time as captured or later, or moved there) the
+// refunds that succeeded before, and returns them marked counted.
 func countEarlyRefunds(op string, p *Payment, uncounted []Refund, now time.Time) ([]Refund, error) {
 	var out []Refund
 	for _, r := range uncounted {
@@ -342,28 +359,45 @@ func decideRefund(ev *qpay.WebhookEvent, snap Snapshot, now time.Time) (Change, 
 		if cmp, _ := r.Amount.Cmp(pay.Amount); cmp > 0 {
 			return Change{}, integrity(ev.Provider, op, "refund %s of %s exceeds payment %s of %s", r.ID, r.Amount, pay.ID, pay.Amount)
 		}
-		if cur.Status.Succeeded() && !cur.Counted {
+		switch {
+		case !cur.Status.Succeeded() || cur.Counted:
+		case pay.Status.Succeeded():
 			if err := addRefund(op, &pay, r.ID, cur.Amount); err != nil {
 				return Change{}, err
 			}
 			cur.Counted = true
 			pay.UpdatedAt = now
 			c.Payment = &pay
+		case pay.Status.Failure():
+			// Money given back from a payment that never took any: the
+			// provider contradicts the store. Kept, never counted.
+			c.Result.NotCounted = fmt.Errorf("%w; %w: refund %s of payment %s, which is stored as %s",
+				ErrNotCaptured, status.ErrIllegal, r.ID, pay.ID, pay.Status)
+		default:
+			c.Result.NotCounted = fmt.Errorf("%w: refund %s of payment %s, which is stored as %s; it is counted when the capture is stored",
+				ErrNotCaptured, r.ID, pay.ID, pay.Status)
 		}
 		c.Result.Current = pay.Status
 		out := pay
 		c.Result.Payment = &out
+	} else if cur.Status.Succeeded() && !cur.Counted {
+		c.Result.NotCounted = fmt.Errorf("%w: refund %s of payment %s, which is not stored; it is counted when the payment is stored as captured",
+			ErrNotCaptured, r.ID, r.PaymentID)
 	}
 	c.Refunds = []Refund{cur}
 	return c, nil
 }
 
-// addRefund adds a succeeded refund to p and moves p to PartiallyRefunded or
-// Refunded. The state machine decides: a payment stored as failed keeps its
-// status (a refund of it contradicts the store, and the state machine says
-// so by refusing the move), but the money is still counted, because the
-// provider says it went back.
+// addRefund adds a succeeded refund to p, whose capture is established, and
+// moves p to PartiallyRefunded or Refunded. A refund never establishes a
+// capture: a payment not stored as captured or later is refused here (its
+// callers keep such refunds uncounted), so that no refund can make an
+// unpaid order look paid. The total never exceeds the captured amount.
 func addRefund(op string, p *Payment, refundID string, amount money.Money) error {
+	if !p.Status.Succeeded() {
+		return integrity(p.Provider, op, "refund %s cannot be counted on payment %s, which is %s: its capture is not established",
+			refundID, p.ID, p.Status)
+	}
 	if p.Amount.Currency() != amount.Currency() {
 		return integrity(p.Provider, op, "refund %s is in %s, payment %s in %s", refundID, amount.Currency(), p.ID, p.Amount.Currency())
 	}

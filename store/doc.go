@@ -59,8 +59,11 @@
 //     [Result.Ignored] saying why (it wraps status.ErrStale, ErrIllegal or
 //     ErrUnchanged), so the merchant can log it or raise an alert on
 //     ErrIllegal. Act on Applied, never on the event alone.
-//   - An event whose amount or currency differs from the stored payment, or
-//     a refund that would take back more than was paid, is refused with an
+//   - An event whose amount, currency or merchant reference differs from
+//     the stored payment, a refund that would take back more than was paid
+//     (alone or with the payment's other refunds), or a refund reported
+//     under another payment than the one it was first stored for (a refund
+//     names one payment for ever), is refused with an
 //     *qpay.Error of kind qpay.KindIntegrity. Nothing is recorded and the
 //     function is not called; every redelivery is refused the same way.
 //
@@ -88,10 +91,19 @@
 // a refund reaches status.RefundSucceeded its amount is added to the
 // payment's Refunded, and the payment moves to PartiallyRefunded or, once
 // everything is refunded, Refunded. Each refund is counted once, however
-// many events report its success. A refund can arrive before its payment is
-// stored (its payment's capture webhook is late or was never sent): it is
-// kept, and counted when the payment is stored by Track or by a payment
-// event.
+// many events report its success.
+//
+// A refund never establishes a capture. Its amount is counted only on a
+// payment stored as captured or later; a refund that succeeds while its
+// payment is not stored, or is stored as pending, processing or unknown
+// (its capture webhook is late, or was never sent), is kept uncounted, and
+// counted once the capture is stored, by Track of a captured GetPayment
+// answer or by a payment event. Meanwhile the payment neither moves nor
+// reports Succeeded(), so a refund can never make an unpaid order look
+// paid, and [Result.NotCounted] (wrapping [ErrNotCaptured]) says why. A
+// refund of a payment stored as failed, canceled or expired contradicts the
+// store: it is kept, never counted, and NotCounted also wraps
+// status.ErrIllegal, worth an alert.
 //
 // # Implementations
 //

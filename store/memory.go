@@ -141,9 +141,10 @@ func (m *Memory) snapshot(pk key, refundID string) Snapshot {
 	var s Snapshot
 	if p, ok := m.payments[pk]; ok {
 		s.Payment = &p
-	} else {
-		// A scan, but only for a payment never tracked nor reported, which
-		// a merchant that calls Track after CreatePayment rarely meets.
+	}
+	if NeedsUncounted(s.Payment) {
+		// A scan, but only for a payment not stored as captured: the
+		// memory store is for one replica and for tests.
 		for _, r := range m.refunds {
 			if r.Account == pk.account && r.Provider == pk.provider && r.PaymentID == pk.id && r.Status.Succeeded() && !r.Counted {
 				s.Uncounted = append(s.Uncounted, r)

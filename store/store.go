@@ -10,6 +10,16 @@ import (
 	"github.com/qpay-go/qpay/status"
 )
 
+// ErrNotCaptured is wrapped by Result.NotCounted: a succeeded refund whose
+// amount is not counted on its payment, because the payment's capture is
+// not established (it is not stored, or not stored as captured or later).
+// A refund never establishes a capture; the refund is kept and counted
+// once the capture is stored (Track of a captured GetPayment answer, or a
+// payment event). For a payment stored as failed, canceled or expired,
+// which no capture can follow, NotCounted also wraps status.ErrIllegal:
+// worth an alert.
+var ErrNotCaptured = errors.New("store: the refund is not counted, its payment's capture is not established")
+
 // ErrNotFound is returned, wrapped in an *qpay.Error of kind
 // qpay.KindNotFound, when no payment is stored under the given key (account,
 // provider and ID). Both
@@ -133,6 +143,11 @@ type Result struct {
 	// state: worth an alert) or status.ErrUnchanged (a repeat under another
 	// event ID). It is nil when the event was applied.
 	Ignored error
+	// NotCounted, for a succeeded refund, says why its amount was not
+	// added to its payment: it wraps ErrNotCaptured (and status.ErrIllegal
+	// for a payment stored as failed, canceled or expired). nil otherwise.
+	// Applied and RefundCurrent still say what happened to the refund.
+	NotCounted error
 	// Payment is the stored payment after the event (a copy), or nil for a
 	// refund whose payment is not stored.
 	Payment *Payment

@@ -66,7 +66,11 @@
 // environment (QPAY_SECRET_KEY for Tap; QPAY_WEBHOOK_SECRET and, if
 // configured, QPAY_WEBHOOK_AUTHORIZATION for Checkout, which needs no API
 // key for this), and prints the normalized event: its ID, type, payment or
-// refund ID, status, raw status, amount and reference, as text or, with
+// refund ID, status, raw status, amount and reference. For Tap, whose
+// signature covers seven fields only, the charge or refund is read back
+// from Tap's API (QPAY_BASE_URL, if set) and what is printed is the
+// read-back's; Checkout's signed body needs no call. The event is printed
+// as text or, with
 // -json, as one JSON object. When the delivery does not verify it prints
 // exactly why, e.g.
 //

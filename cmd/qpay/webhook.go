@@ -22,7 +22,14 @@ status, amount, reference), or exactly why it does not verify.
 
 Keys: QPAY_SECRET_KEY for Tap (Tap signs with the account's secret key);
 QPAY_WEBHOOK_SECRET, and QPAY_WEBHOOK_AUTHORIZATION if the webhook has one,
-for Checkout, which needs no API key for this. No API call is made.
+for Checkout, which needs no API key for this.
+
+Checkout signs the whole body: no API call is made. Tap signs seven fields
+only (id, amount, currency, status, created and two of Tap's references),
+so the charge or refund is read back from Tap's API with the same key, as
+the library does for every Tap webhook, and what is printed is the
+read-back's (the delivery's payment of a refund, order reference and
+metadata are not signed).
 
 The delivery is read from -file or stdin, in one of two forms:
 

@@ -328,11 +328,43 @@ func (a *adapter) Refund(ctx context.Context, req qpay.RefundRequest, p *qpay.Pa
 	}, nil
 }
 
-// actions reads a payment's actions, newest first.
+// GetRefund implements driver.Driver. Checkout has no endpoint for one
+// refund: a refund is an action of its payment, read with GET
+// /payments/{id}/actions. The payment is read first, because actions carry
+// no currency and a refund's minor units mean what its payment's currency
+// says.
+func (a *adapter) GetRefund(ctx context.Context, paymentID, refundID string) (*qpay.Refund, error) {
+	p, _, err := a.getPayment(ctx, paymentID, qpay.OpGetRefund)
+	if err != nil {
+		return nil, err
+	}
+	acts, err := a.actionsFor(ctx, qpay.OpGetRefund, p.ID)
+	if err != nil {
+		return nil, err
+	}
+	for i := range acts {
+		if acts[i].ID != refundID {
+			continue
+		}
+		if acts[i].Type != actionRefund {
+			return nil, &qpay.Error{Kind: qpay.KindIntegrity,
+				Message: fmt.Sprintf("action %s of payment %s is a %q, not a refund", refundID, p.ID, acts[i].Type)}
+		}
+		return refundFromAction(&acts[i], p)
+	}
+	return nil, &qpay.Error{Kind: qpay.KindNotFound, Message: fmt.Sprintf("payment %s has no refund %s among its actions", p.ID, refundID)}
+}
+
+// actions reads a payment's actions, newest first, for a refund.
 func (a *adapter) actions(ctx context.Context, paymentID string) ([]action, error) {
+	return a.actionsFor(ctx, qpay.OpRefund, paymentID)
+}
+
+// actionsFor reads a payment's actions, newest first, for operation op.
+func (a *adapter) actionsFor(ctx context.Context, op, paymentID string) ([]action, error) {
 	var acts []action
 	_, err := a.http.DoJSON(ctx, transport.Request{
-		Op:     qpay.OpRefund,
+		Op:     op,
 		Method: http.MethodGet,
 		Path:   "/payments/" + url.PathEscape(paymentID) + "/actions",
 	}, &acts)

@@ -1062,3 +1062,40 @@ func TestPendingRefundCountsEvenWhenBalancesDoNot(t *testing.T) {
 	assert.Contains(t, e.Message, "already fully refunded")
 	requireGockDone(t) // the payment and its actions read, no refund posted
 }
+
+// GetRefund reads the payment (for its currency) and then its actions, and
+// finds the refund among them by its action ID.
+func TestGetRefundReadsThePaymentsActions(t *testing.T) {
+	ctx := context.Background()
+	refund, capture := fixtureActions(t)
+	id := refund["id"].(string)
+	tests := []struct {
+		name string
+		acts []map[string]any
+		ask  string
+		want qpay.Kind // KindUnknown: found
+	}{
+		{"an approved refund", []map[string]any{refund, capture}, id, qpay.KindUnknown},
+		{"no such action", []map[string]any{refund, capture}, "act_missingmissingmissingmiss", qpay.KindNotFound},
+		{"an action that is not a refund", []map[string]any{refund, capture}, capture["id"].(string), qpay.KindIntegrity},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := newTestProvider(t, Config{})
+			mockPayment(t, fixture(t, "payment-captured.json"))
+			mockActions(t, tt.acts...)
+			r, err := p.(qpay.RefundGetter).GetRefund(ctx, fixturePaymentID, tt.ask)
+			if tt.want != qpay.KindUnknown {
+				requireKind(t, err, tt.want)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, id, r.ID)
+			assert.Equal(t, fixturePaymentID, r.PaymentID)
+			assert.Equal(t, status.RefundSucceeded, r.Status)
+			assert.Equal(t, "QAR 0.50", r.Amount.String())
+			assert.Equal(t, refund["reference"], r.Reference)
+			requireGockDone(t)
+		})
+	}
+}

@@ -39,7 +39,11 @@
 //     event ID is Checkout's evt_ ID. An event about another payment method
 //     (data.source.type other than "qpay") is qpay.KindUnsupported. Event types are mapped in one table
 //     (status.go); any other type is an error of kind qpay.KindUnsupported,
-//     never a status change.
+//     never a status change. The signature covers the whole body, so no
+//     event is read back (WebhookEvent.Verification says signed_body).
+//   - GetRefund (qpay.RefundGetter): Checkout has no endpoint for one
+//     refund; GET /payments/{id} (for the currency) and then GET
+//     /payments/{id}/actions, where the refund is the action of that ID.
 //
 // # Idempotency
 //

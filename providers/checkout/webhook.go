@@ -79,6 +79,11 @@ func countDataNames(b []byte) int {
 	return n
 }
 
+// WebhookSignature implements driver.Driver: Cko-Signature is the HMAC of
+// the raw body, so every fact of an event is signed and nothing needs
+// reading back.
+func (a *adapter) WebhookSignature() qpay.Fields { return qpay.AllFields }
+
 // ParseWebhook verifies the delivery before decoding any of it: the
 // Cko-Signature first, then the configured Authorization header if any.
 // Only then is the body decoded. An event type with no bearing on QPay is

@@ -71,6 +71,10 @@ func TestConformanceBadSignatureForFieldSignatures(t *testing.T) {
 // suite's own ops count only the calls it makes.
 const opListRefunds = "list_refunds"
 
+// opGetRefund counts GET /v2/refunds/{id}, the read-back of a refund
+// webhook.
+const opGetRefund = qpay.OpGetRefund
+
 // gockBackend plays Tap for the conformance suite: persistent gock mocks
 // whose answers are computed from a small in-memory account, built from the
 // documented example bodies. It speaks the wire format as the reference
@@ -184,6 +188,7 @@ func newGockBackend(t *testing.T) *gockBackend {
 	b.route(tapAPI().Get("^/v2/charges/[^/]+$"), conformance.OpGetPayment, b.getCharge)
 	b.route(tapAPI().Post("^/v2/refunds$"), conformance.OpRefund, b.createRefund)
 	b.route(tapAPI().Post("^/v2/refunds/list$"), opListRefunds, b.listRefunds)
+	b.route(tapAPI().Get("^/v2/refunds/[^/]+$"), opGetRefund, b.getRefund)
 	return b
 }
 
@@ -412,6 +417,16 @@ func (b *gockBackend) refundByID(id string) *simRefund {
 		}
 	}
 	return nil
+}
+
+// getRefund answers GET /v2/refunds/{id}, with which the portable layer
+// reads a refund webhook's refund back.
+func (b *gockBackend) getRefund(r *http.Request, _ []byte) (int, []byte) {
+	rf := b.refundByID(strings.TrimPrefix(r.URL.Path, "/v2/refunds/"))
+	if rf == nil {
+		return tapError(http.StatusNotFound, "1160", "Refund not found")
+	}
+	return b.refundAnswer(rf)
 }
 
 func (b *gockBackend) refundAnswer(r *simRefund) (int, []byte) {

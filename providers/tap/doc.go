@@ -36,7 +36,9 @@
 // place.
 //
 // ParseWebhook verifies the hashstring header (see Hashstring) in constant
-// time, then decodes the charge or refund object Tap posts. Tap sends no
+// time, then decodes the charge or refund object Tap posts, which the
+// portable layer reads back (see Webhooks). GetRefund (qpay.RefundGetter)
+// reads GET /v2/refunds/{id}. Tap sends no
 // event ID; the event's ID is "tap:<object id>:<status>", the same for every
 // redelivery of one update.
 //
@@ -70,9 +72,14 @@
 // reference.gateway, reference.payment, status and the creation time), not
 // the raw body: a change to any other field of a delivery, such as its
 // description or metadata, is not detected by the signature. That includes
-// a refund's charge_id: a refund event's PaymentID is unsigned. Read the
-// charge back with GetPayment before acting on anything but those fields.
-// The object's kind is taken from its signed ID (chg_, re_), never from the
+// a refund's charge_id (which payment it refunds) and the order reference.
+// So the Provider reads every webhook's object back before returning the
+// event (GET /v2/charges/{id}, GET /v2/refunds/{id}), takes the event's
+// facts from there, and refuses one whose signed fields the read-back
+// contradicts; WebhookEvent.Verification says so and keeps the delivery
+// apart. Each Tap webhook therefore costs one API call, and a read-back
+// that fails transiently makes qpay.WebhookHandler answer 503 so that Tap
+// delivers again. The object's kind is taken from its signed ID (chg_, re_), never from the
 // unsigned "object" word alone.
 //
 // # UNCONFIRMED points

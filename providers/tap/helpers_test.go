@@ -214,3 +214,20 @@ func jsonResponse(res *http.Response, code int, body []byte) *http.Response {
 	res.ContentLength = int64(len(body))
 	return res
 }
+
+// readBack mocks Tap's answers, times times, to the read-back the portable
+// layer makes of every webhook (Tap signs seven fields only): GET
+// /v2/charges/{id} or GET /v2/refunds/{id} for the object's id, answered
+// with object, the object as Tap holds it.
+func readBack(t *testing.T, object []byte, times int) {
+	t.Helper()
+	var head struct {
+		ID string `json:"id"`
+	}
+	require.NoError(t, json.Unmarshal(object, &head))
+	path := "/v2/charges/"
+	if strings.HasPrefix(head.ID, "re_") {
+		path = "/v2/refunds/"
+	}
+	tapAPI().Get(path + head.ID).Times(times).Reply(http.StatusOK).JSON(object)
+}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/qpay-go/qpay"
@@ -101,6 +102,21 @@ func (a *adapter) Refund(ctx context.Context, req qpay.RefundRequest, p *qpay.Pa
 		return found, nil
 	}
 	return a.decodeRefund(qpay.OpRefund, resp.Status, resp.Body)
+}
+
+// GetRefund implements driver.Driver with GET /v2/refunds/{id}, which
+// finds a refund by its own ID; the refund names its charge (charge_id),
+// which the portable layer checks.
+func (a *adapter) GetRefund(ctx context.Context, _, refundID string) (*qpay.Refund, error) {
+	resp, err := a.http.Do(ctx, transport.Request{
+		Op:     qpay.OpGetRefund,
+		Method: http.MethodGet,
+		Path:   "/v2/refunds/" + url.PathEscape(refundID),
+	})
+	if err != nil {
+		return nil, err
+	}
+	return a.decodeRefund(qpay.OpGetRefund, resp.Status, resp.Body)
 }
 
 // findRefund looks for the refund of charge p whose merchant reference is

@@ -101,6 +101,7 @@ func TestRefundWebhookReportsEveryRefundStatus(t *testing.T) {
 			body := patch(t, fixture(t, "refund-refunded.json"), map[string]any{
 				"status": c.raw, "response.code": "777", "response.message": "why",
 			})
+			readBack(t, body, 1)
 			ev, err := p.ParseWebhook(context.Background(), signedHeader(t, testKey, body), body)
 			require.NoError(t, err)
 			assert.Equal(t, c.want, ev.Refund.Status)

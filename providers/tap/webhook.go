@@ -51,6 +51,17 @@ func (a *adapter) ParseWebhook(_ context.Context, header http.Header, body []byt
 	}
 }
 
+// WebhookSignature implements driver.Driver. Tap's hashstring covers the
+// object's id, amount, currency, status, created and Tap's own gateway and
+// payment references: not a refund's charge_id, nor the merchant's order
+// or refund reference, nor metadata. The portable layer therefore reads
+// every charge (GET /v2/charges/{id}) and refund (GET /v2/refunds/{id}) back
+// before the event is returned. The event ID (eventID) is built from signed
+// fields only.
+func (a *adapter) WebhookSignature() qpay.Fields {
+	return qpay.FieldID | qpay.FieldAmount | qpay.FieldStatus
+}
+
 // parseWebhookStepwise verifies, then reads the object's kind, then decodes
 // it as that kind, each from the body.
 func (a *adapter) parseWebhookStepwise(sig string, body []byte) (*qpay.WebhookEvent, error) {

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/h2non/gock"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -70,6 +71,7 @@ func TestSeedWebhookVerifiesAndParses(t *testing.T) {
 	for k, v := range d.Headers {
 		header[k] = []string{v} // as received, lower-case names included
 	}
+	readBack(t, d.Body, 1)
 	ev, err := p.ParseWebhook(context.Background(), header, d.Body)
 	require.NoError(t, err)
 	assert.Equal(t, "tap:"+seedChargeID+":CAPTURED", ev.ID)
@@ -83,10 +85,18 @@ func TestSeedWebhookVerifiesAndParses(t *testing.T) {
 	assert.Equal(t, "QAR 1.00", ev.Payment.Amount.String())
 	assert.Equal(t, "txn_01", ev.Payment.Reference)
 	assert.Equal(t, []byte(d.Body), []byte(ev.Raw))
+	assert.Equal(t, qpay.Verification{Method: qpay.VerifiedReadBack,
+		Signed:           qpay.FieldID | qpay.FieldPaymentID | qpay.FieldAmount | qpay.FieldStatus,
+		ReadBack:         qpay.AllFields,
+		DeliveredPayment: ev.Verification.DeliveredPayment,
+	}, ev.Verification, "the facts were read back; the delivery agrees with them")
+	assert.Equal(t, qpay.Fields(0), ev.Verification.Unverified())
 
 	again, err := p.ParseWebhook(context.Background(), header, d.Body)
 	require.NoError(t, err)
 	assert.Equal(t, ev.ID, again.ID, "a redelivery keeps its event ID")
+	assert.True(t, gock.IsDone(), "the charge was read back")
+	assert.False(t, gock.HasUnmatchedRequest(), "once: the redelivery is answered from the recent read-back")
 }
 
 func TestWebhookSignatureCoversTheDocumentedFields(t *testing.T) {
@@ -108,7 +118,8 @@ func TestWebhookSignatureCoversTheDocumentedFields(t *testing.T) {
 		// The same values written another way sign the same string.
 		{"amount", json.Number("1.000"), true},
 		{"amount", "1.00", true},
-		// Tap signs seven fields, not the body: others change unnoticed.
+		// Tap signs seven fields, not the body: others change unnoticed
+		// by the signature, and the read-back's values are the facts.
 		{"description", "Something else", true},
 		{"metadata.udf1", "changed", true},
 		{"reference.transaction", "txn_02", true},
@@ -118,10 +129,16 @@ func TestWebhookSignatureCoversTheDocumentedFields(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(fmt.Sprintf("%s=%v", tt.field, tt.value), func(t *testing.T) {
 			body := patch(t, d.Body, map[string]any{tt.field: tt.value})
+			if tt.verifies {
+				readBack(t, d.Body, 1)
+			}
 			ev, err := p.ParseWebhook(context.Background(), header, body)
 			if tt.verifies {
 				require.NoError(t, err)
 				assert.Equal(t, status.Captured, ev.Payment.Status)
+				assert.Equal(t, "txn_01", ev.Payment.Reference, "the genuine reference, read back")
+				assert.Equal(t, map[string]string{"udf1": "Metadata 1"}, ev.Payment.Metadata, "the genuine metadata, read back")
+				assert.Equal(t, []byte(d.Body), []byte(ev.Payment.Raw), "the read-back's body")
 				return
 			}
 			assert.Nil(t, ev)
@@ -169,6 +186,7 @@ func TestWebhookHeaderIsFoundWhateverItsCase(t *testing.T) {
 	d := loadSeedDelivery(t)
 	sig := signedHeader(t, testKey, d.Body).Get(SignatureHeader)
 	p := newTestProvider(t)
+	readBack(t, d.Body, 1) // one event, read back once
 	for _, h := range []http.Header{
 		{"Hashstring": {sig}},
 		{"hashstring": {sig}},
@@ -182,6 +200,7 @@ func TestWebhookHeaderIsFoundWhateverItsCase(t *testing.T) {
 func TestRefundWebhookRoundTrip(t *testing.T) {
 	body := fixture(t, "refund-refunded.json")
 	p := newTestProvider(t)
+	readBack(t, body, 1)
 	ev, err := p.ParseWebhook(context.Background(), signedHeader(t, testKey, body), body)
 	require.NoError(t, err)
 	assert.Equal(t, "tap:re_TS05A1120241150Xy7k1906512:REFUNDED", ev.ID)
@@ -244,6 +263,7 @@ func TestWebhookStatusesAndObjects(t *testing.T) {
 	p := newTestProvider(t)
 	t.Run("a declined charge carries its reason", func(t *testing.T) {
 		body := fixture(t, "charge-declined.json")
+		readBack(t, body, 1)
 		ev, err := p.ParseWebhook(context.Background(), signedHeader(t, testKey, body), body)
 		require.NoError(t, err)
 		assert.Equal(t, "tap:"+seedChargeID+":DECLINED", ev.ID, "distinct from the capture's event ID")
@@ -252,12 +272,14 @@ func TestWebhookStatusesAndObjects(t *testing.T) {
 	})
 	t.Run("an object without its name is known by its ID", func(t *testing.T) {
 		body := patch(t, fixture(t, "refund-refunded.json"), map[string]any{"object": nil})
+		readBack(t, fixture(t, "refund-refunded.json"), 1)
 		ev, err := p.ParseWebhook(context.Background(), signedHeader(t, testKey, body), body)
 		require.NoError(t, err)
 		assert.Equal(t, qpay.EventRefund, ev.Type)
 	})
 	t.Run("a charge without its object name is known by its ID", func(t *testing.T) {
 		body := patch(t, fixture(t, "charge-captured.json"), map[string]any{"object": nil})
+		readBack(t, fixture(t, "charge-captured.json"), 1)
 		ev, err := p.ParseWebhook(context.Background(), signedHeader(t, testKey, body), body)
 		require.NoError(t, err)
 		assert.Equal(t, qpay.EventPayment, ev.Type)

@@ -30,8 +30,8 @@
 //  2. pg_advisory_xact_lock on the payment's key and, for a refund event,
 //     on the refund's key (each key is account, provider and ID), in
 //     ascending order of the lock numbers; then SELECT ... FOR UPDATE of the
-//     payment, of the event's refund and, for a payment not stored yet, of
-//     its refunds that succeeded early. The advisory locks serialize the
+//     payment, of the event's refund and, for a payment not stored yet or
+//     not stored as captured, of its refunds that succeeded early. The advisory locks serialize the
 //     events of one payment, and of one refund, even before the row exists,
 //     which FOR UPDATE cannot do: two first events of one refund naming two
 //     payments would otherwise both find no refund and count it on both.

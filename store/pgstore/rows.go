@@ -106,9 +106,10 @@ func readSnapshot(ctx context.Context, tx pgx.Tx, op, account, provider, payment
 		snap.Payment = p
 	case !errors.Is(err, pgx.ErrNoRows):
 		return snap, dbError(op, "reading the payment", err)
-	default:
-		// Refunds that succeeded before the payment was known; only a
-		// payment not stored yet can have any.
+	}
+	if store.NeedsUncounted(snap.Payment) {
+		// Refunds that succeeded before the payment's capture was
+		// stored; only a payment not stored as captured can have any.
 		rows, err := tx.Query(ctx, selectEarly, account, provider, paymentID)
 		if err != nil {
 			return snap, dbError(op, "reading the payment's refunds", err)

@@ -36,8 +36,8 @@ var schema = []string{
 		updated_at timestamptz NOT NULL,
 		PRIMARY KEY (account, provider, id)
 	)`,
-	// Only refunds that succeeded before their payment was stored are ever
-	// uncounted for long; this keeps finding them cheap.
+	// Only refunds that succeeded before their payment's capture was
+	// stored are ever uncounted for long; this keeps finding them cheap.
 	`CREATE INDEX IF NOT EXISTS qpay_refunds_uncounted
 		ON qpay_refunds (account, provider, payment_id) WHERE NOT counted`,
 	`CREATE TABLE IF NOT EXISTS qpay_events (

@@ -58,6 +58,8 @@ func Run(t *testing.T, open Open) {
 		{"PartialThenFullRefund", testRefunds},
 		{"RefundIsCountedOnce", testRefundCountedOnce},
 		{"RefundBeforePaymentIsCountedLater", testEarlyRefund},
+		{"RefundNeverMovesAnUncapturedPayment", testRefundOfUncaptured},
+		{"EarlyRefundWaitsForTheCapture", testEarlyRefundOfUncaptured},
 		{"IntegrityErrorsChangeNothing", testIntegrity},
 		{"FnErrorRecordsNothing", testFnError},
 		{"CanceledContextRecordsNothing", testCanceled},
@@ -393,6 +395,7 @@ func testEarlyRefund(t *testing.T, open Open) {
 	var rec recorder
 	res := process(t, s, refundEvent("evt_r1", paymentID, "re_1", status.RefundSucceeded, qar("25.00")), &rec)
 	assert.True(t, res.Applied)
+	assert.ErrorIs(t, res.NotCounted, store.ErrNotCaptured)
 	assert.Nil(t, res.Payment, "the payment is not stored yet")
 	assert.Equal(t, status.Unknown, res.Current)
 	_, err := s.Payment(context.Background(), single, provider, paymentID)
@@ -413,6 +416,85 @@ func testEarlyRefund(t *testing.T, open Open) {
 	res = process(t, s, paymentEvent("evt_o2", other, status.Captured, qar("10.00")), &rec)
 	assert.Equal(t, status.Refunded, res.Current)
 	requireState(t, s, other, status.Refunded, "QAR 10.00")
+}
+
+// testRefundOfUncaptured: a refund never establishes a capture. A
+// succeeded refund of a payment stored as not captured is kept but not
+// counted, so the payment is neither refunded nor Succeeded(); it is
+// counted when the capture is stored, if a capture can still come.
+func testRefundOfUncaptured(t *testing.T, open Open) {
+	cases := []struct {
+		stored   status.Status
+		illegal  bool          // the refund contradicts a final failure
+		capture  status.Status // the status after a later capture event
+		refunded string        // and the refunded amount then
+	}{
+		{status.Unknown, false, status.PartiallyRefunded, "QAR 25.00"},
+		{status.Pending, false, status.PartiallyRefunded, "QAR 25.00"},
+		{status.Processing, false, status.PartiallyRefunded, "QAR 25.00"},
+		{status.Failed, true, status.Failed, "QAR 0.00"},
+		{status.Canceled, true, status.Canceled, "QAR 0.00"},
+		{status.Expired, true, status.Expired, "QAR 0.00"},
+	}
+	for _, c := range cases {
+		t.Run(c.stored.String(), func(t *testing.T) {
+			s := open(t, 1)[0]
+			var rec recorder
+			track(t, s, payment(paymentID, c.stored, qar("100.00")))
+
+			res := process(t, s, refundEvent("evt_r1", paymentID, "re_1", status.RefundSucceeded, qar("25.00")), &rec)
+			assert.True(t, res.Applied, "the refund's own status is recorded")
+			assert.Equal(t, status.RefundSucceeded, res.RefundCurrent)
+			assert.ErrorIs(t, res.NotCounted, store.ErrNotCaptured)
+			assert.Equal(t, c.illegal, errors.Is(res.NotCounted, status.ErrIllegal), "%v", res.NotCounted)
+			assert.Equal(t, c.stored, res.Current, "the payment does not move")
+			require.NotNil(t, res.Payment)
+			assert.False(t, res.Payment.Status.Succeeded(), "an unpaid order never looks paid")
+			requireState(t, s, paymentID, c.stored, "QAR 0.00")
+
+			// Its redelivery under another ID changes nothing either.
+			process(t, s, refundEvent("evt_r1b", paymentID, "re_1", status.RefundSucceeded, qar("25.00")), &rec)
+			requireState(t, s, paymentID, c.stored, "QAR 0.00")
+
+			// The capture, when it can still come, counts it once.
+			process(t, s, paymentEvent("evt_cap", paymentID, status.Captured, qar("100.00")), &rec)
+			track(t, s, payment(paymentID, status.Captured, qar("100.00")))
+			p := stored(t, s, paymentID)
+			assert.Equal(t, c.capture, p.Status)
+			assert.Equal(t, c.refunded, p.Refunded.String())
+		})
+	}
+}
+
+// testEarlyRefundOfUncaptured: a refund that arrives before its payment is
+// stored is not counted when the payment is first stored as pending, only
+// when its capture is.
+func testEarlyRefundOfUncaptured(t *testing.T, open Open) {
+	s := open(t, 1)[0]
+	var rec recorder
+	process(t, s, refundEvent("evt_r1", paymentID, "re_1", status.RefundSucceeded, qar("25.00")), &rec)
+
+	track(t, s, payment(paymentID, status.Pending, qar("100.00")))
+	requireState(t, s, paymentID, status.Pending, "QAR 0.00")
+	res := process(t, s, paymentEvent("evt_pending", paymentID, status.Processing, qar("100.00")), &rec)
+	assert.False(t, res.Payment.Status.Succeeded())
+	requireState(t, s, paymentID, status.Processing, "QAR 0.00")
+
+	res = process(t, s, paymentEvent("evt_cap", paymentID, status.Captured, qar("100.00")), &rec)
+	assert.Equal(t, status.PartiallyRefunded, res.Current)
+	requireState(t, s, paymentID, status.PartiallyRefunded, "QAR 25.00")
+
+	// Counted once, whatever follows.
+	track(t, s, payment(paymentID, status.Captured, qar("100.00")))
+	process(t, s, refundEvent("evt_r1b", paymentID, "re_1", status.RefundSucceeded, qar("25.00")), &rec)
+	requireState(t, s, paymentID, status.PartiallyRefunded, "QAR 25.00")
+
+	// A payment first stored as failed never counts an early refund.
+	const failed = "chg_TS01A1020231234Xy9Z0FAIL"
+	process(t, s, refundEvent("evt_f1", failed, "re_f1", status.RefundSucceeded, qar("10.00")), &rec)
+	res = process(t, s, paymentEvent("evt_f2", failed, status.Failed, qar("10.00")), &rec)
+	assert.Equal(t, status.Failed, res.Current)
+	requireState(t, s, failed, status.Failed, "QAR 0.00")
 }
 
 func testIntegrity(t *testing.T, open Open) {
@@ -484,6 +566,49 @@ func testIntegrity(t *testing.T, open Open) {
 				return err
 			},
 			want: status.Captured,
+		},
+		{
+			name: "refunds kept uncounted adding up to more than the payment, at its capture",
+			setup: func(t *testing.T, s store.Store, rec *recorder) {
+				process(t, s, refundEvent("evt_r1", paymentID, "re_1", status.RefundSucceeded, qar("50.00")), rec)
+				process(t, s, refundEvent("evt_r2", paymentID, "re_2", status.RefundSucceeded, qar("29.11")), rec)
+			},
+			bad: func(s store.Store, rec *recorder) error {
+				_, err := s.Process(context.Background(), paymentEvent("evt_bad", paymentID, status.Captured, qar("79.10")), rec.fn)
+				return err
+			},
+			want: status.Pending,
+		},
+		{
+			name: "refund reported under another payment than stored",
+			setup: func(t *testing.T, s store.Store, rec *recorder) {
+				process(t, s, paymentEvent("evt_cap", paymentID, status.Captured, qar("79.10")), rec)
+				process(t, s, refundEvent("evt_r1", paymentID, "re_1", status.RefundPending, qar("10.00")), rec)
+			},
+			bad: func(s store.Store, rec *recorder) error {
+				_, err := s.Process(context.Background(), refundEvent("evt_bad", "chg_TS01A1020231234Xy9Z0OTHR", "re_1", status.RefundSucceeded, qar("10.00")), rec.fn)
+				return err
+			},
+			want: status.Captured,
+		},
+		{
+			name: "payment event with another reference",
+			bad: func(s store.Store, rec *recorder) error {
+				ev := paymentEvent("evt_bad", paymentID, status.Captured, qar("79.10"))
+				ev.Payment.Reference = "ORD-another-order"
+				_, err := s.Process(context.Background(), ev, rec.fn)
+				return err
+			},
+			want: status.Pending,
+		},
+		{
+			name: "track with another reference",
+			bad: func(s store.Store, _ *recorder) error {
+				p := payment(paymentID, status.Captured, qar("79.10"))
+				p.Reference = "ORD-another-order"
+				return s.Track(context.Background(), p)
+			},
+			want: status.Pending,
 		},
 		{
 			name: "track with another amount",

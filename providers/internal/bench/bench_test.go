@@ -13,7 +13,8 @@ type ops struct {
 	floor func(context.Context) error
 	// post, for Refund only, is the floor's POST alone.
 	post func(context.Context) error
-	// network is false for ParseWebhook, which makes no request.
+	// network is false for ParseWebhook, which makes no request for
+	// Checkout and one read-back for Tap; its connections are not counted.
 	network bool
 }
 

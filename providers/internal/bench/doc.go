@@ -46,7 +46,9 @@
 //
 // ParseWebhook's floor is HMAC-SHA256 of what the provider signs (the raw
 // body for Checkout; for Tap the string of seven fields its hashstring
-// covers, which needs the body decoded) and one json.Unmarshal of the body.
+// covers, which needs the body decoded) and one json.Unmarshal of the body;
+// for Tap, whose signature leaves the reference and metadata out, it also
+// reads the charge back (GET /v2/charges/{id}), as qpay does.
 //
 // BenchmarkParallelGetPayment runs qpay and then the floor (one after the
 // other, so that each client's connections can be counted apart) through

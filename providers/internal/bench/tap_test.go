@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -270,5 +271,14 @@ func (f *tapFloor) ParseWebhook(header http.Header, body []byte) (seen, error) {
 	if err := verifyHex(header.Get(tap.SignatureHeader), hmacSHA256([]byte(tapKey.Reveal()), []byte(signed))); err != nil {
 		return seen{}, err
 	}
-	return seen{id: c.ID, status: c.Status, reference: c.Reference.Transaction}, nil
+	// The reference is not signed: read the charge back, as qpay does,
+	// and check the signed fields against it.
+	back, err := f.charge(context.Background())
+	if err != nil {
+		return seen{}, err
+	}
+	if back.ID != c.ID || back.Status != c.Status || fixed2(string(back.Amount)) != fixed2(string(c.Amount)) || back.Currency != c.Currency {
+		return seen{}, fmt.Errorf("charge %s read back does not match its webhook", c.ID)
+	}
+	return seen{id: back.ID, status: back.Status, reference: back.Reference.Transaction}, nil
 }

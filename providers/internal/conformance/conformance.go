@@ -73,6 +73,8 @@ func Run(t *testing.T, newBackend func(t *testing.T) Backend) {
 		{"RefundOfUncapturedPaymentIsRefused", testRefundUncaptured},
 		{"PaymentWebhookRoundTrip", testPaymentWebhook},
 		{"RefundWebhookRoundTrip", testRefundWebhook},
+		{"RefundIsReadBackByID", testGetRefund},
+		{"RewrittenDeliveriesNeverDecide", testRewrittenDeliveries},
 		{"BadSignatureIsRejected", testBadSignature},
 		{"ProviderErrorsAreTyped", testProviderErrors},
 		{"TransientErrorsAreRetried", testTransientErrors},
@@ -233,6 +235,7 @@ func testPaymentWebhook(t *testing.T, b Backend) {
 	assert.True(t, ev.Payment.Amount.Equal(money.MustParse("1.00", "QAR")))
 	assert.Equal(t, body, []byte(ev.Raw))
 	assert.NotEmpty(t, ev.ID)
+	assert.Equal(t, qpay.Fields(0), ev.Verification.Unverified(), "every fact is signed or read back")
 
 	again, err := p.ParseWebhook(ctx, h, body)
 	require.NoError(t, err)
@@ -254,6 +257,76 @@ func testRefundWebhook(t *testing.T, b Backend) {
 	assert.Equal(t, pay.ID, ev.PaymentID)
 	assert.Equal(t, status.RefundSucceeded, ev.Refund.Status)
 	assert.True(t, ev.Refund.Amount.Equal(money.MustParse("5.00", "QAR")))
+	assert.Equal(t, qpay.Fields(0), ev.Verification.Unverified(), "every fact is signed or read back")
+}
+
+// testRewrittenDeliveries: a genuine delivery with another payment's ID or
+// another order's reference written into it either fails its signature
+// (a provider that signs the body) or carries the genuine facts (one whose
+// signature leaves those fields out, read back): a rewritten field never
+// decides which payment moves, nor which order the merchant is told of.
+func testRewrittenDeliveries(t *testing.T, b Backend) {
+	ctx := context.Background()
+	p := b.Provider(t)
+	a := captured(t, b, p, "ORD-rewrite-A", "20.00")
+	other := create(t, p, "ORD-rewrite-B", "20.00")
+
+	h, body := b.PaymentWebhook(t, a.ID)
+	genuine, err := p.ParseWebhook(ctx, h, body)
+	require.NoError(t, err)
+	signsBody := genuine.Verification.Method == qpay.VerifiedBody
+	forged := bytes.ReplaceAll(body, []byte("ORD-rewrite-A"), []byte("ORD-rewrite-B"))
+	require.NotEqual(t, body, forged, "the delivery carries its reference")
+	if ev, err := p.ParseWebhook(ctx, h, forged); signsBody {
+		assert.ErrorIs(t, err, qpay.KindInvalidSignature)
+	} else {
+		require.NoError(t, err, "the rewritten fields are not signed")
+		assert.Equal(t, a.ID, ev.PaymentID)
+		assert.Equal(t, "ORD-rewrite-A", ev.Payment.Reference, "the order is the genuine one")
+		assert.True(t, ev.Verification.Differs.Has(qpay.FieldReference), "the rewrite is reported")
+	}
+
+	r, err := p.Refund(ctx, qpay.RefundRequest{PaymentID: a.ID, Amount: money.MustParse("5.00", "QAR"), Reference: "RFD-rewrite"})
+	require.NoError(t, err)
+	h, body = b.RefundWebhook(t, r)
+	forged = bytes.ReplaceAll(body, []byte(a.ID), []byte(other.ID))
+	require.NotEqual(t, body, forged, "the delivery names its payment")
+	if ev, err := p.ParseWebhook(ctx, h, forged); signsBody {
+		assert.ErrorIs(t, err, qpay.KindInvalidSignature)
+	} else {
+		require.NoError(t, err, "the rewritten fields are not signed")
+		assert.Equal(t, a.ID, ev.PaymentID, "the refund moves its own payment only")
+		assert.Equal(t, a.ID, ev.Refund.PaymentID)
+		assert.True(t, ev.Verification.Differs.Has(qpay.FieldPaymentID), "the rewrite is reported")
+	}
+}
+
+// testGetRefund: every Provider reads a refund back by its ID
+// (qpay.RefundGetter), the source of truth for a refund whose webhook is
+// late, lost or in doubt, and the read-back behind a refund webhook whose
+// payment the signature does not cover.
+func testGetRefund(t *testing.T, b Backend) {
+	ctx := context.Background()
+	p := b.Provider(t)
+	rg, ok := p.(qpay.RefundGetter)
+	require.True(t, ok, "the Provider implements qpay.RefundGetter")
+	pay := captured(t, b, p, "ORD-get-refund", "20.00")
+	r, err := p.Refund(ctx, qpay.RefundRequest{PaymentID: pay.ID, Amount: money.MustParse("5.00", "QAR"), Reference: "RFD-G"})
+	require.NoError(t, err)
+
+	got, err := rg.GetRefund(ctx, pay.ID, r.ID)
+	require.NoError(t, err)
+	assert.Equal(t, r.ID, got.ID)
+	assert.Equal(t, pay.ID, got.PaymentID)
+	assert.Equal(t, p.Name(), got.Provider)
+	assert.True(t, got.Amount.Equal(money.MustParse("5.00", "QAR")), "amount %s", got.Amount)
+	assert.Equal(t, "RFD-G", got.Reference)
+	assert.NotEqual(t, status.RefundUnknown, got.Status)
+
+	_, err = rg.GetRefund(ctx, pay.ID, r.ID+"0")
+	assert.ErrorIs(t, err, qpay.KindNotFound)
+	_, err = rg.GetRefund(ctx, pay.ID, "../"+r.ID)
+	assert.ErrorIs(t, err, qpay.KindInvalidRequest)
 }
 
 func testBadSignature(t *testing.T, b Backend) {

@@ -4,7 +4,9 @@
 // signature scheme), and one portable Provider, written once here, that does
 // what is the same for every provider: request validation, idempotency keys,
 // the refundable-amount check, the integrity check of every answer against
-// its request, and the shaping of errors.
+// its request, the verification of a webhook's facts (reading back what
+// the provider's signature does not cover, verify.go), and the shaping of
+// errors.
 //
 // Adding a provider means writing a Driver and passing it to Wrap.
 package driver
@@ -55,9 +57,23 @@ type Driver interface {
 	// read back existing refunds before resending (transport.Request's
 	// Reconcile).
 	Refund(ctx context.Context, req qpay.RefundRequest, p *qpay.Payment) (*qpay.Refund, error)
+	// GetRefund reads refund refundID back as the provider reports it, its
+	// PaymentID included. paymentID locates the refund for providers that
+	// file refunds under their payment (Checkout's actions); a driver that
+	// reads a refund by its own ID (Tap) does not use it. The portable
+	// layer checks the answer, and which payment it names.
+	GetRefund(ctx context.Context, paymentID, refundID string) (*qpay.Refund, error)
 	// ParseWebhook verifies the signature first and decodes only then. The
-	// body is the driver's to keep (a copy the caller will not reuse).
+	// body is the driver's to keep (a copy the caller will not reuse). It
+	// returns the event as delivered; the portable layer reads back what
+	// WebhookSignature does not cover.
 	ParseWebhook(ctx context.Context, header http.Header, body []byte) (*qpay.WebhookEvent, error)
+	// WebhookSignature declares the facts of an event that the provider's
+	// webhook signature covers: qpay.AllFields when it signs the raw body.
+	// For an event whose facts it does not all cover, the portable layer
+	// reads the payment (GetPayment) or the refund (GetRefund) back before
+	// returning the event, and takes the facts from there (verify.go).
+	WebhookSignature() qpay.Fields
 	// ReturnParam names the query parameter the provider adds to the
 	// shopper's return URL and the prefix of the ID it carries.
 	ReturnParam() (param, prefix string)
@@ -88,7 +104,7 @@ func Wrap(d Driver, opts Options) qpay.Provider {
 	if opts.MaxWebhookBytes <= 0 {
 		opts.MaxWebhookBytes = DefaultMaxWebhookBytes
 	}
-	return &portable{d: d, opts: opts}
+	return &portable{d: d, opts: opts, readBacks: newReadBackCache()}
 }
 
 // Unwrap returns the Driver inside a Provider made by Wrap, or nil.
@@ -100,9 +116,12 @@ func Unwrap(p qpay.Provider) Driver {
 }
 
 type portable struct {
-	d    Driver
-	opts Options
+	d         Driver
+	opts      Options
+	readBacks *readBackCache // recent webhook read-backs (verify.go)
 }
+
+var _ qpay.RefundGetter = (*portable)(nil)
 
 func (w *portable) Name() string { return w.d.Name() }
 
@@ -258,6 +277,9 @@ func (w *portable) ParseWebhook(ctx context.Context, header http.Header, body []
 	if err := w.checkEvent(ev); err != nil {
 		return nil, w.finish(op, err)
 	}
+	if err := w.verify(ctx, ev); err != nil {
+		return nil, w.finish(op, err)
+	}
 	ev.Raw = body
 	return ev, nil
 }
@@ -270,6 +292,28 @@ func (w *portable) OwnsPaymentID(id string) bool {
 		}
 	}
 	return false
+}
+
+// GetRefund implements qpay.RefundGetter.
+func (w *portable) GetRefund(ctx context.Context, paymentID, refundID string) (*qpay.Refund, error) {
+	const op = qpay.OpGetRefund
+	if err := qpay.ValidateID(paymentID); err != nil {
+		return nil, w.finish(op, &qpay.Error{Kind: qpay.KindInvalidRequest, Message: "payment ID " + err.Error()})
+	}
+	if err := qpay.ValidateID(refundID); err != nil {
+		return nil, w.finish(op, &qpay.Error{Kind: qpay.KindInvalidRequest, Message: "refund ID " + err.Error()})
+	}
+	r, err := w.d.GetRefund(ctx, paymentID, refundID)
+	if err != nil {
+		return nil, w.finish(op, err)
+	}
+	if err := w.checkRefundRead(refundID, r); err != nil {
+		return nil, w.finish(op, err)
+	}
+	if r.PaymentID != paymentID {
+		return nil, w.finish(op, integrity("refund %s belongs to payment %s, not to payment %s", r.ID, r.PaymentID, paymentID))
+	}
+	return r, nil
 }
 
 // ReturnID implements qpay.ReturnReader.
@@ -402,6 +446,29 @@ func (w *portable) checkRead(id string, p *qpay.Payment) error {
 		return integrity("payment %s is in %s, not %s: not a QPay payment", p.ID, p.Amount.Currency(), qpay.Currency)
 	}
 	p.Provider, p.Account = w.d.Name(), w.opts.Account
+	return nil
+}
+
+// checkRefundRead checks a refund read back by ID: the refund asked for,
+// naming a payment, in QAR.
+func (w *portable) checkRefundRead(id string, r *qpay.Refund) error {
+	if r == nil || r.ID == "" {
+		return protocol("the provider's answer has no refund ID")
+	}
+	if r.ID != id {
+		return integrity("asked for refund %s, the provider answered with refund %s", id, r.ID)
+	}
+	if err := qpay.ValidateID(r.PaymentID); err != nil {
+		return protocol("refund %s: payment ID %v", r.ID, err)
+	}
+	switch r.Amount.Currency() {
+	case qpay.Currency:
+	case "":
+		return protocol("refund %s has no amount", r.ID)
+	default:
+		return integrity("refund %s is in %s, not %s: not a QPay refund", r.ID, r.Amount.Currency(), qpay.Currency)
+	}
+	r.Provider, r.Account = w.d.Name(), w.opts.Account
 	return nil
 }
 

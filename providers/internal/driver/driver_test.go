@@ -27,6 +27,9 @@ type stub struct {
 	event    *qpay.WebhookEvent
 	err      error
 	alias    bool
+	signs    qpay.Fields  // what its webhook signature covers; zero means qpay.AllFields
+	readRef  *qpay.Refund // GetRefund's answer
+	readErr  error        // GetPayment's and GetRefund's error in a webhook read-back
 	calls    []string
 	lastReq  qpay.PaymentRequest
 	lastRefR qpay.RefundRequest
@@ -41,6 +44,9 @@ func (s *stub) CreatePayment(_ context.Context, req qpay.PaymentRequest) (*qpay.
 }
 func (s *stub) GetPayment(_ context.Context, id string) (*qpay.Payment, error) {
 	s.calls = append(s.calls, "get")
+	if s.readErr != nil {
+		return nil, s.readErr
+	}
 	return s.read, s.err
 }
 func (s *stub) PaymentForRefund(_ context.Context, id string) (*qpay.Payment, []*qpay.Refund, error) {
@@ -59,6 +65,16 @@ func (s *stub) ParseWebhook(_ context.Context, h http.Header, body []byte) (*qpa
 		s.event.Payment.Raw = body // as the adapters do: the body is theirs
 	}
 	return s.event, s.err
+}
+func (s *stub) GetRefund(_ context.Context, paymentID, refundID string) (*qpay.Refund, error) {
+	s.calls = append(s.calls, "get_refund")
+	return s.readRef, s.readErr
+}
+func (s *stub) WebhookSignature() qpay.Fields {
+	if s.signs == 0 {
+		return qpay.AllFields
+	}
+	return s.signs
 }
 func (s *stub) ReturnParam() (string, string) { return "stub_id", "pay_" }
 func (s *stub) IsAlias(id string) bool        { return s.alias && strings.HasPrefix(id, "sid_") }
