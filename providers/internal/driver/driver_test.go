@@ -486,3 +486,22 @@ func TestCountRefunds(t *testing.T) {
 	err := countRefunds(p, []*qpay.Refund{{ID: "re_1", Amount: money.MustParse("1.000", "KWD")}})
 	assert.ErrorIs(t, err, qpay.KindIntegrity)
 }
+
+// A 409 that outlasted the call's bound leaves a payment being made under
+// the key. The caller's own key can be resent; the call's own key cannot,
+// and a new call would make a second payment: not retryable then.
+func TestCreateConflictIsRetryableOnlyWithTheCallersKey(t *testing.T) {
+	for _, callerKey := range []string{"", "order-17-attempt-1"} {
+		d := &stub{err: &qpay.Error{Kind: qpay.KindConflict, HTTPStatus: 409, Retryable: true, Message: "still in flight"}}
+		req := qpay.PaymentRequest{Amount: qar("10"), Reference: "order-17", ReturnURL: "https://shop.example/back",
+			Customer: qpay.Customer{Name: "A B", Email: "a@example.qa"}, IdempotencyKey: callerKey}
+		_, err := Wrap(d, Options{}).CreatePayment(context.Background(), req)
+		var e *qpay.Error
+		require.ErrorAs(t, err, &e)
+		assert.Equal(t, qpay.KindConflict, e.Kind)
+		assert.Equal(t, callerKey != "", e.Retryable, "caller's key %q", callerKey)
+		if callerKey == "" {
+			assert.Contains(t, e.Message, "pass PaymentRequest.IdempotencyKey")
+		}
+	}
+}
