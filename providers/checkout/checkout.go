@@ -318,21 +318,22 @@ func (a *adapter) Refund(ctx context.Context, req qpay.RefundRequest, p *qpay.Pa
 	if resp.Reconciled {
 		return refundFromAction(found, p)
 	}
-	if resp.InFlight > 0 || resp.Attempts > 1 {
-		// The 202 names the refund but not its amount, and after a resend
-		// it may be Checkout's replay of another request's 202 under the
-		// same key, whatever that request's amount (the key is derived from
-		// the payment and the reference, see the driver). Read the action
-		// back so that the portable layer compares the amount refunded with
-		// the amount asked. A first-attempt 202 is this request's own
-		// answer only if no other request with the key completed between
-		// the portable layer's search by reference and this POST; that
-		// window is left open to spare every refund a fourth round trip.
-		if acts, err := a.actions(ctx, p.ID); err == nil {
-			for i := range acts {
-				if acts[i].ID == out.ActionID && acts[i].Type == actionRefund {
-					return refundFromAction(&acts[i], p)
+	// The 202 names the refund but not its amount, and it is also what
+	// Checkout replays for a key it has seen, whatever the body of this
+	// request (UNCONFIRMED): under the key derived from the payment and the
+	// reference, another request's 202 for that reference, of another
+	// amount perhaps, reaches every caller that sends it after that request
+	// began. Its action is read back so that the portable layer compares the
+	// amount refunded with the amount asked. Should the action not be listed
+	// (or the read fail), the 202 is reported as it stands.
+	if acts, err := a.actions(ctx, p.ID); err == nil {
+		for i := range acts {
+			if acts[i].ID == out.ActionID && acts[i].Type == actionRefund {
+				r, err := refundFromAction(&acts[i], p)
+				if r != nil {
+					r.Raw = resp.Body
 				}
+				return r, err
 			}
 		}
 	}

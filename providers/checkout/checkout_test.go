@@ -516,6 +516,13 @@ func TestRefundSendsTheDocumentedBody(t *testing.T) {
 		Reply(http.StatusOK).BodyString(string(actions)).Map(rec.record)
 	gock.New(SandboxBaseURL).Post("^/payments/" + fixturePaymentID + "/refunds$").
 		Reply(http.StatusAccepted).BodyString(string(accepted)).Map(rec.record)
+	// The 202 carries no amount: the new refund's action is read back.
+	refund, _ := fixtureActions(t)
+	delete(refund, "approved")
+	pending, err := json.Marshal([]map[string]any{refund, capture})
+	require.NoError(t, err)
+	gock.New(SandboxBaseURL).Get("^/payments/" + fixturePaymentID + "/actions$").
+		Reply(http.StatusOK).BodyString(string(pending)).Map(rec.record)
 
 	r, err := p.Refund(context.Background(), qpay.RefundRequest{
 		PaymentID: fixturePaymentID, Amount: qar("0.50"), Reference: "rfd_ord_01_1",
@@ -525,7 +532,7 @@ func TestRefundSendsTheDocumentedBody(t *testing.T) {
 	requireGockDone(t)
 
 	reqs := rec.all()
-	require.Len(t, reqs, 3)
+	require.Len(t, reqs, 4)
 	var sequence []string
 	for _, q := range reqs {
 		sequence = append(sequence, q.Method+" "+q.Path)
@@ -534,6 +541,7 @@ func TestRefundSendsTheDocumentedBody(t *testing.T) {
 		"GET /payments/" + fixturePaymentID,
 		"GET /payments/" + fixturePaymentID + "/actions",
 		"POST /payments/" + fixturePaymentID + "/refunds",
+		"GET /payments/" + fixturePaymentID + "/actions",
 	}, sequence)
 	post := reqs[2]
 	assert.JSONEq(t, string(fixture(t, "refund-request.json")), string(post.Body))
@@ -625,6 +633,10 @@ func TestRefundChecksWhatIsLeftFromTheActions(t *testing.T) {
 			if c.kind == 0 {
 				gock.New(SandboxBaseURL).Post("^/payments/" + fixturePaymentID + "/refunds$").
 					Reply(http.StatusAccepted).BodyString(`{"action_id":"act_new","reference":"rfd_new"}`)
+				// The new refund's action, read back for its amount.
+				minor, err := qar(c.amount).Minor()
+				require.NoError(t, err)
+				mockActions(t, append([]map[string]any{{"id": "act_new", "type": "Refund", "amount": minor, "reference": "rfd_new"}}, acts...)...)
 			}
 
 			_, err := p.Refund(context.Background(), qpay.RefundRequest{PaymentID: fixturePaymentID, Amount: qar(c.amount), Reference: "rfd_new"})
