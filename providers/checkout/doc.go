@@ -57,9 +57,10 @@
 // answer was a success, and answers 409 while a request with the same key
 // is still being processed: the transport waits that out, resending with
 // the same key until the answer is replayed (within CallTimeout; only
-// then is it a KindConflict). A replayed refund 202 carries no amount, so
-// after a resend or a 409 the refund's action is read back and its amount
-// compared with the request's. A refund is also never resent blindly after
+// then is it a KindConflict). A refund's 202 carries no amount and may be
+// the replay of another request's 202 for the same reference, so the new
+// refund's action is read back and its amount compared with the request's
+// (a fourth round trip). A refund is also never resent blindly after
 // an ambiguous failure: the payment's actions are read first, and a refund
 // action carrying the refund's reference is returned instead of sending
 // another.
