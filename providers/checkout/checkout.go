@@ -330,10 +330,17 @@ func (a *adapter) Refund(ctx context.Context, req qpay.RefundRequest, p *qpay.Pa
 		for i := range acts {
 			if acts[i].ID == out.ActionID && acts[i].Type == actionRefund {
 				r, err := refundFromAction(&acts[i], p)
-				if r != nil {
-					r.Raw = resp.Body
+				if err != nil {
+					return nil, err
 				}
-				return r, err
+				if out.Reference != "" && out.Reference != r.Reference {
+					// The answer and the action disagree: neither can be
+					// reported as this refund.
+					return nil, &qpay.Error{Kind: qpay.KindIntegrity, Body: a.http.Redactor().Bytes(resp.Body),
+						Message: fmt.Sprintf("Checkout's 202 gives refund %s the reference %q, its action %q", out.ActionID, out.Reference, r.Reference)}
+				}
+				r.Raw = resp.Body
+				return r, nil
 			}
 		}
 	}

@@ -67,10 +67,12 @@
 //
 // # Refunds are accepted, not settled
 //
-// Checkout answers a refund with 202 and an action ID: the Refund comes
-// back RefundPending with the requested amount. Its outcome arrives as a
-// payment_refunded or payment_refund_declined webhook (whose Refund.ID is
-// the same action ID), or can be read from the payment's actions.
+// Checkout answers a refund with 202 and an action ID. The Refund comes
+// back as that action reads just after (usually RefundPending; the amount
+// is the action's), or, when the action is not listed yet, RefundPending
+// with the requested amount. Its outcome arrives as a payment_refunded or
+// payment_refund_declined webhook (whose Refund.ID is the same action ID),
+// or can be read from the payment's actions.
 //
 // # Authentication
 //
