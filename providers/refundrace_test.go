@@ -44,6 +44,7 @@ var keyModes = []keyMode{
 type raceTally struct {
 	races, calls, succeeded, refused int
 	threes                           int // races between three replicas
+	replayed                         int // of the refused, those the provider answered with the other refund (KindIntegrity)
 	conflicts                        int // the simulator's 409s: a key met in flight
 	refunds                          int // refunds the simulator made
 }
@@ -77,8 +78,8 @@ func TestOneRefundPerReferenceAcrossReplicas(t *testing.T) {
 				t.Run(name, func(t *testing.T) {
 					t.Parallel()
 					tally := runRefundRaces(t, provider, mode)
-					t.Logf("%s: %d races (%d of 2 replicas, %d of 3), %d calls: %d got the refund, %d refused; %d refunds made, %d 409s answered",
-						name, tally.races, tally.races-tally.threes, tally.threes, tally.calls, tally.succeeded, tally.refused, tally.refunds, tally.conflicts)
+					t.Logf("%s: %d races (%d of 2 replicas, %d of 3), %d calls: %d got the refund, %d refused (%d after a replay); %d refunds made, %d 409s answered",
+						name, tally.races, tally.races-tally.threes, tally.threes, tally.calls, tally.succeeded, tally.refused, tally.replayed, tally.refunds, tally.conflicts)
 					mu.Lock()
 					totals[name] = &tally
 					mu.Unlock()
@@ -90,14 +91,15 @@ func TestOneRefundPerReferenceAcrossReplicas(t *testing.T) {
 	for _, c := range totals {
 		all.races += c.races
 		all.threes += c.threes
+		all.replayed += c.replayed
 		all.calls += c.calls
 		all.succeeded += c.succeeded
 		all.refused += c.refused
 		all.refunds += c.refunds
 		all.conflicts += c.conflicts
 	}
-	t.Logf("all cells: %d races (%d of 2 replicas, %d of 3), %d calls: %d got the refund, %d refused; %d refunds made (one per race), %d 409s waited out",
-		all.races, all.races-all.threes, all.threes, all.calls, all.succeeded, all.refused, all.refunds, all.conflicts)
+	t.Logf("all cells: %d races (%d of 2 replicas, %d of 3), %d calls: %d got the refund, %d refused (%d after a replay); %d refunds made (one per race), %d 409s waited out",
+		all.races, all.races-all.threes, all.threes, all.calls, all.succeeded, all.refused, all.replayed, all.refunds, all.conflicts)
 }
 
 // runRefundRaces runs refundRaces races on a simulator of its own.
@@ -168,6 +170,9 @@ func runRefundRaces(t *testing.T, provider string, mode keyMode) raceTally {
 				assert.Contains(t, []qpay.Kind{qpay.KindInvalidRequest, qpay.KindIntegrity}, e.Kind, "race %d replica %d: %v", race, i, e)
 				assert.False(t, e.Retryable, "race %d replica %d: %v", race, i, e)
 				tally.refused++
+				if e.Kind == qpay.KindIntegrity {
+					tally.replayed++
+				}
 				continue
 			}
 			require.NoError(t, errs[i], "race %d replica %d", race, i)
