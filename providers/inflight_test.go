@@ -28,13 +28,16 @@ func TestInFlightConflictIsWaitedOutAgainstTheSimulator(t *testing.T) {
 				ctx := context.Background()
 				sim := newSimulator(t, nil)
 				p := openProvider(t, simulatorConfig(sim, provider, func(c *providers.Config) {
-					c.AttemptTimeout = providers.Duration(100 * time.Millisecond)
+					c.AttemptTimeout = providers.Duration(150 * time.Millisecond)
+					// Room for an attempt or two that a loaded machine
+					// slows past the timeout.
+					c.MaxAttempts = 8
 				}))
 				var id string
 				if op == opRefund {
 					id = capturedPayment(t, sim, p, "ORD-inflight").ID
 				}
-				require.NoError(t, sim.Inject(qpaytest.Fault{Provider: provider, Op: op, Delay: 250 * time.Millisecond}))
+				require.NoError(t, sim.Inject(qpaytest.Fault{Provider: provider, Op: op, Delay: 400 * time.Millisecond}))
 
 				switch op {
 				case opCreate:

@@ -20,13 +20,13 @@ import (
 // original answer replayed. The call succeeds with the one payment or
 // refund; the caller never sees the 409, so never retries with a new key.
 func TestInFlightConflictIsWaitedOut(t *testing.T) {
-	const slow = 300 * time.Millisecond // longer than the attempt timeout
+	const slow = 400 * time.Millisecond // longer than the attempt timeout
 	tune := func(t *testing.T) qpay.Provider {
 		t.Helper()
 		// newTestProvider's options, with an attempt timeout the slow
 		// answer exceeds.
 		opts := testHTTP(t)
-		opts.AttemptTimeout = 50 * time.Millisecond
+		opts.AttemptTimeout = 100 * time.Millisecond
 		p, err := New(Config{SecretKey: sandboxKey, WebhookSecret: webhookSecret, HTTP: opts})
 		require.NoError(t, err)
 		return p

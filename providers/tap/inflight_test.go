@@ -19,9 +19,9 @@ import (
 // later resend gets the original charge or refund. The call succeeds with
 // the one charge or refund.
 func TestInFlightConflictIsWaitedOut(t *testing.T) {
-	const slow = 300 * time.Millisecond // longer than the attempt timeout
+	const slow = 400 * time.Millisecond // longer than the attempt timeout
 	conflict := `{"errors":[{"code":"409","description":"Conflict with another request being processed"}]}`
-	tune := func(c *Config) { c.HTTP.AttemptTimeout = 50 * time.Millisecond }
+	tune := func(c *Config) { c.HTTP.AttemptTimeout = 100 * time.Millisecond }
 
 	t.Run("create", func(t *testing.T) {
 		p := newTestProvider(t, tune)

@@ -465,6 +465,11 @@ func (c *Client) transportError(ctx context.Context, st *callState, err error) *
 	switch {
 	case st.reconErr != nil:
 		msg = "no answer from the provider, and reading back what exists failed, so the request was not resent: " + c.red.Error(st.reconErr)
+	case st.inFlight > 0 && errors.Is(context.Cause(ctx), errCallBound):
+		// The bound cut a resend short, but the last word was the
+		// provider's: the key is still being processed.
+		kind = qpay.KindConflict
+		msg = fmt.Sprintf("a request with this idempotency key was still in flight after %d resends with the same key within the call's bound of %v", st.inFlight, c.cfg.CallTimeout)
 	case errors.Is(context.Cause(ctx), errCallBound):
 		msg = fmt.Sprintf("no answer within the call's bound of %v", c.cfg.CallTimeout)
 	case ctx.Err() != nil:
@@ -474,7 +479,7 @@ func (c *Client) transportError(ctx context.Context, st *callState, err error) *
 	// A network failure may or may not have reached the provider; a retry
 	// with the same idempotency key is safe either way. Not so after a failed
 	// reconciliation, nor when the caller gave up.
-	e.Retryable = kind == qpay.KindNetwork && st.reconErr == nil
+	e.Retryable = (kind == qpay.KindNetwork || kind == qpay.KindConflict) && st.reconErr == nil
 	return e
 }
 
