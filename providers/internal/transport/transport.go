@@ -235,15 +235,11 @@ type Request struct {
 
 // Response is a successful (2xx) answer, read in full.
 type Response struct {
-	Status    int
-	Header    http.Header
-	Body      []byte
-	RequestID string
-	Attempts  int
-	// InFlight counts the attempts answered "a request with the same
-	// idempotency key is still in flight" before this answer, which is then
-	// the provider's replay of another request's answer under that key.
-	InFlight   int
+	Status     int
+	Header     http.Header
+	Body       []byte
+	RequestID  string
+	Attempts   int
 	Reconciled bool // the call was settled by Request.Reconcile; Body is empty
 }
 
@@ -316,7 +312,7 @@ func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
 	}
 	switch {
 	case errors.Is(err, errReconciled) || st.reconciled:
-		return &Response{Attempts: st.attempt, InFlight: st.inFlight, Reconciled: true}, nil
+		return &Response{Attempts: st.attempt, Reconciled: true}, nil
 	case err != nil && resp == nil:
 		return nil, c.transportError(ctx, st, err)
 	}
@@ -332,7 +328,7 @@ func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
 		data = append(data, "\n[qpay: body truncated: "+readErr.Error()+"]"...)
 	}
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
-		return &Response{Status: resp.StatusCode, Header: resp.Header, Body: data, RequestID: rid, Attempts: st.attempt, InFlight: st.inFlight}, nil
+		return &Response{Status: resp.StatusCode, Header: resp.Header, Body: data, RequestID: rid, Attempts: st.attempt}, nil
 	}
 	e := c.statusError(req.Op, resp.StatusCode, resp.Header, data)
 	if st.inFlight > 0 && e.Kind == qpay.KindConflict {
