@@ -555,7 +555,8 @@ func TestInFlightConflictEndsWithTheCallsBound(t *testing.T) {
 	rec := &recorder{script: []func(http.ResponseWriter, *http.Request){reply(409, `busy`)}}
 	c, _ := newClient(t, rec, func(cfg *Config) {
 		cfg.DecodeError = inFlightOn409
-		cfg.CallTimeout = 100 * time.Millisecond
+		// Long enough for the first 409 to come back on a loaded machine.
+		cfg.CallTimeout = 400 * time.Millisecond
 	})
 	_, err := c.Do(context.Background(), post())
 	var e *qpay.Error
