@@ -30,7 +30,11 @@ const (
 	// KindNotFound: no such payment or refund (HTTP 404).
 	KindNotFound
 	// KindConflict: another request with the same idempotency key is still
-	// being processed (HTTP 409). Retrying later with the same key is safe.
+	// being processed (HTTP 409). The transport waits such conflicts out
+	// with the same key within HTTPOptions.CallTimeout, so this is seen only
+	// when the bound ended first. Retrying later with the same key is safe;
+	// a CreatePayment whose key was made by the call is then not retryable
+	// (Error.Retryable false), since a new call would make a second payment.
 	KindConflict
 	// KindDeclined: the provider refused to move the money (a refund over the
 	// balance, a declined payment reported as an error).

@@ -158,10 +158,10 @@ func ExampleProvider_refund() {
 	rest, _ := p.Refund(ctx, qpay.RefundRequest{PaymentID: pay.ID, Amount: left, Reference: "RFD-3"})
 	fmt.Println("refund", rest.Status, rest.Amount)
 	// Output:
-	// refund pending QAR 30.00
+	// refund succeeded QAR 30.00
 	// same refund on retry: true
 	// too much: true
-	// refund pending QAR 49.10
+	// refund succeeded QAR 49.10
 }
 
 // Errors carry a Kind for decisions and everything a support ticket needs.

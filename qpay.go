@@ -241,11 +241,16 @@ type RefundRequest struct {
 	// receives "requested_by_customer" when it is empty.
 	Reason   string
 	Metadata map[string]string
-	// IdempotencyKey is sent with every attempt of the refund. If empty, it
-	// is derived from the payment, the Reference and the amount, so that
-	// retrying a Refund call (the same reference and amount) is covered by
-	// the provider's duplicate protection as well as by qpay's search by
-	// reference.
+	// IdempotencyKey is checked like any field and otherwise not used: the
+	// Reference is what makes a refund unique. qpay sends the provider an
+	// idempotency key derived from the account, the payment and the
+	// Reference, whatever this field holds, so that every call for the
+	// same (payment, reference), from any replica, retry or caller, makes
+	// one refund at most and gets that refund back; a caller's own key
+	// could only break that guarantee. A refund of another amount under a
+	// used Reference is refused (KindInvalidRequest before any request, or
+	// KindIntegrity when the provider answers with the earlier refund).
+	// Leave it empty: the Reference is the refund's idempotency key.
 	IdempotencyKey string
 }
 

@@ -30,8 +30,8 @@
 // (otherwise 401 with no body). Idempotency works as documented: Tap's
 // reference.idempotent returns the charge or refund it first made, for 24
 // hours; Checkout's Cko-Idempotency-Key replays the status and body of a
-// 2xx for 24 hours, and answers 409 while a request with the same key is
-// still being processed.
+// 2xx for 24 hours. Both answer 409 while a request with the same key is
+// still being processed (for Tap the likely answer, UNCONFIRMED).
 //
 // A payment stays pending until the shopper acts on its page (transaction.url
 // at Tap, _links.redirect.href at Checkout), a test calls Settle or Expire,

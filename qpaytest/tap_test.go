@@ -343,3 +343,28 @@ func TestTapExpiryFromTheRequest(t *testing.T) {
 	assert.Equal(t, map[string]any{"code": "304", "message": "Expired"}, got["response"])
 	assert.Nil(t, got["transaction"].(map[string]any)["url"], "no page to send the shopper to any more")
 }
+
+// A request whose reference.idempotent another request is still
+// processing gets 409 (Tap's likely answer, UNCONFIRMED); once the first is
+// done, the key returns its charge.
+func TestTapIdempotencyConflict(t *testing.T) {
+	s := startServer(t, Options{})
+	require.NoError(t, s.Inject(Fault{Provider: ProviderTap, Op: OpCreatePayment, Delay: 300 * time.Millisecond}))
+	req := tapChargeReq("")
+	req["reference"] = map[string]any{"transaction": "ORD-1", "order": "ORD-1", "idempotent": "k-slow"}
+
+	done := make(chan apiResp)
+	go func() { done <- send(t, s, http.MethodPost, "/tap/v2/charges", tapAuth(s), req) }()
+	require.Eventually(t, func() bool {
+		return s.core.KeyInFlight("charge\x00k-slow")
+	}, 2*time.Second, time.Millisecond, "the slow request holds its key")
+
+	conflict := send(t, s, http.MethodPost, "/tap/v2/charges", tapAuth(s), req)
+	assert.Equal(t, http.StatusConflict, conflict.status)
+	assert.JSONEq(t, `{"errors":[{"code":"409","description":"Conflict with another request being processed"}]}`, string(conflict.body))
+	slow := <-done
+	require.Equal(t, http.StatusOK, slow.status)
+	replay := send(t, s, http.MethodPost, "/tap/v2/charges", tapAuth(s), req)
+	assert.Equal(t, slow.object(t)["id"], replay.object(t)["id"])
+	assert.Len(t, s.Payments(), 1)
+}

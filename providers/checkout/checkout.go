@@ -318,6 +318,32 @@ func (a *adapter) Refund(ctx context.Context, req qpay.RefundRequest, p *qpay.Pa
 	if resp.Reconciled {
 		return refundFromAction(found, p)
 	}
+	// The 202 names the refund but not its amount, and it is also what
+	// Checkout replays for a key it has seen, whatever the body of this
+	// request (UNCONFIRMED): under the key derived from the payment and the
+	// reference, another request's 202 for that reference, of another
+	// amount perhaps, reaches every caller that sends it after that request
+	// began. Its action is read back so that the portable layer compares the
+	// amount refunded with the amount asked. Should the action not be listed
+	// (or the read fail), the 202 is reported as it stands.
+	if acts, err := a.actions(ctx, p.ID); err == nil {
+		for i := range acts {
+			if acts[i].ID == out.ActionID && acts[i].Type == actionRefund {
+				r, err := refundFromAction(&acts[i], p)
+				if err != nil {
+					return nil, err
+				}
+				if out.Reference != "" && out.Reference != r.Reference {
+					// The answer and the action disagree: neither can be
+					// reported as this refund.
+					return nil, &qpay.Error{Kind: qpay.KindIntegrity, Body: a.http.Redactor().Bytes(resp.Body),
+						Message: fmt.Sprintf("Checkout's 202 gives refund %s the reference %q, its action %q", out.ActionID, out.Reference, r.Reference)}
+				}
+				r.Raw = resp.Body
+				return r, nil
+			}
+		}
+	}
 	return &qpay.Refund{
 		ID:        out.ActionID,
 		PaymentID: p.ID,

@@ -516,6 +516,13 @@ func TestRefundSendsTheDocumentedBody(t *testing.T) {
 		Reply(http.StatusOK).BodyString(string(actions)).Map(rec.record)
 	gock.New(SandboxBaseURL).Post("^/payments/" + fixturePaymentID + "/refunds$").
 		Reply(http.StatusAccepted).BodyString(string(accepted)).Map(rec.record)
+	// The 202 carries no amount: the new refund's action is read back.
+	refund, _ := fixtureActions(t)
+	delete(refund, "approved")
+	pending, err := json.Marshal([]map[string]any{refund, capture})
+	require.NoError(t, err)
+	gock.New(SandboxBaseURL).Get("^/payments/" + fixturePaymentID + "/actions$").
+		Reply(http.StatusOK).BodyString(string(pending)).Map(rec.record)
 
 	r, err := p.Refund(context.Background(), qpay.RefundRequest{
 		PaymentID: fixturePaymentID, Amount: qar("0.50"), Reference: "rfd_ord_01_1",
@@ -525,7 +532,7 @@ func TestRefundSendsTheDocumentedBody(t *testing.T) {
 	requireGockDone(t)
 
 	reqs := rec.all()
-	require.Len(t, reqs, 3)
+	require.Len(t, reqs, 4)
 	var sequence []string
 	for _, q := range reqs {
 		sequence = append(sequence, q.Method+" "+q.Path)
@@ -534,10 +541,12 @@ func TestRefundSendsTheDocumentedBody(t *testing.T) {
 		"GET /payments/" + fixturePaymentID,
 		"GET /payments/" + fixturePaymentID + "/actions",
 		"POST /payments/" + fixturePaymentID + "/refunds",
+		"GET /payments/" + fixturePaymentID + "/actions",
 	}, sequence)
 	post := reqs[2]
 	assert.JSONEq(t, string(fixture(t, "refund-request.json")), string(post.Body))
-	assert.Equal(t, "rfd_ord_01_1-key", post.Header.Get("Cko-Idempotency-Key"))
+	assert.Equal(t, driver.RefundKey("checkout", "", fixturePaymentID, "rfd_ord_01_1"), post.Header.Get("Cko-Idempotency-Key"),
+		"the key derived from the payment and the reference, not the caller's")
 	assert.Equal(t, "Bearer "+sandboxKey.Reveal(), post.Header.Get("Authorization"))
 	assert.Empty(t, reqs[0].Header.Get("Cko-Idempotency-Key"), "reads carry no idempotency key")
 	assert.Empty(t, reqs[1].Header.Get("Cko-Idempotency-Key"), "reads carry no idempotency key")
@@ -624,6 +633,10 @@ func TestRefundChecksWhatIsLeftFromTheActions(t *testing.T) {
 			if c.kind == 0 {
 				gock.New(SandboxBaseURL).Post("^/payments/" + fixturePaymentID + "/refunds$").
 					Reply(http.StatusAccepted).BodyString(`{"action_id":"act_new","reference":"rfd_new"}`)
+				// The new refund's action, read back for its amount.
+				minor, err := qar(c.amount).Minor()
+				require.NoError(t, err)
+				mockActions(t, append([]map[string]any{{"id": "act_new", "type": "Refund", "amount": minor, "reference": "rfd_new"}}, acts...)...)
 			}
 
 			_, err := p.Refund(context.Background(), qpay.RefundRequest{PaymentID: fixturePaymentID, Amount: qar(c.amount), Reference: "rfd_new"})
@@ -798,6 +811,10 @@ func TestRefundReconcilesAfterAnAmbiguousFailure(t *testing.T) {
 				mockActions(t, capture)
 				gock.New(SandboxBaseURL).Post(refunds).
 					Reply(http.StatusAccepted).BodyString(string(fixture(t, "refund-accepted-202.json"))).Map(rec.record)
+				// A 202 after a resend may be a replay: its action is read
+				// back for the amount.
+				delete(refund, "approved")
+				mockActions(t, refund, capture)
 			}
 
 			r, err := p.Refund(context.Background(), qpay.RefundRequest{

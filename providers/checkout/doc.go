@@ -47,21 +47,32 @@
 //
 // # Idempotency
 //
-// Every payment and refund request carries one Cko-Idempotency-Key, made
-// before the first attempt (or given by the caller) and sent unchanged on
-// every retry. Checkout replays the original answer for a repeated key for
-// 24 hours when that answer was a success, and answers 409 (KindConflict,
-// retryable) while a request with the same key is still being processed.
-// A refund is also never resent blindly after an ambiguous failure: the
-// payment's actions are read first, and a refund action carrying the
-// refund's reference is returned instead of sending another.
+// Every payment and refund request carries one Cko-Idempotency-Key, sent
+// unchanged on every retry. A payment's is the caller's
+// PaymentRequest.IdempotencyKey or one made before the first attempt; a
+// refund's is always derived from the account, the payment and the
+// RefundRequest.Reference, so that replicas refunding the same reference
+// at once send the same key and Checkout makes one refund. Checkout
+// replays the original answer for a repeated key for 24 hours when that
+// answer was a success, and answers 409 while a request with the same key
+// is still being processed: the transport waits that out, resending with
+// the same key until the answer is replayed (within CallTimeout; only
+// then is it a KindConflict). A refund's 202 carries no amount and may be
+// the replay of another request's 202 for the same reference, so the new
+// refund's action is read back and its amount compared with the request's
+// (a fourth round trip). A refund is also never resent blindly after
+// an ambiguous failure: the payment's actions are read first, and a refund
+// action carrying the refund's reference is returned instead of sending
+// another.
 //
 // # Refunds are accepted, not settled
 //
-// Checkout answers a refund with 202 and an action ID: the Refund comes
-// back RefundPending with the requested amount. Its outcome arrives as a
-// payment_refunded or payment_refund_declined webhook (whose Refund.ID is
-// the same action ID), or can be read from the payment's actions.
+// Checkout answers a refund with 202 and an action ID. The Refund comes
+// back as that action reads just after (usually RefundPending; the amount
+// is the action's), or, when the action is not listed yet, RefundPending
+// with the requested amount. Its outcome arrives as a payment_refunded or
+// payment_refund_declined webhook (whose Refund.ID is the same action ID),
+// or can be read from the payment's actions.
 //
 // # Authentication
 //

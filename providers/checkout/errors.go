@@ -41,8 +41,14 @@ var errorMessages = map[int]string{
 // the body's request_id.
 // UNCONFIRMED: the body of a 409 idempotency conflict; it is read the same
 // way and classified by its status.
+//
+// Every 409 is an in-flight idempotency conflict: Checkout documents 409 on
+// the endpoints qpay calls for that alone ("Conflict with another request
+// being processed"); the other 409 of its API, a webhook URL that already
+// exists, belongs to POST /webhooks, which qpay never calls. The transport
+// then waits it out with the same key.
 func decodeError(code int, _ http.Header, body []byte) transport.ErrorDetails {
-	var d transport.ErrorDetails
+	d := transport.ErrorDetails{InFlight: code == http.StatusConflict}
 	var fields map[string]json.RawMessage
 	if json.Unmarshal(body, &fields) == nil {
 		var codes []string

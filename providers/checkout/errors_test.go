@@ -36,11 +36,6 @@ func TestProviderErrorsAreTyped(t *testing.T) {
 			kind: qpay.KindAuthentication, wantMessage: "the secret key was refused (wrong key, or a key of the other environment)"},
 		{name: "404 without a body", op: qpay.OpGetPayment, code: 404, header: "rid-404", attempts: 1,
 			kind: qpay.KindNotFound, wantMessage: "no such payment", wantRID: "rid-404"},
-		{name: "409 idempotency conflict, no body", op: qpay.OpCreatePayment, code: 409, attempts: 1,
-			kind: qpay.KindConflict, wantMessage: "another request with the same idempotency key is still being processed", retryable: true},
-		{name: "409 idempotency conflict, a JSON body", op: qpay.OpCreatePayment, code: 409, attempts: 1,
-			body: `{"request_id":"0HMF1","error_type":"request_conflict"}`,
-			kind: qpay.KindConflict, wantMessage: "request_conflict", wantRID: "0HMF1", retryable: true},
 		{name: "422 validation error", op: qpay.OpCreatePayment, code: 422, header: "rid-422", attempts: 1,
 			body: string(fixture(t, "error-422.json")),
 			kind: qpay.KindInvalidRequest, wantCode: "payment_source_required", wantMessage: "request_invalid", wantRID: "rid-422"},
@@ -114,9 +109,14 @@ func TestDecodeErrorToleratesAnyBody(t *testing.T) {
 		errCode string
 		message string
 		rid     string
+		// inFlight: the transport waits the answer out with the same key.
+		inFlight bool
 	}{
 		{name: "empty 401", code: 401, message: errorMessages[401]},
 		{name: "empty 403", code: 403, message: errorMessages[403]},
+		{name: "empty 409", code: 409, message: errorMessages[409], inFlight: true},
+		{name: "409 with a JSON body", code: 409, body: `{"request_id":"0HMF1","error_type":"request_conflict"}`,
+			message: "request_conflict", rid: "0HMF1", inFlight: true},
 		{name: "null", code: 422, body: "null"},
 		{name: "a JSON array", code: 422, body: `["payment_source_required"]`},
 		{name: "a JSON string", code: 500, body: `"oops"`},
@@ -142,6 +142,7 @@ func TestDecodeErrorToleratesAnyBody(t *testing.T) {
 				assert.Equal(t, c.errCode, got.Code)
 				assert.Equal(t, c.message, got.Message)
 				assert.Equal(t, c.rid, got.RequestID)
+				assert.Equal(t, c.inFlight, got.InFlight)
 			})
 		})
 	}

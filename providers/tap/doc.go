@@ -46,10 +46,15 @@
 //
 // Tap's duplicate protection is a body field, reference.idempotent, on
 // charges and refunds: a request repeating a key within 24 hours returns the
-// original object. qpay puts the call's idempotency key there (the caller's
-// PaymentRequest.IdempotencyKey or RefundRequest.IdempotencyKey, else one
-// made before the first attempt) and the transport resends the same bytes,
-// so a retried create or refund never makes a second charge or refund.
+// original object. qpay puts the call's idempotency key there (for a
+// charge, the caller's PaymentRequest.IdempotencyKey, else one made before
+// the first attempt; for a refund, always the key derived from the account,
+// the charge and RefundRequest.Reference, so that replicas refunding one
+// reference at once send one key) and the transport resends the same bytes,
+// so a retried create or refund never makes a second charge or refund. A
+// concurrent duplicate of a key still being processed is most likely
+// answered 409 (UNCONFIRMED, errors.go); the transport waits it out with the
+// same key until Tap answers with the original object.
 //
 // Refunds are additionally reconciled, because a duplicated refund loses
 // money and Tap's behaviour on edge cases of reference.idempotent is not

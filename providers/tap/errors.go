@@ -40,7 +40,7 @@ type errorBody struct {
 func decodeError(status int, _ http.Header, body []byte) transport.ErrorDetails {
 	var eb errorBody
 	if json.Unmarshal(body, &eb) != nil {
-		return transport.ErrorDetails{}
+		return transport.ErrorDetails{InFlight: inFlight(status)}
 	}
 	var codes, messages []string
 	var kind qpay.Kind
@@ -63,8 +63,18 @@ func decodeError(status int, _ http.Header, body []byte) transport.ErrorDetails 
 		kind = qpay.KindUnknown
 	}
 	return transport.ErrorDetails{
-		Kind:    kind,
-		Code:    strings.Join(codes, ","),
-		Message: strings.Join(messages, "; "),
+		Kind:     kind,
+		Code:     strings.Join(codes, ","),
+		Message:  strings.Join(messages, "; "),
+		InFlight: inFlight(status),
 	}
 }
+
+// inFlight is Tap's answer to a request whose reference.idempotent is still
+// being processed by an earlier request. UNCONFIRMED: Tap documents the
+// 24-hour replay of a completed request but not a concurrent duplicate; its
+// status table has "409 conflict with another request", which is the most
+// likely answer, as at Checkout, and is what the simulator answers. No other
+// 409 is documented for charges or refunds. The transport waits it out with
+// the same key until Tap replays the original answer.
+func inFlight(status int) bool { return status == http.StatusConflict }

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/qpay-go/qpay"
+	"github.com/qpay-go/qpay/providers/internal/driver"
 	"github.com/qpay-go/qpay/status"
 )
 
@@ -37,6 +38,9 @@ func capturedSeed(t *testing.T, n int) gock.Mock {
 }
 
 func TestRefundSendsTapsRefundBody(t *testing.T) {
+	// The caller's IdempotencyKey ("idem-rfd-1") is not what is sent: the
+	// key derived from the charge and the reference is.
+	derivedKey := driver.RefundKey("tap", "", "chg_TS07A0320241133g5RO1906000", "rfd_ord_01_1")
 	tests := []struct {
 		name     string
 		edit     func(*qpay.RefundRequest)
@@ -48,7 +52,7 @@ func TestRefundSendsTapsRefundBody(t *testing.T) {
 				"charge_id": "chg_TS07A0320241133g5RO1906000",
 				"amount": 0.50, "currency": "QAR",
 				"reason": "requested_by_customer",
-				"reference": {"merchant": "rfd_ord_01_1", "idempotent": "idem-rfd-1"},
+				"reference": {"merchant": "rfd_ord_01_1", "idempotent": "` + derivedKey + `"},
 				"metadata": {"udf1": "Metadata 1"},
 				"post": {"url": "http://your_website.com/post_url"}
 			}`,
@@ -60,7 +64,7 @@ func TestRefundSendsTapsRefundBody(t *testing.T) {
 				"charge_id": "chg_TS07A0320241133g5RO1906000",
 				"amount": 0.50, "currency": "QAR",
 				"reason": "duplicate",
-				"reference": {"merchant": "rfd_ord_01_1", "idempotent": "idem-rfd-1"},
+				"reference": {"merchant": "rfd_ord_01_1", "idempotent": "` + derivedKey + `"},
 				"post": {"url": "http://your_website.com/post_url"}
 			}`,
 		},

@@ -73,7 +73,8 @@ func BenchmarkCreatePayment(b *testing.B) { perBackend(b, createOps) }
 func BenchmarkGetPayment(b *testing.B) { perBackend(b, getOps) }
 
 // BenchmarkRefund is one Refund: three round trips for qpay and for the
-// floor alike (read the payment, read its refunds, POST the refund).
+// floor alike (read the payment, read its refunds, POST the refund), and at
+// Checkout a fourth (read the new refund's action back for its amount).
 func BenchmarkRefund(b *testing.B) { perBackend(b, refundOps) }
 
 // BenchmarkParseWebhook is one signed delivery verified and decoded; the

@@ -57,7 +57,7 @@ func checkoutBackend(tb testing.TB) *backend {
 			Reference: "rfd_ord_01_1",
 			Reason:    "requested_by_customer",
 		},
-		refundTrips:   "GET /payments/{id}, GET /payments/{id}/actions, POST /payments/{id}/refunds",
+		refundTrips:   "GET /payments/{id}, GET /payments/{id}/actions, POST /payments/{id}/refunds, GET /payments/{id}/actions",
 		webhookHeader: http.Header{checkout.SignatureHeader: {checkout.Signature(ckoWebhookSecret, event)}},
 		webhookBody:   event,
 	}
@@ -200,7 +200,16 @@ func (f *ckoFloor) Refund(ctx context.Context) (seen, error) {
 	if err := f.c.do(ctx, http.MethodGet, "/payments/"+url.PathEscape(ckoPaymentID)+"/actions", nil, &acts, ""); err != nil {
 		return seen{}, err
 	}
-	return f.RefundPost(ctx)
+	got, err := f.RefundPost(ctx)
+	if err != nil {
+		return seen{}, err
+	}
+	// qpay reads the new refund's action back for its amount, which the 202
+	// does not carry.
+	if err := f.c.do(ctx, http.MethodGet, "/payments/"+url.PathEscape(ckoPaymentID)+"/actions", nil, &acts, ""); err != nil {
+		return seen{}, err
+	}
+	return got, nil
 }
 
 func (f *ckoFloor) RefundPost(ctx context.Context) (seen, error) {

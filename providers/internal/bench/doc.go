@@ -41,8 +41,10 @@
 //
 // Refund makes three round trips in qpay by design (read the payment, read
 // its refunds to know what is still refundable and whether the refund
-// already exists, then POST), and the floor makes the same three; the
-// POST alone is reported as post-floor-ns/op for information.
+// already exists, then POST), four at Checkout (whose 202 carries no
+// amount, so the new refund's action is read back to compare it with the
+// request), and the floor makes the same; the POST alone is reported as
+// post-floor-ns/op for information.
 //
 // ParseWebhook's floor is HMAC-SHA256 of what the provider signs (the raw
 // body for Checkout; for Tap the string of seven fields its hashstring

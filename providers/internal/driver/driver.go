@@ -53,9 +53,13 @@ type Driver interface {
 	// refunds read.
 	PaymentForRefund(ctx context.Context, id string) (*qpay.Payment, []*qpay.Refund, error)
 	// Refund asks for a refund of p, which PaymentForRefund just returned.
-	// req.IdempotencyKey is set. After an ambiguous failure the driver must
-	// read back existing refunds before resending (transport.Request's
-	// Reconcile).
+	// req.IdempotencyKey is set, to the key derived from the refund's
+	// identity (see RefundKey), and must reach the provider. After an
+	// ambiguous failure the driver must read back existing refunds before
+	// resending (transport.Request's Reconcile). An answer that may be the
+	// provider's replay of another request under the same key, and that
+	// does not itself carry the refunded amount, must be completed from a
+	// read-back, so that the portable layer can compare the amount.
 	Refund(ctx context.Context, req qpay.RefundRequest, p *qpay.Payment) (*qpay.Refund, error)
 	// GetRefund reads refund refundID back as the provider reports it, its
 	// PaymentID included. paymentID locates the refund for providers that
@@ -134,13 +138,22 @@ func (w *portable) CreatePayment(ctx context.Context, req qpay.PaymentRequest) (
 	if err := req.Validate(w.d.Mode()); err != nil {
 		return nil, w.finish(op, err)
 	}
-	if req.IdempotencyKey == "" {
+	generated := req.IdempotencyKey == ""
+	if generated {
 		// Made once, here, before the first attempt: every retry of this
 		// call below carries the same key.
 		req.IdempotencyKey = transport.NewIdempotencyKey()
 	}
 	p, err := w.d.CreatePayment(ctx, req)
 	if err != nil {
+		var e *qpay.Error
+		if generated && errors.As(err, &e) && e.Kind == qpay.KindConflict {
+			// The provider is still making a payment under a key that dies
+			// with this call: the caller cannot resend it, and a new call
+			// (a new key) would make a second payment.
+			e.Retryable = false
+			e.Message = strings.TrimPrefix(e.Message+"; the payment may exist under this call's own idempotency key: find it (by its reference) before creating another, and pass PaymentRequest.IdempotencyKey to retry safely", "; ")
+		}
 		return nil, w.finish(op, err)
 	}
 	if err := w.checkCreated(req, p); err != nil {
@@ -189,9 +202,11 @@ func (w *portable) Refund(ctx context.Context, req qpay.RefundRequest) (*qpay.Re
 	if err := refundable(req, p); err != nil {
 		return nil, w.finish(op, err)
 	}
-	if req.IdempotencyKey == "" {
-		req.IdempotencyKey = refundKey(w.d.Name(), w.opts.Account, p.ID, req.Reference, req.Amount.Fixed())
-	}
+	// Always the derived key, never the caller's: every replica, every
+	// retry and every caller asking for this (payment, reference) sends the
+	// same key, so the provider makes one refund however the calls
+	// interleave, and the search by reference above is only a shortcut.
+	req.IdempotencyKey = RefundKey(w.d.Name(), w.opts.Account, p.ID, req.Reference)
 	r, err := w.d.Refund(ctx, req, p)
 	if err != nil {
 		// An answer that never came (or a 5xx) may hide a refund that was
@@ -238,14 +253,33 @@ func (w *portable) refundAfterAmbiguousFailure(ctx context.Context, req qpay.Ref
 	return byReference(refunds, req.Reference)
 }
 
-// refundKey derives a refund's idempotency key from what identifies the
-// refund, so that the caller's own retry of a Refund (after a timeout, a
-// 409, a crash) carries the same key as the first call and the provider's
-// duplicate protection covers it too. A payment's key is random instead: a
-// new payment for the same order after a failed one is legitimate, and a
-// derived key would replay the failed one for 24 hours.
-func refundKey(provider, account, paymentID, reference, amount string) string {
-	sum := sha256.Sum256([]byte(strings.Join([]string{"qpay-refund", provider, account, paymentID, reference, amount}, "\x00")))
+// RefundKey derives a refund's idempotency key from what identifies the
+// refund at the provider: the provider, qpay's account name, the payment
+// and the merchant's reference. Derived, it is the same in every replica
+// and in every retry (after a timeout, a 409, a crash), so the provider's
+// duplicate protection makes one refund per (payment, reference) whatever
+// keys callers pass; a caller's RefundRequest.IdempotencyKey is never sent
+// (it cannot add to this guarantee, and replacing the derived key would
+// break it). Replicas of one merchant share its Account, being built from
+// one configuration.
+//
+// The amount is left out on purpose: a reference reused with another
+// amount then reaches the provider under the same key, and the provider
+// answers with the first refund instead of making a second. Both providers
+// replay the original answer for a key they have seen, whatever the body
+// of the resend (UNCONFIRMED for both: neither documents a key reused with
+// another body; no "mismatch" error is described). That replay is caught
+// here, in one place, by checkRefund's comparison of the refunded amount
+// with the request (an integrity error), with drivers completing answers
+// that do not carry the amount (Checkout's 202) from a read-back when the
+// answer may be a replay. Before any request, the search by reference
+// refuses a reused reference with another amount.
+//
+// A payment's key is random instead: a new payment for the same order
+// after a failed one is legitimate, and a derived key would replay the
+// failed one for 24 hours.
+func RefundKey(provider, account, paymentID, reference string) string {
+	sum := sha256.Sum256([]byte(strings.Join([]string{"qpay-refund/v2", provider, account, paymentID, reference}, "\x00")))
 	b := sum[:16]
 	b[6] = b[6]&0x0f | 0x50 // shaped as a name-based (version 5) UUID
 	b[8] = b[8]&0x3f | 0x80
@@ -480,7 +514,11 @@ func (w *portable) checkRefund(req qpay.RefundRequest, p *qpay.Payment, r *qpay.
 	if r.Amount.Currency() == "" {
 		r.Amount = req.Amount
 	} else if !r.Amount.Equal(req.Amount) {
-		return integrity("asked to refund %s, the provider refunded %s (refund %s)", req.Amount, r.Amount, r.ID)
+		// Under the derived key this is, most likely, the provider's
+		// replay of an earlier refund with the same reference; either way
+		// the refund the caller asked for was not made as asked.
+		return integrity("asked to refund %s under reference %q, the provider answered with refund %s of %s: the reference already names another refund (a new refund needs a new reference), or the answer is wrong",
+			req.Amount, req.Reference, r.ID, r.Amount)
 	}
 	switch r.PaymentID {
 	case "":

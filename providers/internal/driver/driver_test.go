@@ -226,7 +226,7 @@ func TestRefund(t *testing.T) {
 		{"failed payment", payment(status.Failed, ""), qar("1"), accepted(), qpay.KindInvalidRequest, "only a captured payment", false},
 		{"already refunded", payment(status.Refunded, "100"), qar("1"), accepted(), qpay.KindInvalidRequest, "already fully refunded", false},
 		{"refunded more than paid", payment(status.PartiallyRefunded, "130"), qar("1"), accepted(), qpay.KindIntegrity, "more refunded than paid", false},
-		{"provider refunded another amount", payment(status.Captured, ""), qar("30"), &qpay.Refund{ID: "re_1", Amount: qar("300")}, qpay.KindIntegrity, "asked to refund QAR 30.00, the provider refunded QAR 300.00", true},
+		{"provider refunded another amount", payment(status.Captured, ""), qar("30"), &qpay.Refund{ID: "re_1", Amount: qar("300")}, qpay.KindIntegrity, "asked to refund QAR 30.00 under reference", true},
 		{"provider refunded another payment", payment(status.Captured, ""), qar("30"), &qpay.Refund{ID: "re_1", PaymentID: "pay_9"}, qpay.KindIntegrity, "refunded payment pay_9", true},
 		{"provider answered another reference", payment(status.Captured, ""), qar("30"), &qpay.Refund{ID: "re_1", Reference: "RFD-9"}, qpay.KindIntegrity, "RFD-9", true},
 		{"no refund ID", payment(status.Captured, ""), qar("30"), &qpay.Refund{}, qpay.KindProtocol, "no refund ID", true},
@@ -394,23 +394,38 @@ func TestReturnID(t *testing.T) {
 	assert.Equal(t, "pay_1", id)
 }
 
-func TestRefundKeyIsTheSameForARetryOfTheSameRefund(t *testing.T) {
-	keyOf := func(ref, amount string) string {
-		d := &stub{read: &qpay.Payment{ID: "pay_1", Status: status.Captured, Amount: qar("100")}, refund: &qpay.Refund{ID: "re_1"}}
-		_, err := Wrap(d, Options{Account: "shop-1"}).Refund(context.Background(), qpay.RefundRequest{PaymentID: "pay_1", Amount: qar(amount), Reference: ref})
+// The provider-side key names the refund: the same for every call that
+// asks for the same (payment, reference), from any replica, whatever
+// idempotency key or amount the caller passes, and another for anything
+// else. The caller's key never reaches the provider.
+func TestRefundKeyNamesThePaymentAndTheReference(t *testing.T) {
+	keyOf := func(account, paymentID, ref, amount, callerKey string) string {
+		d := &stub{read: &qpay.Payment{ID: paymentID, Status: status.Captured, Amount: qar("100")}, refund: &qpay.Refund{ID: "re_1"}}
+		_, err := Wrap(d, Options{Account: account}).Refund(context.Background(), qpay.RefundRequest{
+			PaymentID: paymentID, Amount: qar(amount), Reference: ref, IdempotencyKey: callerKey})
 		require.NoError(t, err)
 		return d.lastRefR.IdempotencyKey
 	}
-	first := keyOf("RFD-1", "10")
+	first := keyOf("shop-1", "pay_1", "RFD-1", "10", "")
 	assert.Regexp(t, `^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`, first)
-	assert.Equal(t, first, keyOf("RFD-1", "10.00"), "the caller's retry carries the first call's key")
-	assert.NotEqual(t, first, keyOf("RFD-2", "10"), "another refund, another key")
-	assert.NotEqual(t, first, keyOf("RFD-1", "11"))
-
-	d := &stub{read: &qpay.Payment{ID: "pay_1", Status: status.Captured, Amount: qar("100")}, refund: &qpay.Refund{ID: "re_1"}}
-	_, err := Wrap(d, Options{}).Refund(context.Background(), qpay.RefundRequest{PaymentID: "pay_1", Amount: qar("10"), Reference: "RFD-1", IdempotencyKey: "mine"})
-	require.NoError(t, err)
-	assert.Equal(t, "mine", d.lastRefR.IdempotencyKey, "the caller's own key wins")
+	assert.Equal(t, RefundKey("stub", "shop-1", "pay_1", "RFD-1"), first)
+	same := []struct{ name, callerKey, amount string }{
+		{"a retry", "", "10.00"},
+		{"a caller's own key", "mine", "10"},
+		{"another caller's own key", "theirs", "10"},
+		// Another amount under the same reference reaches the provider
+		// under the same key, to be answered with the first refund.
+		{"another amount", "", "11"},
+	}
+	for _, c := range same {
+		assert.Equal(t, first, keyOf("shop-1", "pay_1", "RFD-1", c.amount, c.callerKey), c.name)
+	}
+	assert.NotEqual(t, first, keyOf("shop-1", "pay_1", "RFD-2", "10", ""), "another reference")
+	assert.NotEqual(t, first, keyOf("shop-1", "pay_2", "RFD-1", "10", ""), "another payment")
+	assert.NotEqual(t, first, keyOf("shop-2", "pay_1", "RFD-1", "10", ""), "another account")
+	assert.NotEqual(t, RefundKey("tap", "", "p", "r"), RefundKey("checkout", "", "p", "r"), "another provider")
+	// The parts are kept apart: no two splits of one string collide.
+	assert.NotEqual(t, RefundKey("tap", "", "pay_1", "2"), RefundKey("tap", "", "pay_12", ""))
 }
 
 func TestWebhookHeadersAreCanonicalBeforeTheDriverReadsThem(t *testing.T) {
@@ -470,4 +485,23 @@ func TestCountRefunds(t *testing.T) {
 	p := &qpay.Payment{ID: "pay_1", Status: status.Captured, Amount: qar("100")}
 	err := countRefunds(p, []*qpay.Refund{{ID: "re_1", Amount: money.MustParse("1.000", "KWD")}})
 	assert.ErrorIs(t, err, qpay.KindIntegrity)
+}
+
+// A 409 that outlasted the call's bound leaves a payment being made under
+// the key. The caller's own key can be resent; the call's own key cannot,
+// and a new call would make a second payment: not retryable then.
+func TestCreateConflictIsRetryableOnlyWithTheCallersKey(t *testing.T) {
+	for _, callerKey := range []string{"", "order-17-attempt-1"} {
+		d := &stub{err: &qpay.Error{Kind: qpay.KindConflict, HTTPStatus: 409, Retryable: true, Message: "still in flight"}}
+		req := qpay.PaymentRequest{Amount: qar("10"), Reference: "order-17", ReturnURL: "https://shop.example/back",
+			Customer: qpay.Customer{Name: "A B", Email: "a@example.qa"}, IdempotencyKey: callerKey}
+		_, err := Wrap(d, Options{}).CreatePayment(context.Background(), req)
+		var e *qpay.Error
+		require.ErrorAs(t, err, &e)
+		assert.Equal(t, qpay.KindConflict, e.Kind)
+		assert.Equal(t, callerKey != "", e.Retryable, "caller's key %q", callerKey)
+		if callerKey == "" {
+			assert.Contains(t, e.Message, "pass PaymentRequest.IdempotencyKey")
+		}
+	}
 }

@@ -4,13 +4,18 @@
 //
 // Retry rules, in one place: a call is retried on network errors, 429 and
 // 5xx (except 501), never on other 4xx, and never once its context is done.
-// Retry-After is obeyed up to a cap. Every attempt of a call sends the same
+// Retry-After is obeyed up to a cap. One 4xx is waited out instead: the
+// provider's answer that another request with the same idempotency key is
+// still being processed (ErrorDetails.InFlight, Checkout's 409), after
+// which the call is resent with the same key until the provider replays the
+// original answer or the call's bound ends. Every attempt of a call sends the same
 // bytes, so an idempotency key placed in a header or in the body by the
 // adapter is the same on every retry. Each attempt has its own timeout and
 // the whole call has a bound.
 package transport
 
 import (
+	"bytes"
 	"context"
 	crand "crypto/rand"
 	"encoding/hex"
@@ -19,6 +24,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"math/rand/v2"
 	"net/http"
 	"strconv"
@@ -50,6 +56,15 @@ type ErrorDetails struct {
 	Code      string
 	Message   string
 	RequestID string
+	// InFlight says the answer means "a request with the same idempotency
+	// key is still being processed": the original may yet succeed, and the
+	// provider will replay its answer to a resend with the same key. A call
+	// that carries an IdempotencyKey is then resent with that key, after
+	// backoff, within CallTimeout; these resends do not count against
+	// MaxAttempts, since the provider is working, not failing. The decision
+	// is the adapter's, because only it knows which of its provider's
+	// answers mean that (a 409 can mean other conflicts elsewhere).
+	InFlight bool
 }
 
 // ErrorDecoder reads a failed response of one provider. It must accept any
@@ -161,9 +176,11 @@ func New(cfg Config) (*Client, error) {
 		Logger:       nil, // its own lines print URLs and miss the operation; ours are in checkRetry
 		RetryWaitMin: cfg.MinBackoff,
 		RetryWaitMax: cfg.MaxBackoff,
-		RetryMax:     cfg.MaxAttempts - 1,
-		CheckRetry:   c.checkRetry,
-		Backoff:      c.backoff,
+		// checkRetry enforces MaxAttempts itself, since waiting out an
+		// in-flight conflict does not count; the call's bound ends it.
+		RetryMax:   math.MaxInt32,
+		CheckRetry: c.checkRetry,
+		Backoff:    c.backoff,
 		// Give the last response or error back instead of a "giving up" error,
 		// so that the provider's error body is decoded, not lost.
 		ErrorHandler: retryablehttp.PassthroughErrorHandler,
@@ -203,6 +220,9 @@ type Request struct {
 	Path   string // appended to BaseURL, e.g. "/v2/charges"
 	Body   any    // marshalled to JSON once, before the first attempt; nil for no body
 	// IdempotencyKey is sent in Config.IdempotencyHeader on every attempt.
+	// An adapter whose provider takes the key in the body (Tap) sets it too,
+	// so that the transport knows the call may wait out an in-flight
+	// conflict (ErrorDetails.InFlight) by resending the same bytes.
 	IdempotencyKey string
 	// Reconcile, when set, runs before a retry that follows an ambiguous
 	// failure (no answer, or a 5xx): the previous attempt may have reached
@@ -230,6 +250,8 @@ type callState struct {
 	method     string
 	path       string
 	attempt    int
+	keyed      bool // the call carries an idempotency key
+	inFlight   int  // attempts answered "same key still in flight"; they do not count against MaxAttempts
 	reconcile  func(context.Context) (bool, error)
 	reconciled bool
 	reconErr   error
@@ -258,7 +280,7 @@ func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
 
 	ctx, cancel := context.WithTimeoutCause(ctx, c.cfg.CallTimeout, errCallBound)
 	defer cancel()
-	st := &callState{op: req.Op, method: req.Method, path: req.Path, reconcile: req.Reconcile}
+	st := &callState{op: req.Op, method: req.Method, path: req.Path, keyed: req.IdempotencyKey != "", reconcile: req.Reconcile}
 	ctx = context.WithValue(ctx, stateKey{}, st)
 
 	var raw any // typed nil []byte would still be "a body" to retryablehttp
@@ -309,6 +331,9 @@ func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
 		return &Response{Status: resp.StatusCode, Header: resp.Header, Body: data, RequestID: rid, Attempts: st.attempt}, nil
 	}
 	e := c.statusError(req.Op, resp.StatusCode, resp.Header, data)
+	if st.inFlight > 0 && e.Kind == qpay.KindConflict {
+		e.Message = strings.TrimPrefix(e.Message+fmt.Sprintf("; still in flight after %d resends with the same idempotency key within the call's bound of %v", st.inFlight, c.cfg.CallTimeout), "; ")
+	}
 	if st.reconErr != nil {
 		e.Message = strings.TrimPrefix(e.Message+"; not resent: reading back what exists failed: "+c.red.Error(st.reconErr), "; ")
 		e.Retryable = false
@@ -436,6 +461,11 @@ func (c *Client) transportError(ctx context.Context, st *callState, err error) *
 	switch {
 	case st.reconErr != nil:
 		msg = "no answer from the provider, and reading back what exists failed, so the request was not resent: " + c.red.Error(st.reconErr)
+	case st.inFlight > 0 && errors.Is(context.Cause(ctx), errCallBound):
+		// The bound cut a resend short, but the last word was the
+		// provider's: the key is still being processed.
+		kind = qpay.KindConflict
+		msg = fmt.Sprintf("a request with this idempotency key was still in flight after %d resends with the same key within the call's bound of %v", st.inFlight, c.cfg.CallTimeout)
 	case errors.Is(context.Cause(ctx), errCallBound):
 		msg = fmt.Sprintf("no answer within the call's bound of %v", c.cfg.CallTimeout)
 	case ctx.Err() != nil:
@@ -445,7 +475,7 @@ func (c *Client) transportError(ctx context.Context, st *callState, err error) *
 	// A network failure may or may not have reached the provider; a retry
 	// with the same idempotency key is safe either way. Not so after a failed
 	// reconciliation, nor when the caller gave up.
-	e.Retryable = kind == qpay.KindNetwork && st.reconErr == nil
+	e.Retryable = (kind == qpay.KindNetwork || kind == qpay.KindConflict) && st.reconErr == nil
 	return e
 }
 
@@ -476,12 +506,23 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 	}
 	st.attempt++
 	retry, ambiguous := c.shouldRetry(ctx, resp, err)
-	if retry && st.attempt >= c.cfg.MaxAttempts {
+	inFlight := !retry && err == nil && st.keyed && c.inFlight(ctx, resp)
+	switch {
+	case inFlight:
+		// Not a failure: the provider is still working on this key. Only
+		// the call's bound limits how long it is waited for.
+		st.inFlight++
+		retry = true
+	case retry && st.attempt-st.inFlight >= c.cfg.MaxAttempts:
 		retry = false
 	}
 	st.wait = 0
 	if retry {
-		st.wait = c.wait(st.attempt, resp)
+		n := st.attempt - st.inFlight
+		if inFlight {
+			n = st.inFlight
+		}
+		st.wait = c.wait(n, resp)
 		if d, ok := ctx.Deadline(); ok && time.Until(d) < st.wait {
 			retry = false // the wait would outlive the call; report this answer instead
 			st.wait = 0
@@ -509,6 +550,30 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 	}
 	return true, nil
 }
+
+// inFlight reports whether resp, a final answer to a call with an
+// idempotency key, says that the key is still being processed. The body is
+// read to ask the adapter's ErrorDecoder and put back for Do, with any
+// read error kept for it too.
+func (c *Client) inFlight(ctx context.Context, resp *http.Response) bool {
+	if ctx.Err() != nil || resp == nil || resp.StatusCode < 400 || resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests {
+		return false
+	}
+	data, err := c.readBody(resp.Body, resp.ContentLength)
+	_ = resp.Body.Close()
+	var rest io.Reader = bytes.NewReader(data)
+	if err != nil {
+		rest = io.MultiReader(rest, errReader{err})
+	}
+	resp.Body = io.NopCloser(rest)
+	// A body that broke off says nothing for sure: the status is the answer.
+	return err == nil && c.cfg.DecodeError(resp.StatusCode, resp.Header, data).InFlight
+}
+
+// errReader replays a read error after the bytes read before it.
+type errReader struct{ err error }
+
+func (r errReader) Read([]byte) (int, error) { return 0, r.err }
 
 // shouldRetry is the retry policy. ambiguous reports whether the failed
 // attempt may have reached the provider (no answer, or a 5xx).

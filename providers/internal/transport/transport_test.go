@@ -487,3 +487,104 @@ func TestRedirectsAreNeverFollowedEvenWithTheCallersClient(t *testing.T) {
 	assert.ErrorIs(t, err, qpay.KindProtocol)
 	assert.False(t, leaked, "the key followed the redirect to another server")
 }
+
+// inFlightOn409 is an ErrorDecoder, as Checkout's adapter has, for which
+// every 409 means "the same idempotency key is still being processed".
+func inFlightOn409(status int, _ http.Header, body []byte) ErrorDetails {
+	return ErrorDetails{InFlight: status == http.StatusConflict, Message: string(body)}
+}
+
+func TestInFlightConflictIsWaitedOut(t *testing.T) {
+	r409 := reply(409, `busy`)
+	tests := []struct {
+		name     string
+		script   []func(http.ResponseWriter, *http.Request)
+		attempts int
+		kind     qpay.Kind // KindUnknown: success
+	}{
+		{"409 then the replay", []func(http.ResponseWriter, *http.Request){r409, reply(201, `{"id":"pay_1"}`)}, 2, 0},
+		// The first attempt gets no answer (the provider is still working
+		// on it), the resend finds the key in flight, then the replay.
+		{"reset, 409, 409, then the replay", []func(http.ResponseWriter, *http.Request){hangUp, r409, r409, reply(201, `{"id":"pay_1"}`)}, 4, 0},
+		// Waiting is not failing: more 409s than MaxAttempts allows
+		// failures are still waited out.
+		{"six 409s then the replay", []func(http.ResponseWriter, *http.Request){r409, r409, r409, r409, r409, r409, reply(201, `{"id":"pay_1"}`)}, 7, 0},
+		// The failures around the waits still count: 500, 409, 500, 500,
+		// 500 are four failures and one wait.
+		{"failures still count", []func(http.ResponseWriter, *http.Request){reply(500, ``), r409, reply(500, ``), reply(500, ``), reply(500, ``), reply(200, `{}`)}, 5, qpay.KindUnavailable},
+		{"a 409 that is not in flight is the answer", []func(http.ResponseWriter, *http.Request){reply(409, `other`)}, 1, qpay.KindConflict},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := &recorder{script: tt.script}
+			c, _ := newClient(t, rec, func(cfg *Config) {
+				cfg.DecodeError = func(status int, h http.Header, body []byte) ErrorDetails {
+					d := inFlightOn409(status, h, body)
+					d.InFlight = d.InFlight && string(body) == "busy"
+					return d
+				}
+			})
+			resp, err := c.Do(context.Background(), post())
+			assert.Equal(t, tt.attempts, rec.count(), "attempts the server saw")
+			for i, a := range rec.attempts {
+				assert.Equal(t, "key-1", a.header.Get("Cko-Idempotency-Key"), "attempt %d", i+1)
+			}
+			if tt.kind == qpay.KindUnknown {
+				require.NoError(t, err)
+				assert.Equal(t, `{"id":"pay_1"}`, string(resp.Body), "the replayed answer")
+				return
+			}
+			assert.ErrorIs(t, err, tt.kind)
+		})
+	}
+}
+
+func TestInFlightConflictNeedsAnIdempotencyKey(t *testing.T) {
+	// Without a key the provider cannot replay anything: the 409 is the
+	// answer, as for a GET.
+	rec := &recorder{script: []func(http.ResponseWriter, *http.Request){reply(409, `busy`), reply(200, `{}`)}}
+	c, _ := newClient(t, rec, func(cfg *Config) { cfg.DecodeError = inFlightOn409 })
+	req := post()
+	req.IdempotencyKey = ""
+	_, err := c.Do(context.Background(), req)
+	assert.ErrorIs(t, err, qpay.KindConflict)
+	assert.Equal(t, 1, rec.count())
+}
+
+func TestInFlightConflictEndsWithTheCallsBound(t *testing.T) {
+	rec := &recorder{script: []func(http.ResponseWriter, *http.Request){reply(409, `busy`)}}
+	c, _ := newClient(t, rec, func(cfg *Config) {
+		cfg.DecodeError = inFlightOn409
+		// Long enough for the first 409 to come back on a loaded machine.
+		cfg.CallTimeout = 400 * time.Millisecond
+	})
+	_, err := c.Do(context.Background(), post())
+	var e *qpay.Error
+	require.ErrorAs(t, err, &e)
+	assert.Equal(t, qpay.KindConflict, e.Kind, "%v", err)
+	assert.True(t, e.Retryable, "the same key will get the original answer replayed")
+	if e.HTTPStatus != 0 {
+		// The bound ended in a wait: the last 409 is the answer.
+		assert.Equal(t, "busy", string(e.Body), "the last answer's body is kept")
+	}
+	// Or it ended during a resend: still a conflict, not a network failure.
+	assert.Contains(t, e.Message, "still in flight after")
+	assert.Greater(t, rec.count(), 1, "the conflict was waited for")
+}
+
+func TestInFlightBodyReadErrorIsKept(t *testing.T) {
+	// A 409 whose body breaks off: the status still speaks, and the
+	// failure to read is reported as for any other error body.
+	rec := &recorder{script: []func(http.ResponseWriter, *http.Request){func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Length", "100")
+		w.WriteHeader(409)
+		_, _ = io.WriteString(w, "busy")
+	}}}
+	c, _ := newClient(t, rec, func(cfg *Config) { cfg.DecodeError = inFlightOn409 })
+	_, err := c.Do(context.Background(), post())
+	var e *qpay.Error
+	require.ErrorAs(t, err, &e)
+	assert.Equal(t, 409, e.HTTPStatus)
+	assert.Contains(t, string(e.Body), "body truncated")
+	assert.Equal(t, 1, rec.count(), "a body that cannot be read is not taken for an in-flight conflict")
+}

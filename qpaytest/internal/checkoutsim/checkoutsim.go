@@ -112,12 +112,12 @@ func (rt *Route) Authenticate(r *http.Request) (sim.Reply, bool) {
 
 // IdempotencyKey is a POST's Cko-Idempotency-Key, scoped to the path so
 // that a payment's key never replays a refund.
-func (rt *Route) IdempotencyKey(r *http.Request) string {
+func (rt *Route) IdempotencyKey(_ string, r *http.Request, _ []byte) (string, bool) {
 	key := r.Header.Get("Cko-Idempotency-Key")
 	if r.Method != http.MethodPost || key == "" {
-		return ""
+		return "", false
 	}
-	return r.URL.Path + "\x00" + key
+	return r.URL.Path + "\x00" + key, true
 }
 
 // BadBody is a ValidationError.

@@ -76,7 +76,7 @@ func (c *Core) api(route Route, op string, h Handler) http.Handler {
 		call.Body = body
 		c.mu.Unlock()
 
-		idem := c.beginIdempotent(route.IdempotencyKey(r))
+		idem := c.beginIdempotent(route.IdempotencyKey(op, r, body))
 		if f != nil && f.Delay > 0 {
 			t := time.NewTimer(f.Delay)
 			select {
@@ -101,7 +101,7 @@ func (c *Core) api(route Route, op string, h Handler) http.Handler {
 			c.answer(w, route, call, *idem.replay)
 			return
 		case idem.conflict:
-			c.answer(w, route, call, Reply{Status: http.StatusConflict})
+			c.answer(w, route, call, route.ErrorReply(op, http.StatusConflict))
 			return
 		}
 
@@ -214,10 +214,11 @@ func JSONReply(status int, v any) Reply {
 	return Reply{Status: status, Body: b}
 }
 
-// idempotent is the state of a header idempotency key for one request.
+// idempotent is the state of one request's idempotency key.
 type idempotent struct {
 	c        *Core
 	key      string
+	replays  bool // the Core replays what the key answered (see Wire.IdempotencyKey)
 	replay   *Reply
 	conflict bool
 }
@@ -231,11 +232,18 @@ type idemEntry struct {
 }
 
 // beginIdempotent looks key up (the route scopes it, e.g. to the path, so
-// that a payment's key never replays a refund): a 2xx answered within 24
-// hours is replayed (same status and body), a key still being processed is
-// a 409, and a new key is marked as being processed.
-func (c *Core) beginIdempotent(key string) *idempotent {
-	id := &idempotent{c: c}
+// that a payment's key never replays a refund): a key still being
+// processed is a 409, a 2xx answered within 24 hours is replayed (same
+// status and body) when the route has the Core replay, and a new key is
+// marked as being processed.
+//
+// Neither provider documents a key reused with another body: the first
+// answer is given whatever the body (UNCONFIRMED), which is what a client
+// must cope with anyway. What Tap answers to a concurrent duplicate is
+// UNCONFIRMED too; its status table's "409 conflict with another request",
+// as at Checkout, is the likely answer, and the one given here.
+func (c *Core) beginIdempotent(key string, replays bool) *idempotent {
+	id := &idempotent{c: c, replays: replays}
 	if key == "" {
 		return id
 	}
@@ -255,7 +263,8 @@ func (c *Core) beginIdempotent(key string) *idempotent {
 }
 
 // done remembers a 2xx answer for the key, or forgets the key after any
-// other answer: only successes are cached (Checkout's rule).
+// other answer: only successes are cached (Checkout's rule). A key whose
+// route answers repeats itself is only forgotten.
 func (id *idempotent) done(rep Reply) {
 	if id.key == "" {
 		return
@@ -263,7 +272,7 @@ func (id *idempotent) done(rep Reply) {
 	c := id.c
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if rep.Status/100 != 2 {
+	if rep.Status/100 != 2 || !id.replays {
 		delete(c.idem, id.key)
 		return
 	}

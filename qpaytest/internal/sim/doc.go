@@ -15,8 +15,9 @@
 // folder, qpaytest/internal/<name>sim, with a type implementing Route.
 // Mount returns its endpoints (patterns under its own path prefix, each
 // naming its operation); the Core wraps them with counting, faults,
-// authentication (Wire.Authenticate) and header idempotency keys
-// (Wire.IdempotencyKey). Its handlers keep their own state under the
+// authentication (Wire.Authenticate) and idempotency keys
+// (Wire.IdempotencyKey: a key in flight is a 409, and a header key's 2xx is
+// replayed). Its handlers keep their own state under the
 // Core's lock (Core.Lock), create payments with Core.Add and refunds with
 // Core.AddRefund, apply expiry with Core.ExpireIfDue, and answer with a
 // Reply whose After calls Core.SettleRefund for a refund. Its Lifecycle

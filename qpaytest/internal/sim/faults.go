@@ -31,8 +31,9 @@ type Fault struct {
 	RetryAfter string
 	// Body replaces the default error body of Status.
 	Body string
-	// Delay holds the answer back this long (a slow provider). A Checkout
-	// request's idempotency key counts as being processed meanwhile, so a
+	// Delay holds the answer back this long (a slow provider). The
+	// request's idempotency key (Checkout's header, Tap's
+	// reference.idempotent) counts as being processed meanwhile, so a
 	// second request with the same key gets 409.
 	Delay time.Duration
 	// ResetBeforeRead drops the connection before the request body is read:

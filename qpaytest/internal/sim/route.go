@@ -45,12 +45,15 @@ type Wire interface {
 	// Authenticate checks a request's credentials; when they fail it
 	// returns the provider's answer and false.
 	Authenticate(r *http.Request) (Reply, bool)
-	// IdempotencyKey is the key under which the Core replays the answer to
-	// a request that carries one in a header (Checkout's
-	// Cko-Idempotency-Key), scoped as the provider scopes it; "" when the
-	// request carries none or the route keeps its keys itself (Tap's are
-	// in the body).
-	IdempotencyKey(r *http.Request) string
+	// IdempotencyKey is the idempotency key a request to op carries
+	// (Checkout's Cko-Idempotency-Key header, Tap's reference.idempotent in
+	// the body), scoped as the provider scopes it; "" when it carries none.
+	// While a request with the key is processed, the Core answers another
+	// with the key ErrorReply(op, 409). replay says whether the Core also
+	// replays the 2xx answered under the key for IdempotencyWindow
+	// (Checkout's rule) or the route's endpoints answer a repeated key
+	// themselves (Tap returns the object as it is now).
+	IdempotencyKey(op string, r *http.Request, body []byte) (key string, replay bool)
 	// BadBody is the answer to a body that cannot be read or is too large.
 	BadBody(msg string) Reply
 	// ErrorReply is the provider's documented answer for an HTTP error

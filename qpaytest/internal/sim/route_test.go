@@ -89,11 +89,11 @@ func (rt *toy) Authenticate(r *http.Request) (sim.Reply, bool) {
 	return sim.Reply{}, true
 }
 
-func (rt *toy) IdempotencyKey(r *http.Request) string {
+func (rt *toy) IdempotencyKey(_ string, r *http.Request, _ []byte) (string, bool) {
 	if k := r.Header.Get("Toy-Key"); k != "" && r.Method == http.MethodPost {
-		return r.URL.Path + "\x00" + k
+		return r.URL.Path + "\x00" + k, true
 	}
-	return ""
+	return "", false
 }
 
 func (rt *toy) BadBody(string) sim.Reply                { return sim.Reply{Status: http.StatusBadRequest} }

@@ -90,9 +90,25 @@ func (rt *Route) Authenticate(r *http.Request) (sim.Reply, bool) {
 	return sim.Reply{}, true
 }
 
-// IdempotencyKey is "": Tap's key travels in the body, and its endpoints
-// handle it.
-func (rt *Route) IdempotencyKey(*http.Request) string { return "" }
+// IdempotencyKey is a charge's or a refund's reference.idempotent, scoped
+// to the kind of object, so that the Core holds it while the request is
+// processed (a concurrent duplicate gets 409, see ErrorReply). The
+// endpoints answer a repeated key themselves, with the object as it is now.
+func (rt *Route) IdempotencyKey(op string, r *http.Request, body []byte) (string, bool) {
+	kind := map[string]string{sim.OpCreatePayment: "charge", sim.OpRefund: "refund"}[op]
+	if r.Method != http.MethodPost || kind == "" {
+		return "", false
+	}
+	var in struct {
+		Reference struct {
+			Idempotent string `json:"idempotent"`
+		} `json:"reference"`
+	}
+	if json.Unmarshal(body, &in) != nil || in.Reference.Idempotent == "" {
+		return "", false
+	}
+	return kind + "\x00" + in.Reference.Idempotent, false
+}
 
 // BadBody is Tap's 2100.
 func (rt *Route) BadBody(msg string) sim.Reply {
@@ -114,6 +130,11 @@ func (rt *Route) ErrorReply(op string, code int) sim.Reply {
 		return tapErrors(code, tapError{"9999", "Internal server error"})
 	case code > 500:
 		return tapErrors(code, tapError{"2101", "Server unavailable"})
+	case code == http.StatusConflict:
+		// What Tap answers a reference.idempotent still being processed:
+		// its status table's "409 conflict with another request", with a
+		// code and wording of our own (UNCONFIRMED: Tap documents neither).
+		return tapErrors(code, tapError{"409", "Conflict with another request being processed"})
 	}
 	return sim.Reply{Status: code} // 429 and the rest: Tap documents no body
 }
