@@ -52,6 +52,26 @@ var schema = []string{
 		processed_at timestamptz NOT NULL,
 		PRIMARY KEY (account, provider, id)
 	)`,
+	// Reconciliation (due.go): when a payment or refund that is not final
+	// was last read back, how often, and which replica holds it until
+	// when. Columns with constant defaults: adding them rewrites nothing.
+	`ALTER TABLE qpay_payments
+		ADD COLUMN IF NOT EXISTS due_checks      integer     NOT NULL DEFAULT 0,
+		ADD COLUMN IF NOT EXISTS due_check_after timestamptz,
+		ADD COLUMN IF NOT EXISTS due_owner       text        NOT NULL DEFAULT '',
+		ADD COLUMN IF NOT EXISTS due_lease_until timestamptz`,
+	`ALTER TABLE qpay_refunds
+		ADD COLUMN IF NOT EXISTS due_checks      integer     NOT NULL DEFAULT 0,
+		ADD COLUMN IF NOT EXISTS due_check_after timestamptz,
+		ADD COLUMN IF NOT EXISTS due_owner       text        NOT NULL DEFAULT '',
+		ADD COLUMN IF NOT EXISTS due_lease_until timestamptz`,
+	// Only the unsettled rows are ever due, a small part of the table; the
+	// predicates are those of the lease statements (due.go), word for word,
+	// so that the planner uses them.
+	`CREATE INDEX IF NOT EXISTS qpay_payments_unsettled ON qpay_payments (updated_at)
+		WHERE status IN ('unknown', 'pending', 'processing')`,
+	`CREATE INDEX IF NOT EXISTS qpay_refunds_unsettled ON qpay_refunds (updated_at)
+		WHERE status IN ('unknown', 'pending')`,
 }
 
 // migrationLock serializes Migrate across replicas: CREATE TABLE IF NOT
