@@ -36,6 +36,9 @@ type Route struct {
 	c    *sim.Core
 	key  qpay.Secret
 	idem map[string]tapIdem // reference.idempotent keys, by object and key
+	// chargesFilter is what the refund list does with its undocumented
+	// "charges" filter (lists.go); set before the route is mounted.
+	chargesFilter ChargesFilter
 }
 
 var _ sim.Route = (*Route)(nil)
