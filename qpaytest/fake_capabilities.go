@@ -30,3 +30,14 @@ func (f *Fake) RefundRemaining(ctx context.Context, req qpay.RefundRequest) (*qp
 	}
 	return f.p.(qpay.RemainderRefunder).RefundRemaining(ctx, req)
 }
+
+var _ qpay.PaymentFinder = (*Fake)(nil)
+
+// PaymentsByReference lists the payments made under a merchant reference,
+// as the real adapter does (qpay.PaymentFinder).
+func (f *Fake) PaymentsByReference(ctx context.Context, reference string) ([]*qpay.Payment, error) {
+	if err := f.next(qpay.OpFindPayments); err != nil {
+		return nil, err
+	}
+	return f.p.(qpay.PaymentFinder).PaymentsByReference(ctx, reference)
+}

@@ -108,6 +108,12 @@
 //     be trusted); the refunds are filtered by charge_id here either way. If
 //     the endpoint is not what Tap serves, refunds fail before any money
 //     moves.
+//   - PaymentsByReference (qpay.PaymentFinder) reads POST /v2/charges/list
+//     with a "reference" filter object, which Tap lists without saying how
+//     it matches, and takes the answer to be shaped as the refund list's
+//     (lists.go). The charges are filtered by reference here as well, over
+//     the last 30 days; a list longer than 20 pages is refused rather than
+//     read in part, since "none found" invites a second payment.
 //   - ABANDONED is taken to mean that the shopper did not finish in time
 //     (status.Expired), as Tap says an unfinished INITIATED charge becomes
 //     ABANDONED (status.go).

@@ -1,7 +1,9 @@
 package tap
 
 import (
+	"encoding/json"
 	"errors"
+	"time"
 
 	"github.com/qpay-go/qpay"
 )
@@ -31,3 +33,40 @@ func chargesFilterRefused(err error) bool {
 	var e *qpay.Error
 	return errors.As(err, &e) && e.Kind == qpay.KindInvalidRequest
 }
+
+// UNCONFIRMED: POST /v2/charges/list filtered by the merchant's reference.
+// Tap's reference lists a "reference" filter object on the charge list,
+// beside period, limit and starting_after, but not how it matches; it is
+// sent with the two references qpay sets on every charge (transaction and
+// order, both the merchant reference), and the answer is taken to be
+// shaped as the refund list is ({"object":"list","has_more",...} with the
+// charges under "charges"). Nothing depends on the filter being honoured:
+// the charges are filtered by reference here (and again in the portable
+// layer), and a list longer than maxChargePages is refused rather than
+// read in part.
+type chargeListRequest struct {
+	Period        period          `json:"period"`
+	Reference     listReference `json:"reference"`
+	Limit         int             `json:"limit"`
+	StartingAfter string          `json:"starting_after,omitempty"`
+}
+
+type listReference struct {
+	Transaction string `json:"transaction"`
+	Order       string `json:"order"`
+}
+
+// chargeList is one page of the charge list, newest first; each charge is
+// kept raw so that Payment.Raw is its own body.
+type chargeList struct {
+	Object  string            `json:"object"`
+	HasMore bool              `json:"has_more"`
+	Charges []json.RawMessage `json:"charges"`
+}
+
+// Bounds of one search by reference: a crash is recovered from within
+// hours, not months, and an order has a handful of attempts.
+const (
+	findLookback   = 30 * 24 * time.Hour
+	maxChargePages = 20
+)

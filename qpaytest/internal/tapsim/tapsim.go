@@ -74,6 +74,7 @@ func (rt *Route) Mount(c *sim.Core) []sim.Endpoint {
 		{Pattern: "POST /tap/v2/refunds/{$}", Op: sim.OpRefund, Handler: rt.createRefund},
 		{Pattern: "GET /tap/v2/refunds/{id}", Op: sim.OpGetRefund, Handler: rt.getRefund},
 		{Pattern: "POST /tap/v2/refunds/list", Op: sim.OpListRefunds, Handler: rt.listRefunds},
+		{Pattern: "POST /tap/v2/charges/list", Op: sim.OpListPayments, Handler: rt.listCharges},
 	}
 }
 
