@@ -45,10 +45,10 @@ func chargesFilterRefused(err error) bool {
 // layer), and a list longer than maxChargePages is refused rather than
 // read in part.
 type chargeListRequest struct {
-	Period        period          `json:"period"`
+	Period        period        `json:"period"`
 	Reference     listReference `json:"reference"`
-	Limit         int             `json:"limit"`
-	StartingAfter string          `json:"starting_after,omitempty"`
+	Limit         int           `json:"limit"`
+	StartingAfter string        `json:"starting_after,omitempty"`
 }
 
 type listReference struct {
