@@ -81,5 +81,5 @@ func newClock(t time.Time) *clock {
 	return c
 }
 
-func (c *clock) now() time.Time          { return time.Unix(0, c.at.Load()) }
-func (c *clock) add(d time.Duration)     { c.at.Add(int64(d)) }
+func (c *clock) now() time.Time      { return time.Unix(0, c.at.Load()) }
+func (c *clock) add(d time.Duration) { c.at.Add(int64(d)) }
