@@ -18,6 +18,6 @@ func TestDueStatusListsMatchStore(t *testing.T) {
 	assert.Contains(t, leasePayments, in(payments))
 	assert.Contains(t, leaseRefunds, in(refunds))
 	all := strings.Join(schema, "\n")
-	assert.Contains(t, all, "qpay_payments (updated_at)\n\t\tWHERE "+in(payments))
-	assert.Contains(t, all, "qpay_refunds (updated_at)\n\t\tWHERE "+in(refunds))
+	assert.Contains(t, all, "ON qpay_payments (updated_at)\n\t\tWHERE "+in(payments))
+	assert.Contains(t, all, "ON qpay_refunds (updated_at)\n\t\tWHERE "+in(refunds))
 }
