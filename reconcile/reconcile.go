@@ -290,9 +290,13 @@ func (r *Reconciler) readBack(ctx context.Context, d store.Due) outcome {
 		return outcome{action: "failed", err: err}
 	}
 	if p.Name() != d.Provider {
-		// The merchant moved to another provider: the old payments are
-		// only readable through the old configuration (providers.Registry).
-		return outcome{action: "failed", err: fmt.Errorf("account %q is now on %s, the item was made on %s", d.Account, p.Name(), d.Provider)}
+		// The merchant moved to another provider. A providers.Registry
+		// keeps the old configuration for the payments it made and routes
+		// their reads by the shape of their IDs (qpay.PaymentIDOwner);
+		// without that, the item cannot be read.
+		if o, ok := p.(qpay.PaymentIDOwner); !ok || !o.OwnsPaymentID(d.PaymentID) {
+			return outcome{action: "failed", err: fmt.Errorf("account %q is now on %s, the item was made on %s", d.Account, p.Name(), d.Provider)}
+		}
 	}
 	var ev *qpay.WebhookEvent
 	switch d.Type {
@@ -301,7 +305,7 @@ func (r *Reconciler) readBack(ctx context.Context, d store.Due) outcome {
 		if err != nil {
 			return outcome{action: "failed", err: err}
 		}
-		if err := sameObject(d, pay.Account, pay.ID, pay.ID); err != nil {
+		if err := sameObject(d, pay.Provider, pay.Account, pay.ID, pay.ID); err != nil {
 			return outcome{action: "failed", err: err}
 		}
 		if pay.Status == d.Status {
@@ -317,7 +321,7 @@ func (r *Reconciler) readBack(ctx context.Context, d store.Due) outcome {
 		if err != nil {
 			return outcome{action: "failed", err: err}
 		}
-		if err := sameObject(d, ref.Account, ref.ID, ref.PaymentID); err != nil {
+		if err := sameObject(d, ref.Provider, ref.Account, ref.ID, ref.PaymentID); err != nil {
 			return outcome{action: "failed", err: err}
 		}
 		if ref.Status == d.RefundStatus {
@@ -348,11 +352,11 @@ func (r *Reconciler) readBack(ctx context.Context, d store.Due) outcome {
 // sameObject checks that the provider answered for the item asked about,
 // in its account: a read-back is applied as a fact, so it must be the fact
 // of this row.
-func sameObject(d store.Due, account, id, paymentID string) error {
-	if account != d.Account || id != d.ID || paymentID != d.PaymentID {
+func sameObject(d store.Due, provider, account, id, paymentID string) error {
+	if provider != d.Provider || account != d.Account || id != d.ID || paymentID != d.PaymentID {
 		return &qpay.Error{Provider: d.Provider, Op: OpReconcile, Kind: qpay.KindIntegrity,
-			Message: fmt.Sprintf("read back %s %s of payment %s in account %q for %s %s of payment %s in account %q",
-				d.Type, id, paymentID, account, d.Type, d.ID, d.PaymentID, d.Account)}
+			Message: fmt.Sprintf("read back %s %s %s of payment %s in account %q for %s %s %s of payment %s in account %q",
+				provider, d.Type, id, paymentID, account, d.Provider, d.Type, d.ID, d.PaymentID, d.Account)}
 	}
 	return nil
 }

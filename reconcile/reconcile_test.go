@@ -278,13 +278,16 @@ func TestPendingRefundIsReadBack(t *testing.T) {
 	s.clk.add(reconcile.DefaultRefundAfter)
 
 	// Without qpay.RefundGetter: failed, logged, retried later.
+	s.reg.Remove(merchant)
+	require.NoError(t, s.reg.Put(merchant, onlyProvider{p}))
 	stats, err := s.rec.RunOnce(context.Background())
 	require.NoError(t, err)
 	assert.Equal(t, reconcile.Stats{Leased: 1, Failed: 1}, stats)
 	assert.Contains(t, s.logs.String(), "cannot read a refund back")
 
 	g := &refundGetter{Provider: p, sim: s.sim}
-	s.reg.Put(merchant, g)
+	s.reg.Remove(merchant)
+	require.NoError(t, s.reg.Put(merchant, g))
 	s.clk.add(2 * time.Minute)
 	stats, err = s.rec.RunOnce(context.Background())
 	require.NoError(t, err)
@@ -319,7 +322,8 @@ func TestCanceledRoundStopsAndReleases(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	p, _ := s.reg.Get(merchant)
-	s.reg.Put(merchant, cancelOnRead{Provider: p, cancel: cancel})
+	s.reg.Remove(merchant)
+	require.NoError(t, s.reg.Put(merchant, cancelOnRead{Provider: p, cancel: cancel}))
 	s.rec.Workers = 1
 	stats, err := s.rec.RunOnce(ctx)
 	require.ErrorIs(t, err, context.Canceled)
@@ -349,7 +353,8 @@ func TestAnswerForAnotherAccountIsRefused(t *testing.T) {
 	s := newShop(t, providers.Tap)
 	pay := s.create(t, "10.00")
 	p, _ := s.reg.Get(merchant)
-	s.reg.Put(merchant, wrongAnswer{p})
+	s.reg.Remove(merchant)
+	require.NoError(t, s.reg.Put(merchant, wrongAnswer{p}))
 	stats, err := s.rec.RunOnce(context.Background())
 	require.NoError(t, err)
 	assert.Equal(t, reconcile.Stats{Leased: 1, Failed: 1}, stats)
@@ -362,12 +367,33 @@ func TestAnswerForAnotherAccountIsRefused(t *testing.T) {
 	assert.Equal(t, "ERROR", lines[0]["level"])
 }
 
-// A merchant now on another provider, or unknown, fails its items, which
-// are retried after the backoff.
+// A merchant who switched provider keeps its old payments readable
+// through the Registry, which routes them by ID to the old configuration.
+func TestReadBackAfterAProviderSwitch(t *testing.T) {
+	s := newShop(t, providers.Tap)
+	pay := s.create(t, "10.00")
+	require.NoError(t, s.sim.Expire(pay.ID))
+	require.NoError(t, s.reg.Configure(merchant, s.sim.Config(providers.Checkout)))
+	stats, err := s.rec.RunOnce(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, reconcile.Stats{Leased: 1, Applied: 1}, stats)
+	got, err := s.st.Payment(context.Background(), merchant, providers.Tap, pay.ID)
+	require.NoError(t, err)
+	assert.Equal(t, status.Expired, got.Status)
+}
+
+// A merchant now on another provider with nothing to read the old
+// payments with, or unknown, fails its items, which are retried after the
+// backoff.
 func TestUnresolvableAccountFails(t *testing.T) {
 	s := newShop(t, providers.Tap)
 	s.create(t, "10.00")
-	require.NoError(t, s.reg.Configure(merchant, s.sim.Config(providers.Checkout)))
+	f, err := qpaytest.NewFake(qpaytest.ProviderCheckout)
+	require.NoError(t, err)
+	defer f.Close()
+	require.NoError(t, s.reg.Put(merchant, onlyProvider{f}))
+	_, err = s.reg.Retire(merchant)
+	require.NoError(t, err)
 	stats, err := s.rec.RunOnce(context.Background())
 	require.NoError(t, err)
 	assert.Equal(t, reconcile.Stats{Leased: 1, Failed: 1}, stats)
@@ -385,4 +411,21 @@ func TestUnresolvableAccountFails(t *testing.T) {
 func TestMissingFieldsAreRefused(t *testing.T) {
 	_, err := (&reconcile.Reconciler{}).RunOnce(context.Background())
 	assert.ErrorIs(t, err, qpay.KindInvalidRequest)
+}
+
+// onlyProvider hides every optional capability of a Provider.
+type onlyProvider struct{ p qpay.Provider }
+
+func (o onlyProvider) Name() string { return o.p.Name() }
+func (o onlyProvider) CreatePayment(ctx context.Context, req qpay.PaymentRequest) (*qpay.Payment, error) {
+	return o.p.CreatePayment(ctx, req)
+}
+func (o onlyProvider) GetPayment(ctx context.Context, id string) (*qpay.Payment, error) {
+	return o.p.GetPayment(ctx, id)
+}
+func (o onlyProvider) Refund(ctx context.Context, req qpay.RefundRequest) (*qpay.Refund, error) {
+	return o.p.Refund(ctx, req)
+}
+func (o onlyProvider) ParseWebhook(ctx context.Context, h http.Header, body []byte) (*qpay.WebhookEvent, error) {
+	return o.p.ParseWebhook(ctx, h, body)
 }
