@@ -36,8 +36,10 @@
 //     which FOR UPDATE cannot do: two first events of one refund naming two
 //     payments would otherwise both find no refund and count it on both.
 //     Events of other payments, and of other accounts, run in parallel.
+//     The locks and the reads go to the server in one round trip (a pgx
+//     batch; the statements still run in order, in the transaction).
 //  3. store.Decide computes the change, and it is written: the payment and
-//     refund rows, and the event's outcome.
+//     refund rows, and the event's outcome, in one more round trip.
 //  4. fn runs, with the transaction in its context (Tx).
 //  5. COMMIT.
 //
