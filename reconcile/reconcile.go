@@ -38,7 +38,7 @@ const (
 	// DefaultRate is the read-backs per second allowed per merchant
 	// account, well under both providers' published limits, so that
 	// reconciliation never starves the account's live traffic.
-	DefaultRate       = 5.0
+	DefaultRate       = 5
 	DefaultMinBackoff = time.Minute
 	DefaultMaxBackoff = time.Hour
 )
@@ -83,7 +83,7 @@ type Reconciler struct {
 	Lease          time.Duration
 	// Rate bounds read-backs per second per merchant account (DefaultRate);
 	// bursts up to one second's worth.
-	Rate float64
+	Rate int
 	// MinBackoff and MaxBackoff bound the wait before an item that is still
 	// not final is read again: MinBackoff doubled at each check, jittered
 	// by up to a tenth, at most MaxBackoff.
