@@ -103,17 +103,20 @@ func TestThreeReplicasShareOneDatabase(t *testing.T) {
 	recs := []*reconcile.Reconciler{replica(0), replica(1), replica(2)}
 	round := func() reconcile.Stats {
 		var (
-			mu  sync.Mutex
-			sum reconcile.Stats
-			wg  sync.WaitGroup
+			mu   sync.Mutex
+			sum  reconcile.Stats
+			wg   sync.WaitGroup
+			each = make([]int, len(recs))
 		)
-		for _, r := range recs {
+		defer func() { t.Logf("leased by each replica: %v", each) }()
+		for i, r := range recs {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
 				s, err := r.RunOnce(ctx)
 				assert.NoError(t, err)
 				mu.Lock()
+				each[i] = s.Leased
 				sum.Leased += s.Leased
 				sum.Applied += s.Applied
 				sum.Unchanged += s.Unchanged
