@@ -81,8 +81,9 @@ type Reconciler struct {
 	// batch stays this replica's (DefaultLease).
 	Batch, Workers int
 	Lease          time.Duration
-	// Rate bounds read-backs per second per merchant account (DefaultRate);
-	// bursts up to one second's worth.
+	// Rate bounds this replica's read-backs per second per merchant
+	// account (DefaultRate); bursts up to one second's worth. With n
+	// replicas an account sees at most n times Rate.
 	Rate int
 	// MinBackoff and MaxBackoff bound the wait before an item that is still
 	// not final is read again: MinBackoff doubled at each check, jittered
@@ -103,6 +104,7 @@ type Stats struct {
 	Applied   int // read back and moved the stored state (Handle called)
 	Unchanged int // read back, nothing new (or nothing Process applied)
 	Failed    int // not read back or not applied: retried after the backoff
+	Skipped   int // handed back unread (the lease was ending, or the round's context ended)
 	Lost      int // the lease ended before the item was released
 }
 
@@ -111,6 +113,7 @@ func (s *Stats) add(o Stats) {
 	s.Applied += o.Applied
 	s.Unchanged += o.Unchanged
 	s.Failed += o.Failed
+	s.Skipped += o.Skipped
 	s.Lost += o.Lost
 }
 
@@ -223,7 +226,12 @@ send:
 	// Not reached before the context ended: handed back for another
 	// replica, or the next round, rather than left to the lease's end.
 	for _, d := range rest {
-		r.release(ctx, d, time.Time{})
+		o := outcome{action: "skipped", err: fmt.Errorf("the round ended: %w", context.Cause(ctx))}
+		if _, err := r.release(ctx, d, time.Time{}); err != nil {
+			o.err = errors.Join(o.err, err)
+		}
+		stats.Skipped++
+		r.logItem(ctx, d, o)
 	}
 	return stats
 }
@@ -243,6 +251,8 @@ func (r *Reconciler) handle(ctx context.Context, d store.Due) Stats {
 	margin := or(r.Lease, DefaultLease) / 4
 	if r.now().After(d.LeaseUntil.Add(-margin)) {
 		o = outcome{action: "skipped", err: errors.New("lease ends too soon to read the item back")}
+	} else if ctx.Err() != nil {
+		o = outcome{action: "skipped", err: fmt.Errorf("the round ended: %w", context.Cause(ctx))}
 	} else if err := r.limiter(d.Account).wait(ctx); err != nil {
 		o = outcome{action: "skipped", err: err}
 	} else {
@@ -259,6 +269,8 @@ func (r *Reconciler) handle(ctx context.Context, d store.Due) Stats {
 		s.Unchanged = 1
 	case "failed":
 		s.Failed = 1
+	case "skipped":
+		s.Skipped = 1
 	}
 	kept, err := r.release(ctx, d, o.next)
 	switch {

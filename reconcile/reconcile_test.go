@@ -328,6 +328,9 @@ func TestCanceledRoundStopsAndReleases(t *testing.T) {
 	stats, err := s.rec.RunOnce(ctx)
 	require.ErrorIs(t, err, context.Canceled)
 	assert.Equal(t, 10, stats.Leased, "one batch")
+	assert.Equal(t, 10, stats.Applied+stats.Unchanged+stats.Failed+stats.Skipped, "each item accounted for")
+	assert.GreaterOrEqual(t, stats.Skipped, 8, "the unread ones handed back")
+	assert.Len(t, s.lines(t), 10, "one line per item")
 	assert.LessOrEqual(t, s.sim.Requests(qpaytest.ProviderCheckout, qpaytest.OpGetPayment), 1, "nothing read after the cancel")
 
 	other, err := s.st.LeaseDue(context.Background(), store.DueQuery{Now: s.clk.now(), PaymentAfter: reconcile.DefaultPaymentAfter,
