@@ -151,13 +151,21 @@ func (r *Reconciler) RunOnce(ctx context.Context) (Stats, error) {
 			Limit: orInt(r.Batch, DefaultBatch), Owner: r.owner, Lease: or(r.Lease, DefaultLease),
 		})
 		total.Leased += len(batch)
+		var bs Stats
 		if len(batch) > 0 {
-			total.add(r.handleBatch(ctx, batch))
+			bs = r.handleBatch(ctx, batch)
+			total.add(bs)
 		}
 		if err != nil {
 			return total, err
 		}
 		if len(batch) == 0 {
+			return total, nil
+		}
+		if bs.Skipped == len(batch) && ctx.Err() == nil {
+			// Every item's lease ended before it could be read: leasing
+			// again would only repeat that. The next round tries again.
+			r.log(ctx, slog.LevelWarn, "batch outlived its lease: raise Lease or lower Batch", slog.Int("batch", len(batch)))
 			return total, nil
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -431,4 +432,27 @@ func (o onlyProvider) Refund(ctx context.Context, req qpay.RefundRequest) (*qpay
 }
 func (o onlyProvider) ParseWebhook(ctx context.Context, h http.Header, body []byte) (*qpay.WebhookEvent, error) {
 	return o.p.ParseWebhook(ctx, h, body)
+}
+
+// An item whose lease is about to end when its turn comes is handed back
+// unread, never read while another replica may take it; a round whose
+// every item was handed back so ends instead of leasing again and again.
+func TestItemsWhoseLeaseEndsAreHandedBackUnread(t *testing.T) {
+	s := newShop(t, providers.Checkout)
+	s.create(t, "10.00")
+	s.create(t, "11.00")
+	var calls atomic.Int64
+	start := s.clk.now()
+	// Each look at the clock is 100 seconds after the previous one: the
+	// two-minute lease is nearly over by the time an item is handled.
+	s.rec.Now = func() time.Time { return start.Add(time.Duration(calls.Add(1)) * 100 * time.Second) }
+	stats, err := s.rec.RunOnce(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, reconcile.Stats{Leased: 2, Skipped: 2}, stats)
+	assert.Zero(t, s.sim.Requests(qpaytest.ProviderCheckout, qpaytest.OpGetPayment), "nothing read")
+	assert.Contains(t, s.logs.String(), "batch outlived its lease")
+	other, err := s.st.LeaseDue(context.Background(), store.DueQuery{Now: start.Add(time.Hour), PaymentAfter: reconcile.DefaultPaymentAfter,
+		Limit: 10, Owner: "other", Lease: time.Minute})
+	require.NoError(t, err)
+	assert.Len(t, other, 2, "handed back, free for another replica")
 }
