@@ -392,11 +392,13 @@ func gotStatus(ev *qpay.WebhookEvent) string {
 // "reconcile:<payment ID>:<status>", names the fact it reports, so reading
 // the same status again is a duplicate, and it is never taken for a
 // provider's own event: a webhook of the same change arriving later is
-// applied as a repeat (Applied false), and Handle acts once.
+// applied as a repeat (Applied false), and Handle acts once. Every fact in
+// it was read back from the provider's API (Verification).
 func PaymentEvent(p *qpay.Payment) *qpay.WebhookEvent {
 	return &qpay.WebhookEvent{
 		ID: "reconcile:" + p.ID + ":" + p.Status.String(), Provider: p.Provider, Account: p.Account,
 		Type: qpay.EventPayment, RawType: "read-back", PaymentID: p.ID, Payment: p,
+		Verification: readBack(),
 	}
 }
 
@@ -406,7 +408,14 @@ func RefundEvent(ref *qpay.Refund) *qpay.WebhookEvent {
 	return &qpay.WebhookEvent{
 		ID: "reconcile:" + ref.ID + ":" + ref.Status.String(), Provider: ref.Provider, Account: ref.Account,
 		Type: qpay.EventRefund, RawType: "read-back", PaymentID: ref.PaymentID, Refund: ref,
+		Verification: readBack(),
 	}
+}
+
+// readBack is the Verification of a read-back event: no signature, every
+// fact from the provider's authenticated API.
+func readBack() qpay.Verification {
+	return qpay.Verification{Method: qpay.VerifiedReadBack, ReadBack: qpay.AllFields}
 }
 
 // backoff is the next check of an item read checks times before.

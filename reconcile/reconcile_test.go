@@ -456,3 +456,47 @@ func TestItemsWhoseLeaseEndsAreHandedBackUnread(t *testing.T) {
 	require.NoError(t, err)
 	assert.Len(t, other, 2, "handed back, free for another replica")
 }
+
+// A refund stored as pending whose completion webhook was lost is read
+// back from the provider itself (qpay.RefundGetter of package providers)
+// and counted once, through the merchant's function.
+func TestPendingRefundIsReadBackFromTheProvider(t *testing.T) {
+	for _, provider := range []string{providers.Tap, providers.Checkout} {
+		t.Run(provider, func(t *testing.T) {
+			ctx := context.Background()
+			s := newShop(t, provider)
+			pay := s.create(t, "100.00")
+			require.NoError(t, s.sim.Settle(pay.ID, status.Captured))
+			p, err := s.reg.Get(merchant)
+			require.NoError(t, err)
+			captured, err := p.GetPayment(ctx, pay.ID)
+			require.NoError(t, err)
+			require.NoError(t, s.st.Track(ctx, captured))
+
+			ref, err := p.Refund(ctx, qpay.RefundRequest{PaymentID: pay.ID, Amount: money.MustParse("30.00", "QAR"), Reference: "RFD-1"})
+			require.NoError(t, err)
+			require.Equal(t, status.RefundPending, ref.Status, "the answer says pending; the provider settles it after")
+			_, err = s.st.Process(ctx, reconcile.RefundEvent(ref), nil) // what the store heard
+			require.NoError(t, err)
+
+			s.clk.add(reconcile.DefaultRefundAfter)
+			stats, err := s.rec.RunOnce(ctx)
+			require.NoError(t, err)
+			assert.Equal(t, reconcile.Stats{Leased: 1, Applied: 1}, stats)
+			got, err := s.st.Payment(ctx, merchant, provider, pay.ID)
+			require.NoError(t, err)
+			assert.Equal(t, status.PartiallyRefunded, got.Status)
+			assert.Equal(t, "QAR 30.00", got.Refunded.String())
+			res := s.results()
+			require.NotEmpty(t, res)
+			last := res[len(res)-1]
+			assert.Equal(t, status.RefundPending, last.RefundPrevious)
+			assert.Equal(t, status.RefundSucceeded, last.RefundCurrent)
+
+			s.clk.add(24 * time.Hour)
+			stats, err = s.rec.RunOnce(ctx)
+			require.NoError(t, err)
+			assert.Zero(t, stats.Leased, "settled: never due again")
+		})
+	}
+}
