@@ -18,10 +18,14 @@
 //
 //	Tap, under /tap:          POST /v2/charges, GET /v2/charges/{id},
 //	                          POST /v2/refunds, GET /v2/refunds/{id},
-//	                          POST /v2/refunds/list
+//	                          POST /v2/refunds/list (by period and, unless
+//	                          Options.TapChargesFilter says otherwise, by
+//	                          "charges"), POST /v2/charges/list (by period and
+//	                          "reference")
 //	Checkout, under /checkout: POST /payments, GET /payments/{id} (pay_ or sid_),
 //	                          GET /payments/{id}/actions,
-//	                          POST /payments/{id}/refunds
+//	                          POST /payments/{id}/refunds,
+//	                          GET /payments?reference=&limit=&skip=
 //	The payment page:         GET and POST /pay/{token}
 //
 // Tap wants "Authorization: Bearer <TapSecretKey>" (otherwise 401 with

@@ -94,7 +94,22 @@ type Options struct {
 	// Logger gets one line per request and per webhook delivery; nil means
 	// no logging. Keys never appear in it.
 	Logger *slog.Logger
+	// TapChargesFilter is what Tap's refund list does with a "charges"
+	// filter, which Tap does not document (UNCONFIRMED): honour it (the
+	// default), ignore it, or refuse the request with a 400.
+	TapChargesFilter ChargesFilter
 }
+
+// ChargesFilter is a behaviour of Tap's refund list toward its
+// undocumented "charges" filter, for Options.TapChargesFilter.
+type ChargesFilter = tapsim.ChargesFilter
+
+// The behaviours an adapter must survive.
+const (
+	ChargesFilterHonoured = tapsim.ChargesFilterHonoured // only the named charges' refunds are listed
+	ChargesFilterIgnored  = tapsim.ChargesFilterIgnored  // the field is accepted and every refund is listed
+	ChargesFilterRefused  = tapsim.ChargesFilterRefused  // 400, an unknown field
+)
 
 // Server is the offline simulator: one loopback HTTP server that speaks
 // Tap's API under TapBaseURL, Checkout.com's under CheckoutBaseURL, and
@@ -130,6 +145,7 @@ func newServer(opts Options, core sim.Options) (*Server, error) {
 			WebhookURL:           opts.CheckoutWebhookURL,
 		}),
 	}
+	s.tap.SetChargesFilter(opts.TapChargesFilter)
 	core.Now, core.Expiry, core.RefundDelay = opts.Now, opts.Expiry, opts.RefundDelay
 	core.WebhookRetryWait, core.HTTPClient, core.Logger = opts.WebhookRetryWait, opts.HTTPClient, opts.Logger
 	c, err := sim.New(core, s.tap, s.cko)

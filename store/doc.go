@@ -105,6 +105,14 @@
 // store: it is kept, never counted, and NotCounted also wraps
 // status.ErrIllegal, worth an alert.
 //
+// # Reconciliation
+//
+// Both implementations are also a [DueStore]: they lease, to package
+// reconcile, the payments and refunds that are not final and whose webhook
+// is overdue, so that they are read back from the provider and applied
+// through Process like a webhook. A lease keeps replicas apart and expires
+// if its owner dies.
+//
 // # Implementations
 //
 // [NewMemory] is for a single process and for tests; package

@@ -27,7 +27,8 @@ type Memory struct {
 	held     map[string]chan struct{} // lock keys taken; the channel closes on release
 	payments map[key]Payment
 	refunds  map[key]Refund
-	events   map[key]struct{} // processed events; nothing of them is needed but their key
+	events   map[key]struct{}    // processed events; nothing of them is needed but their key
+	due      map[dueKey]dueState // reconciliation bookkeeping (memory_due.go), made on first use
 }
 
 // key is a row's primary key: a merchant account, a provider and that

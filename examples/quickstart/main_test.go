@@ -17,7 +17,8 @@ func TestOfflineFlowSucceedsForBothProviders(t *testing.T) {
 	var out, errs bytes.Buffer
 	code := run(context.Background(), nil, &out, &errs)
 	require.Equal(t, 0, code, "stdout:\n%s\nstderr:\n%s", out.String(), errs.String())
-	for _, want := range []string{"== tap ==", "== checkout ==", "webhook verified", "partially_refunded", "OK: both providers"} {
+	for _, want := range []string{"== tap ==", "== checkout ==", "webhook verified", "partially_refunded", "OK: both providers",
+		"by the reconciler: no webhook came", "abandoned payment reached expired"} {
 		assert.Contains(t, out.String(), want)
 	}
 	assert.Empty(t, errs.String())

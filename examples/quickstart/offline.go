@@ -14,6 +14,7 @@ import (
 	"github.com/qpay-go/qpay/money"
 	"github.com/qpay-go/qpay/providers"
 	"github.com/qpay-go/qpay/qpaytest"
+	"github.com/qpay-go/qpay/reconcile"
 	"github.com/qpay-go/qpay/status"
 	"github.com/qpay-go/qpay/store"
 )
@@ -39,7 +40,7 @@ func runOffline(ctx context.Context, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stdout, "\nFAILED: at least one step did not reach the expected state.")
 		return 1
 	}
-	fmt.Fprintln(stdout, "\nOK: both providers went pending -> captured -> partially refunded -> refunded.")
+	fmt.Fprintln(stdout, "\nOK: both providers went pending -> captured -> partially refunded -> refunded, and an abandoned payment reached expired.")
 	return 0
 }
 
@@ -50,10 +51,11 @@ type shop struct {
 	store  *store.Memory
 	server *httptest.Server
 
-	mu       sync.Mutex
-	events   []*qpay.WebhookEvent
-	seen     chan struct{}
-	returned *qpay.Payment // what the return page read back
+	mu        sync.Mutex
+	events    []*qpay.WebhookEvent
+	fulfilled []store.Result // what fulfil was told to act on
+	seen      chan struct{}
+	returned  *qpay.Payment // what the return page read back
 }
 
 func newShop(sim *qpaytest.Server, name string) (*shop, error) {
@@ -84,9 +86,9 @@ func newShop(sim *qpaytest.Server, name string) (*shop, error) {
 }
 
 // onEvent is the merchant's webhook function: de-duplicated and ordered by
-// the store, then recorded.
+// the store, recorded, then handed to fulfil.
 func (s *shop) onEvent(ctx context.Context, ev *qpay.WebhookEvent) error {
-	_, err := s.store.Process(ctx, ev, func(context.Context, store.Result) error {
+	_, err := s.store.Process(ctx, ev, func(ctx context.Context, r store.Result) error {
 		s.mu.Lock()
 		s.events = append(s.events, ev)
 		s.mu.Unlock()
@@ -94,9 +96,34 @@ func (s *shop) onEvent(ctx context.Context, ev *qpay.WebhookEvent) error {
 		case s.seen <- struct{}{}:
 		default:
 		}
-		return nil
+		return s.fulfil(ctx, r)
 	})
 	return err
+}
+
+// fulfil is where a shop ships orders, written once: the webhook path and
+// the reconciler both call it with the store's Result. This one counts
+// what it was told to act on.
+func (s *shop) fulfil(_ context.Context, r store.Result) error {
+	if r.Applied {
+		s.mu.Lock()
+		s.fulfilled = append(s.fulfilled, r)
+		s.mu.Unlock()
+	}
+	return nil
+}
+
+// reconciler reads back the shop's overdue payments from its provider and
+// applies them through the same store and the same fulfil.
+func (s *shop) reconciler() *reconcile.Reconciler {
+	return &reconcile.Reconciler{
+		Store:    s.store,
+		Provider: func(string) (qpay.Provider, error) { return s.p, nil }, // one merchant; a Registry's Get for several
+		Handle:   s.fulfil,
+		// A real shop keeps the default (the longest page expiry plus a
+		// grace, 65 minutes); the quickstart does not wait.
+		PaymentAfter: time.Nanosecond,
+	}
 }
 
 // waitFor waits for a webhook the shop accepted that matches: deliveries
@@ -258,5 +285,49 @@ func flow(ctx context.Context, sim *qpaytest.Server, name string, stdout io.Writ
 		note = "Tap's charge keeps CAPTURED after refunds"
 	}
 	t.row("read back at the end", final.Status.String(), final.RawStatus, final.Amount, note)
-	return nil
+
+	// 7. Another shopper leaves the page without paying. Tap sends no
+	// webhook for an abandoned payment (Checkout sends payment_expired):
+	// the reconciler reads it back and fulfil hears of it once, either way.
+	left, err := s.p.CreatePayment(ctx, qpay.PaymentRequest{
+		Amount:    money.MustParse("12.00", qpay.Currency),
+		Reference: "ORD-" + name + "-2",
+		Customer:  qpay.Customer{Name: "Mariam Al-Kuwari", Email: "mariam@example.qa"},
+		ReturnURL: s.server.URL + "/return",
+	})
+	if err != nil {
+		return err
+	}
+	if err := s.store.Track(ctx, left); err != nil {
+		return err
+	}
+	t.row("abandoned payment", left.Status.String(), left.RawStatus, left.Amount, left.ID)
+	if err := sim.Expire(left.ID); err != nil {
+		return err
+	}
+	stats, err := s.reconciler().RunOnce(ctx)
+	if err != nil {
+		return err
+	}
+	stored, err := s.store.Payment(ctx, left.Account, name, left.ID)
+	if err != nil {
+		return err
+	}
+	how := "by the reconciler: no webhook came"
+	if stats.Applied == 0 {
+		how = "by its webhook: the reconciler had nothing to do"
+	}
+	t.row("  after the reconciler", stored.Status.String(), stored.RawStatus, stored.Amount, how)
+	if err := expect("abandoned payment", stored.Status, status.Expired); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	acted := 0
+	for _, r := range s.fulfilled {
+		if r.Payment != nil && r.Payment.ID == left.ID && r.Current == status.Expired {
+			acted++
+		}
+	}
+	s.mu.Unlock()
+	return expect("fulfil calls for the expiry", acted, 1)
 }

@@ -33,6 +33,11 @@
 //     returned instead of refunding again. What is already refunded comes
 //     from the payment's balances (current platform) or, failing those,
 //     from the refund actions, pending refunds included.
+//   - PaymentsByReference (qpay.PaymentFinder): GET
+//     /payments?reference=&limit=100&skip=, Checkout's "Get a list of
+//     payments" (documented on its site, absent from its bundled OpenAPI
+//     document), paged by skip up to 10 pages; an answer without data and
+//     total_count is an error, never "none found".
 //   - ParseWebhook: the Cko-Signature (lower-case hex HMAC-SHA256 of the raw
 //     body, keyed with the webhook secret) is verified in constant time
 //     before anything else, then the optional Authorization header; the

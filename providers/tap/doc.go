@@ -98,12 +98,22 @@
 //     refund delivery.
 //   - The refund list, POST /v2/refunds/list with a period and
 //     starting_after (refund.go), is taken from Tap's PHP SDK; a third-party
-//     listing names GET /v2/refunds instead. It has no filter by charge, so
-//     every refund since the charge's creation is paged through (at most 20
-//     pages of 50; past that the refund is refused, since neither the
-//     refundable amount nor the search by reference could be trusted) and
-//     filtered by charge_id here. If the endpoint is not
-//     what Tap serves, refunds fail before any money moves.
+//     listing names GET /v2/refunds instead. Its filter by charge, a
+//     "charges" array, is taken from community code and sent with every
+//     read (lists.go): honoured, a charge's refunds come in one page and a
+//     refund costs three requests whatever the merchant's refund volume.
+//     Ignored or refused, every refund since the charge's creation is paged
+//     through (at most 20 pages of 50; past that the refund is refused,
+//     since neither the refundable amount nor the search by reference could
+//     be trusted); the refunds are filtered by charge_id here either way. If
+//     the endpoint is not what Tap serves, refunds fail before any money
+//     moves.
+//   - PaymentsByReference (qpay.PaymentFinder) reads POST /v2/charges/list
+//     with a "reference" filter object, which Tap lists without saying how
+//     it matches, and takes the answer to be shaped as the refund list's
+//     (lists.go). The charges are filtered by reference here as well, over
+//     the last 30 days; a list longer than 20 pages is refused rather than
+//     read in part, since "none found" invites a second payment.
 //   - ABANDONED is taken to mean that the shopper did not finish in time
 //     (status.Expired), as Tap says an unfinished INITIATED charge becomes
 //     ABANDONED (status.go).

@@ -135,17 +135,20 @@ func (a *adapter) findRefund(ctx context.Context, p *qpay.Payment, reference str
 }
 
 // chargeRefunds reads the refunds of charge p back through the refund list
-// (UNCONFIRMED endpoint, see the package documentation). Tap filters the
-// list by period only, so every refund since the charge was created is
-// paged through and those of other charges are dropped.
+// (UNCONFIRMED endpoint, see the package documentation), filtered by the
+// undocumented charges field (lists.go). Where Tap honours it, one page
+// holds the charge's refunds; where it does not, every refund since the
+// charge was created is paged through, as the filter by period is the
+// documented one, and those of other charges are dropped here either way.
 func (a *adapter) chargeRefunds(ctx context.Context, p *qpay.Payment) (refunds []*qpay.Refund, complete bool, err error) {
 	var from int64
 	if !p.CreatedAt.IsZero() {
 		from = p.CreatedAt.UnixMilli()
 	}
 	req := refundListRequest{
-		Period: period{Date: dateRange{From: from, To: a.now().Add(listSlack).UnixMilli()}},
-		Limit:  refundPageSize,
+		Period:  period{Date: dateRange{From: from, To: a.now().Add(listSlack).UnixMilli()}},
+		Charges: chargesFilter(p.ID),
+		Limit:   refundPageSize,
 	}
 	for range maxRefundPages {
 		var page refundList
@@ -155,6 +158,12 @@ func (a *adapter) chargeRefunds(ctx context.Context, p *qpay.Payment) (refunds [
 			Path:   "/v2/refunds/list",
 			Body:   req,
 		}, &page)
+		if req.Charges != nil && chargesFilterRefused(err) {
+			// The page is asked again, unfiltered; the refused request
+			// counts as a page, which keeps the loop bounded.
+			req.Charges = nil
+			continue
+		}
 		var e *qpay.Error
 		switch {
 		case errors.As(err, &e) && e.Kind == qpay.KindNotFound:

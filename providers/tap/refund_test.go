@@ -96,8 +96,9 @@ func TestRefundSendsTapsRefundBody(t *testing.T) {
 			assert.JSONEq(t, tt.wantBody, string(sent))
 
 			// The refund list is read by period, from the charge's creation
-			// to a day past now, 50 at a time.
-			wantList := fmt.Sprintf(`{"period":{"date":{"from":1718796783000,"to":%d}},"limit":50}`, testNow.UnixMilli()+86_400_000)
+			// to a day past now, 50 at a time, filtered by the charge
+			// (UNCONFIRMED, lists.go).
+			wantList := fmt.Sprintf(`{"period":{"date":{"from":1718796783000,"to":%d}},"charges":["chg_TS07A0320241133g5RO1906000"],"limit":50}`, testNow.UnixMilli()+86_400_000)
 			assert.JSONEq(t, wantList, string(lists.body(t, 0)))
 
 			assert.Equal(t, "tap", r.Provider)

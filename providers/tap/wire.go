@@ -196,11 +196,13 @@ type refund struct {
 }
 
 // refundListRequest is the body of POST /v2/refunds/list. Tap documents no
-// filter by charge, so refunds are listed by period and filtered here.
+// filter by charge; Charges is the undocumented one (lists.go), and the
+// refunds are filtered here by charge_id whether Tap honoured it or not.
 type refundListRequest struct {
-	Period        period `json:"period"`
-	Limit         int    `json:"limit"`
-	StartingAfter string `json:"starting_after,omitempty"`
+	Period        period   `json:"period"`
+	Charges       []string `json:"charges,omitempty"`
+	Limit         int      `json:"limit"`
+	StartingAfter string   `json:"starting_after,omitempty"`
 }
 
 type period struct {

@@ -36,8 +36,10 @@
 //     which FOR UPDATE cannot do: two first events of one refund naming two
 //     payments would otherwise both find no refund and count it on both.
 //     Events of other payments, and of other accounts, run in parallel.
+//     The locks and the reads go to the server in one round trip (a pgx
+//     batch; the statements still run in order, in the transaction).
 //  3. store.Decide computes the change, and it is written: the payment and
-//     refund rows, and the event's outcome.
+//     refund rows, and the event's outcome, in one more round trip.
 //  4. fn runs, with the transaction in its context (Tx).
 //  5. COMMIT.
 //
@@ -77,6 +79,34 @@
 //
 // Amounts are exact numerics written from money.Money's fixed-point text;
 // nothing passes through a float.
+//
+// The reconciler's bookkeeping (store.DueStore) lives in four more columns
+// of qpay_payments and qpay_refunds, which Process and Track never touch:
+// due_checks (read-backs so far), due_check_after (not due before),
+// due_owner and due_lease_until (the lease), with the partial indexes
+// qpay_payments_unsettled and qpay_refunds_unsettled on updated_at over
+// the unsettled statuses. Migrate adds them to an older schema, and only
+// when they are missing, so that an up-to-date schema is never locked.
+//
+// # Leases
+//
+// LeaseDue takes a batch in one statement per table, committed on its own:
+//
+//	UPDATE qpay_payments p SET due_owner = $owner, due_lease_until = $now + $lease
+//	FROM (SELECT ... WHERE <unsettled, unchanged since the bound, past
+//	      due_check_after, not leased beyond $now> ORDER BY ... LIMIT $n
+//	      FOR UPDATE SKIP LOCKED) d
+//	WHERE <p is d> RETURNING ...
+//
+// SKIP LOCKED makes concurrent replicas pass over each other's candidates
+// (and over rows a webhook's Process holds) instead of queueing behind
+// them; under READ COMMITTED a row another replica leased and committed in
+// the meantime is re-checked on its new version, whose lease is in the
+// future, and skipped. So a row is leased to one owner at a time, and a
+// dead owner's rows are free again when due_lease_until passes. ReleaseDue
+// clears the lease only if the caller still holds it. Times are the
+// caller's (DueQuery.Now), so replicas' clocks must agree to well within a
+// lease, which NTP gives.
 //
 // # Errors
 //

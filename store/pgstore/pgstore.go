@@ -83,10 +83,7 @@ func (s *Store) Track(ctx context.Context, p *qpay.Payment) error {
 		return dbError(op, "starting a transaction", err)
 	}
 	defer rollback(ctx, tx)
-	if err := lockRows(ctx, tx, p.Account, p.Provider, p.ID, ""); err != nil {
-		return dbError(op, "locking the payment's rows", err)
-	}
-	snap, err := readSnapshot(ctx, tx, op, p.Account, p.Provider, p.ID, "")
+	snap, err := lockAndRead(ctx, tx, op, p.Account, p.Provider, p.ID, "")
 	if err != nil {
 		return err
 	}
@@ -125,10 +122,7 @@ func (s *Store) Process(ctx context.Context, ev *qpay.WebhookEvent, fn func(cont
 	if tag.RowsAffected() == 0 {
 		return store.Result{EventID: ev.ID, Duplicate: true}, nil
 	}
-	if err := lockRows(ctx, tx, ev.Account, ev.Provider, paymentID, refundID); err != nil {
-		return store.Result{}, dbError(op, "locking the payment's rows", err)
-	}
-	snap, err := readSnapshot(ctx, tx, op, ev.Account, ev.Provider, paymentID, refundID)
+	snap, err := lockAndRead(ctx, tx, op, ev.Account, ev.Provider, paymentID, refundID)
 	if err != nil {
 		return store.Result{}, err
 	}
@@ -136,15 +130,13 @@ func (s *Store) Process(ctx context.Context, ev *qpay.WebhookEvent, fn func(cont
 	if err != nil {
 		return store.Result{}, err
 	}
-	if err := write(ctx, tx, c); err != nil {
-		return store.Result{}, dbError(op, "writing the payment", err)
-	}
 	ignored := ""
 	if c.Result.Ignored != nil {
 		ignored = c.Result.Ignored.Error()
 	}
-	if _, err := tx.Exec(ctx, finishEvent, ev.Account, ev.Provider, ev.ID, c.Result.Applied, ignored); err != nil {
-		return store.Result{}, dbError(op, "recording the event's outcome", err)
+	outcome := statement{finishEvent, []any{ev.Account, ev.Provider, ev.ID, c.Result.Applied, ignored}}
+	if err := write(ctx, tx, c, outcome); err != nil {
+		return store.Result{}, dbError(op, "writing the payment and the event's outcome", err)
 	}
 	if fn != nil {
 		if err := fn(context.WithValue(ctx, txKey{}, Querier(txQuerier{tx})), c.Result); err != nil {

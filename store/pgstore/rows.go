@@ -51,9 +51,12 @@ const (
 			counted = EXCLUDED.counted, updated_at = EXCLUDED.updated_at`
 )
 
-// lockRows takes the transaction-scoped advisory locks of the payment
+// lockAndRead takes the transaction-scoped advisory locks of the payment
 // paymentID and, when refundID is not "", of the refund refundID, all of
-// account and provider. The payment's lock serializes its operations even
+// account and provider, then reads and locks the rows an operation on that
+// payment touches (readSnapshot), all in one round trip (a pgx batch: the
+// statements still run one after the other, in the transaction). The
+// payment's lock serializes its operations even
 // before its row exists, which SELECT ... FOR UPDATE cannot do; the
 // refund's does the same for a refund not stored yet, so that two first
 // events of one refund naming different payments (which hold different
@@ -65,18 +68,26 @@ const (
 // every transaction uses, so no two transactions can wait for each other in
 // a circle, even when two keys' hashes collide (a collision only serializes
 // unrelated rows).
-func lockRows(ctx context.Context, tx pgx.Tx, account, provider, paymentID, refundID string) error {
+func lockAndRead(ctx context.Context, tx pgx.Tx, op, account, provider, paymentID, refundID string) (store.Snapshot, error) {
 	ids := []int64{advisoryKey("payment", account, provider, paymentID)}
 	if refundID != "" {
 		ids = append(ids, advisoryKey("refund", account, provider, refundID))
 	}
 	slices.Sort(ids)
-	for _, id := range slices.Compact(ids) {
-		if _, err := tx.Exec(ctx, lockSQL, id); err != nil {
-			return err
+	ids = slices.Compact(ids)
+	b := &pgx.Batch{}
+	for _, id := range ids {
+		b.Queue(lockSQL, id)
+	}
+	queueSnapshot(b, account, provider, paymentID, refundID)
+	br := tx.SendBatch(ctx, b)
+	defer br.Close()
+	for range ids {
+		if _, err := br.Exec(); err != nil {
+			return store.Snapshot{}, dbError(op, "locking the payment's rows", err)
 		}
 	}
-	return nil
+	return readSnapshot(br, op, refundID)
 }
 
 // advisoryKey is the number of a row's advisory lock: a 64-bit FNV-1a hash
@@ -96,37 +107,51 @@ func advisoryKey(table, account, provider, id string) int64 {
 	return int64(h.Sum64())
 }
 
+// queueSnapshot queues the reads of readSnapshot: the payment, the
+// refunds of the payment that succeeded early (read whatever the payment's
+// state, which costs nothing more in the same round trip; used only when
+// store.NeedsUncounted says so) and the event's refund.
+func queueSnapshot(b *pgx.Batch, account, provider, paymentID, refundID string) {
+	b.Queue(selectPayment+` FOR UPDATE`, account, provider, paymentID)
+	b.Queue(selectEarly, account, provider, paymentID)
+	if refundID != "" {
+		b.Queue(selectRefund, account, provider, refundID)
+	}
+}
+
 // readSnapshot reads, and locks, the rows of account an operation on one
-// payment touches. The caller holds their advisory locks (lockRows).
-func readSnapshot(ctx context.Context, tx pgx.Tx, op, account, provider, paymentID, refundID string) (store.Snapshot, error) {
+// payment touches, queued by queueSnapshot after the advisory locks
+// (lockAndRead).
+func readSnapshot(br pgx.BatchResults, op, refundID string) (store.Snapshot, error) {
 	var snap store.Snapshot
-	p, err := scanPayment(tx.QueryRow(ctx, selectPayment+` FOR UPDATE`, account, provider, paymentID))
+	p, err := scanPayment(br.QueryRow())
 	switch {
 	case err == nil:
 		snap.Payment = p
 	case !errors.Is(err, pgx.ErrNoRows):
 		return snap, dbError(op, "reading the payment", err)
 	}
+	rows, err := br.Query()
+	if err != nil {
+		return snap, dbError(op, "reading the payment's refunds", err)
+	}
+	early, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (store.Refund, error) {
+		r, err := scanRefund(row)
+		if err != nil {
+			return store.Refund{}, err
+		}
+		return *r, nil
+	})
+	if err != nil {
+		return snap, dbError(op, "reading the payment's refunds", err)
+	}
 	if store.NeedsUncounted(snap.Payment) {
 		// Refunds that succeeded before the payment's capture was
 		// stored; only a payment not stored as captured can have any.
-		rows, err := tx.Query(ctx, selectEarly, account, provider, paymentID)
-		if err != nil {
-			return snap, dbError(op, "reading the payment's refunds", err)
-		}
-		snap.Uncounted, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (store.Refund, error) {
-			r, err := scanRefund(row)
-			if err != nil {
-				return store.Refund{}, err
-			}
-			return *r, nil
-		})
-		if err != nil {
-			return snap, dbError(op, "reading the payment's refunds", err)
-		}
+		snap.Uncounted = early
 	}
 	if refundID != "" {
-		r, err := scanRefund(tx.QueryRow(ctx, selectRefund, account, provider, refundID))
+		r, err := scanRefund(br.QueryRow())
 		switch {
 		case err == nil:
 			snap.Refund = r
@@ -137,21 +162,31 @@ func readSnapshot(ctx context.Context, tx pgx.Tx, op, account, provider, payment
 	return snap, nil
 }
 
-// write stores a Change in tx.
-func write(ctx context.Context, tx pgx.Tx, c store.Change) error {
+// write stores a Change in tx, then runs the statements of then (the
+// event's outcome), all in one round trip.
+func write(ctx context.Context, tx pgx.Tx, c store.Change, then ...statement) error {
+	b := &pgx.Batch{}
 	if p := c.Payment; p != nil {
-		if _, err := tx.Exec(ctx, upsertPayment, p.Account, p.Provider, p.ID, p.Status.String(), p.RawStatus,
-			p.Amount.Currency(), p.Amount.Fixed(), p.Refunded.Fixed(), p.Reference, p.UpdatedAt); err != nil {
-			return err
-		}
+		b.Queue(upsertPayment, p.Account, p.Provider, p.ID, p.Status.String(), p.RawStatus,
+			p.Amount.Currency(), p.Amount.Fixed(), p.Refunded.Fixed(), p.Reference, p.UpdatedAt)
 	}
 	for _, r := range c.Refunds {
-		if _, err := tx.Exec(ctx, upsertRefund, r.Account, r.Provider, r.ID, r.PaymentID, r.Status.String(), r.RawStatus,
-			r.Amount.Currency(), r.Amount.Fixed(), r.Reference, r.Counted, r.UpdatedAt); err != nil {
-			return err
-		}
+		b.Queue(upsertRefund, r.Account, r.Provider, r.ID, r.PaymentID, r.Status.String(), r.RawStatus,
+			r.Amount.Currency(), r.Amount.Fixed(), r.Reference, r.Counted, r.UpdatedAt)
 	}
-	return nil
+	for _, st := range then {
+		b.Queue(st.sql, st.args...)
+	}
+	if b.Len() == 0 {
+		return nil
+	}
+	return tx.SendBatch(ctx, b).Close() // the first statement's error, if any
+}
+
+// statement is one SQL statement and its arguments.
+type statement struct {
+	sql  string
+	args []any
 }
 
 // scanPayment reads one payment row. A row that does not parse back (a

@@ -52,6 +52,22 @@ var schema = []string{
 		processed_at timestamptz NOT NULL,
 		PRIMARY KEY (account, provider, id)
 	)`,
+	// Reconciliation (due.go): when a payment or refund that is not final
+	// was last read back, how often, and which replica holds it until
+	// when. Columns with constant defaults: adding them rewrites nothing.
+	// Each ALTER and CREATE INDEX runs only when its object is missing:
+	// even when it changes nothing, ALTER TABLE takes an ACCESS EXCLUSIVE
+	// lock and CREATE INDEX a SHARE lock, which would stall every replica
+	// at each start.
+	dueColumns("qpay_payments"),
+	dueColumns("qpay_refunds"),
+	// Only the unsettled rows are ever due, a small part of the table; the
+	// predicates are those of the lease statements (due.go), word for word,
+	// so that the planner uses them.
+	ifNoRelation("qpay_payments_unsettled", `CREATE INDEX qpay_payments_unsettled ON qpay_payments (updated_at)
+		WHERE status IN ('unknown', 'pending', 'processing')`),
+	ifNoRelation("qpay_refunds_unsettled", `CREATE INDEX qpay_refunds_unsettled ON qpay_refunds (updated_at)
+		WHERE status IN ('unknown', 'pending')`),
 }
 
 // migrationLock serializes Migrate across replicas: CREATE TABLE IF NOT
@@ -81,4 +97,29 @@ func (s *Store) Migrate(ctx context.Context) error {
 		return dbError(op, "committing the migration", err)
 	}
 	return nil
+}
+
+// dueColumns adds the reconciliation columns to table unless it has them
+// all.
+func dueColumns(table string) string {
+	return `DO $$ BEGIN
+		IF (SELECT count(*) FROM pg_attribute WHERE attrelid = '` + table + `'::regclass AND NOT attisdropped
+			AND attname IN ('due_checks', 'due_check_after', 'due_owner', 'due_lease_until')) < 4 THEN
+			ALTER TABLE ` + table + `
+				ADD COLUMN IF NOT EXISTS due_checks      integer     NOT NULL DEFAULT 0,
+				ADD COLUMN IF NOT EXISTS due_check_after timestamptz,
+				ADD COLUMN IF NOT EXISTS due_owner       text        NOT NULL DEFAULT '',
+				ADD COLUMN IF NOT EXISTS due_lease_until timestamptz;
+		END IF;
+	END $$`
+}
+
+// ifNoRelation runs stmt unless a relation (here, an index) named name is
+// in the search path.
+func ifNoRelation(name, stmt string) string {
+	return `DO $$ BEGIN
+		IF to_regclass('` + name + `') IS NULL THEN
+			` + stmt + `;
+		END IF;
+	END $$`
 }

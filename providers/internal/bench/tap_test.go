@@ -175,7 +175,8 @@ type (
 				To   int64 `json:"to"`
 			} `json:"date"`
 		} `json:"period"`
-		Limit int `json:"limit"`
+		Charges []string `json:"charges"` // the undocumented filter by charge qpay sends (providers/tap/lists.go)
+		Limit   int      `json:"limit"`
 	}
 	tapRefundList struct {
 		Object  string      `json:"object"`
@@ -232,6 +233,7 @@ func (f *tapFloor) Refund(ctx context.Context) (seen, error) {
 	var list tapRefundListRequest
 	list.Period.Date.From, _ = strconv.ParseInt(c.Transaction.Created, 10, 64)
 	list.Period.Date.To = time.Now().Add(24 * time.Hour).UnixMilli()
+	list.Charges = []string{c.ID}
 	list.Limit = 50
 	var page tapRefundList
 	if err := f.c.do(ctx, http.MethodPost, "/v2/refunds/list", &list, &page, ""); err != nil {

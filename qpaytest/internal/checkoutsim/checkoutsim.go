@@ -96,6 +96,7 @@ func (rt *Route) Mount(c *sim.Core) []sim.Endpoint {
 		{Pattern: "GET /checkout/payments/{id}", Op: sim.OpGetPayment, Handler: rt.getPayment},
 		{Pattern: "GET /checkout/payments/{id}/actions", Op: sim.OpListRefunds, Handler: rt.actions},
 		{Pattern: "POST /checkout/payments/{id}/refunds", Op: sim.OpRefund, Handler: rt.refund},
+		{Pattern: "GET /checkout/payments", Op: sim.OpListPayments, Handler: rt.listPayments},
 	}
 }
 

@@ -36,6 +36,9 @@ type Route struct {
 	c    *sim.Core
 	key  qpay.Secret
 	idem map[string]tapIdem // reference.idempotent keys, by object and key
+	// chargesFilter is what the refund list does with its undocumented
+	// "charges" filter (lists.go); set before the route is mounted.
+	chargesFilter ChargesFilter
 }
 
 var _ sim.Route = (*Route)(nil)
@@ -71,6 +74,7 @@ func (rt *Route) Mount(c *sim.Core) []sim.Endpoint {
 		{Pattern: "POST /tap/v2/refunds/{$}", Op: sim.OpRefund, Handler: rt.createRefund},
 		{Pattern: "GET /tap/v2/refunds/{id}", Op: sim.OpGetRefund, Handler: rt.getRefund},
 		{Pattern: "POST /tap/v2/refunds/list", Op: sim.OpListRefunds, Handler: rt.listRefunds},
+		{Pattern: "POST /tap/v2/charges/list", Op: sim.OpListPayments, Handler: rt.listCharges},
 	}
 }
 
