@@ -17,8 +17,8 @@ func TestShare(t *testing.T) {
 		want               string
 	}{
 		{"a tenth of each share", q("30.00"), q("100.00"), q("10.00"), "3.00"},
-		{"rounded down to the fils", q("33.33"), q("100.00"), q("10.00"), "3.33"},   // 3.333
-		{"never rounded up", q("0.01"), q("0.03"), q("0.02"), "0.00"},              // 0.00666...
+		{"rounded down to the fils", q("33.33"), q("100.00"), q("10.00"), "3.33"}, // 3.333
+		{"never rounded up", q("0.01"), q("0.03"), q("0.02"), "0.00"},             // 0.00666...
 		{"the whole refund of the whole share", q("79.10"), q("79.10"), q("79.10"), "79.10"},
 		{"three decimals", money.MustParse("1.000", "KWD"), money.MustParse("3.000", "KWD"), money.MustParse("1.000", "KWD"), "0.333"},
 	}
