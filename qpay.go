@@ -228,6 +228,12 @@ type Payment struct {
 	// payment (hosted.go).
 	Page        Page
 	RequireQPay bool
+	// PageID is the provider's ID of the hosted page, where it has one
+	// apart from the payment (Checkout's hpp_...): CreatePayment returns
+	// the page (ID and PageID both hpp_...), GetPayment of that ID the
+	// payment once the shopper has paid (ID pay_..., PageID hpp_...).
+	// Webhooks name the payment only. Empty otherwise.
+	PageID string
 	// Method is how the shopper paid, as the provider reports it.
 	Method Method
 	// Splits are the shares the provider reports for a marketplace

@@ -66,7 +66,11 @@
 // Registry take the hpp_ ID: GET /hosted-payments/{id} gives payment_id,
 // then GET /payments/{payment_id} the payment, under its own pay_ ID; until
 // the shopper has paid, the page's own status is reported ("Payment
-// Pending" pending, "Expired" expired). The shopper comes back to
+// Pending" pending, "Expired" expired); Payment.PageID keeps the hpp_ ID
+// either way. A store keyed by payment ID therefore sees the page under
+// its hpp_ ID and the payment's events under pay_: track the payment
+// GetPayment (or PaymentFromReturn) returns once the shopper has paid.
+// The shopper comes back to
 // success_url or failure_url with cko-session-id=sid_..., which
 // PaymentFromReturn reads as for the direct page. Payment.Method is the
 // payment's source.type ("qpay", or "card" with its scheme). Events of a

@@ -176,6 +176,7 @@ func (a *adapter) createHosted(ctx context.Context, req qpay.PaymentRequest) (*q
 		Reference:   out.Reference,
 		RedirectURL: out.Links.redirect(),
 		Page:        req.Page,
+		PageID:      out.ID,
 		Raw:         resp.Body,
 	}, nil
 }
@@ -212,6 +213,7 @@ func (a *adapter) getHosted(ctx context.Context, id, op string) (*qpay.Payment, 
 				Message: "hosted page " + id + " has reference " + truncate(h.Reference) + ", its payment " + p.ID + " " + truncate(p.Reference)}
 		}
 		mergeHostedMetadata(p, h.Metadata)
+		p.PageID = h.ID
 		return p, out, nil
 	}
 	p := &qpay.Payment{
@@ -221,6 +223,7 @@ func (a *adapter) getHosted(ctx context.Context, id, op string) (*qpay.Payment, 
 		Reference:   h.Reference,
 		RedirectURL: h.Links.redirect(),
 		Metadata:    metadata(h.Metadata),
+		PageID:      h.ID,
 		Raw:         resp.Body,
 	}
 	if h.Amount != nil {

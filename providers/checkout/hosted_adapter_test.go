@@ -66,6 +66,7 @@ func TestHostedPageSendsCheckoutsHostedPaymentsRequest(t *testing.T) {
 			assert.NotContains(t, sent, "source", "a hosted page has no payment source")
 
 			assert.Equal(t, fixtureHostedID, pay.ID)
+			assert.Equal(t, fixtureHostedID, pay.PageID)
 			assert.Equal(t, status.Pending, pay.Status)
 			assert.Equal(t, "https://pay.sandbox.checkout.com/page/hpp_kQhs_fI9b8oQ", pay.RedirectURL)
 			assert.True(t, pay.Amount.Equal(qar("79.10")))
@@ -113,6 +114,7 @@ func TestHostedPageLeadsToItsPayment(t *testing.T) {
 		require.NoError(t, err)
 		requireGockDone(t)
 		assert.Equal(t, fixturePaymentID, pay.ID, "the hpp_ ID answers with the payment's own pay_ ID")
+		assert.Equal(t, fixtureHostedID, pay.PageID)
 		assert.Equal(t, status.Captured, pay.Status)
 		assert.Equal(t, qpay.Method{Type: qpay.MethodCard, Scheme: "Visa", Raw: "card"}, pay.Method)
 		assert.True(t, pay.RequireQPay, "read from the page's metadata")
