@@ -42,6 +42,13 @@ func (s *Server) SettleWith(id, method string, to status.Status) error {
 	return s.core.SettleWith(id, method, to)
 }
 
+// HostedPages reports whether the Backend's provider has hosted pages in
+// the simulator: Tap (src_all, src_card) and Checkout (its Hosted Payments
+// Page).
+func (b *Backend) HostedPages() bool {
+	return b.provider == ProviderTap || b.provider == ProviderCheckout
+}
+
 // PayWith plays the shopper on the hosted page of payment id, paying by
 // method with the outcome to (see Server.SettleWith).
 func (b *Backend) PayWith(t *testing.T, id, method string, to status.Status) {

@@ -19,6 +19,10 @@ import (
 // it; for a backend without it, they check that the adapter refuses a
 // hosted page with qpay.KindUnsupported before any request.
 type Hosted interface {
+	// HostedPages reports whether the backend's provider has hosted
+	// pages at all (a backend serving several providers may implement
+	// Hosted for some only).
+	HostedPages() bool
 	// PayWith plays the shopper on the hosted page of payment id (the ID
 	// CreatePayment returned): paying by method (qpay.MethodQPay or
 	// qpay.MethodCard) with the outcome to (status.Captured or
@@ -58,11 +62,19 @@ func hostedRequest(ref string, page qpay.Page, requireQPay bool) qpay.PaymentReq
 	return req
 }
 
-// unsupportedHosted checks the refusal of a hosted page by a backend
-// without one, and reports whether b has one.
-func hasHosted(t *testing.T, b Backend, p qpay.Provider) (Hosted, bool) {
+// hostedOf is b as a Hosted backend, if its provider has hosted pages.
+func hostedOf(b Backend) (Hosted, bool) {
 	h, ok := b.(Hosted)
-	if ok {
+	if !ok || !h.HostedPages() {
+		return nil, false
+	}
+	return h, true
+}
+
+// hasHosted reports whether b has hosted pages, and checks, when it has
+// none, that the adapter refuses one before any request.
+func hasHosted(t *testing.T, b Backend, p qpay.Provider) (Hosted, bool) {
+	if h, ok := hostedOf(b); ok {
 		return h, true
 	}
 	_, err := p.CreatePayment(context.Background(), hostedRequest("ORD-hosted-none", qpay.PageHosted, false))
@@ -205,7 +217,7 @@ func testHostedInvalid(t *testing.T, b Backend) {
 	assert.ErrorContains(t, err, "reserved")
 	assert.Equal(t, 0, b.Requests(OpCreatePayment))
 
-	if h, ok := b.(Hosted); ok {
+	if h, ok := hostedOf(b); ok {
 		pay, err := p.CreatePayment(ctx, hostedRequest("ORD-cards", qpay.PageHostedCards, false))
 		require.NoError(t, err)
 		assert.Equal(t, qpay.PageHostedCards, pay.Page)
