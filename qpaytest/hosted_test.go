@@ -205,6 +205,10 @@ func TestCheckoutHostedPageByCardAndCancel(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, http.StatusNotFound, send(t, s, http.MethodGet, "/checkout/payments/"+v.ID, ckoAuth(s), nil).status,
 		"the payment of a page never paid does not exist")
+	list := send(t, s, http.MethodGet, "/checkout/payments?reference=ORD-1", ckoAuth(s), nil).object(t)
+	data := list["data"].([]any)
+	require.Len(t, data, 1, "only the page that was paid has a payment to list")
+	assert.Equal(t, "card", data[0].(map[string]any)["source"].(map[string]any)["type"])
 }
 
 func TestCheckoutHostedPaymentsRequestChecks(t *testing.T) {
