@@ -68,8 +68,15 @@
 // the shopper has paid, the page's own status is reported ("Payment
 // Pending" pending, "Expired" expired); Payment.PageID keeps the hpp_ ID
 // either way. A store keyed by payment ID therefore sees the page under
-// its hpp_ ID and the payment's events under pay_: track the payment
-// GetPayment (or PaymentFromReturn) returns once the shopper has paid.
+// its hpp_ ID and the payment's events under pay_: do not Track the page
+// (store.Track of the hpp_ Payment CreatePayment returns), but the payment
+// GetPayment (or PaymentFromReturn) returns once the shopper has paid, or
+// let its first webhook record it. A tracked page is refused by the
+// reconciler once paid (its read-back is another object, the pay_
+// payment: KindIntegrity), and an abandoned page is seen only by
+// GetPayment of its hpp_ ID (Expired). This is a known gap of hosted pages
+// at Checkout: linking a page row to its payment in the store is not
+// built.
 // The shopper comes back to
 // success_url or failure_url with cko-session-id=sid_..., which
 // PaymentFromReturn reads as for the direct page. Payment.Method is the
