@@ -60,6 +60,11 @@ const (
 	// e.g. a webhook event type with no bearing on QPay payments. Callers
 	// usually acknowledge and ignore such webhooks.
 	KindUnsupported
+	// KindMethodMismatch: the merchant required QPay
+	// (PaymentRequest.RequireQPay) and the shopper paid by another method
+	// on the provider's hosted page. Payment.MethodError returns it; the
+	// payment itself may be captured.
+	KindMethodMismatch
 )
 
 var kindNames = [...]string{
@@ -78,6 +83,7 @@ var kindNames = [...]string{
 	KindIntegrity:        "integrity",
 	KindProtocol:         "protocol",
 	KindUnsupported:      "unsupported",
+	KindMethodMismatch:   "method_mismatch",
 }
 
 // String returns the kind's snake_case name, e.g. "rate_limited".

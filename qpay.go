@@ -149,6 +149,19 @@ type PaymentRequest struct {
 	// order reference plus an attempt number) to be safe across process
 	// restarts too.
 	IdempotencyKey string
+	// Page is where the shopper pays: the direct QPay page (the default)
+	// or the provider's hosted page (see Page and hosted.go).
+	Page Page
+	// RequireQPay says the merchant accepts QPay only: a cards-only page is
+	// refused before any request, a hosted page is limited to QPay where
+	// the provider can do that, and Payment.MethodError reports a payment
+	// the shopper made by another method.
+	RequireQPay bool
+	// Splits share the amount with sub-merchants (marketplaces). Each
+	// provider's support differs (README, "What differs"); where a
+	// provider cannot split, CreatePayment fails with KindUnsupported
+	// before any request.
+	Splits []Split
 }
 
 // Validate reports every problem of the request at once, before any network
@@ -182,6 +195,7 @@ func (r PaymentRequest) Validate(mode Mode) error {
 		v.addf("expiry must be whole minutes from %v to %v, got %v", MinExpiry, MaxExpiry, r.Expiry)
 	}
 	v.key("idempotency key", r.IdempotencyKey, false, MaxIdempotencyLen)
+	r.hosted(&v)
 	return v.err()
 }
 
@@ -209,6 +223,22 @@ type Payment struct {
 	Metadata       map[string]string
 	CreatedAt      time.Time       // zero when the provider did not say
 	Raw            json.RawMessage // the provider's body, for anything not modelled
+	// Page is the page the payment was made on, RequireQPay whether it was
+	// asked with PaymentRequest.RequireQPay, both read back with the
+	// payment (hosted.go).
+	Page        Page
+	RequireQPay bool
+	// PageID is the provider's ID of the hosted page, where it has one
+	// apart from the payment (Checkout's hpp_...): CreatePayment returns
+	// the page (ID and PageID both hpp_...), GetPayment of that ID the
+	// payment once the shopper has paid (ID pay_..., PageID hpp_...).
+	// Webhooks name the payment only. Empty otherwise.
+	PageID string
+	// Method is how the shopper paid, as the provider reports it.
+	Method Method
+	// Splits are the shares the provider reports for a marketplace
+	// payment.
+	Splits []Split
 }
 
 // Refundable returns how much of the payment can still be refunded: nothing
@@ -252,6 +282,11 @@ type RefundRequest struct {
 	// KindIntegrity when the provider answers with the earlier refund).
 	// Leave it empty: the Reference is the refund's idempotency key.
 	IdempotencyKey string
+	// Splits is filled in by qpay, not by the caller (whatever is set is
+	// replaced): for a split payment, the share of the refund taken back
+	// from each recipient, in proportion to the payment's splits and
+	// rounded down (money.Share), for the providers that take one.
+	Splits []Split
 }
 
 // Validate reports every problem of the request at once, before any network
@@ -281,6 +316,10 @@ type Refund struct {
 	FailureMessage string
 	CreatedAt      time.Time
 	Raw            json.RawMessage
+	// Splits are the shares taken back from each recipient of a split
+	// payment, as the provider reports them (see the adapters' package
+	// docs for what each provider does).
+	Splits []Split
 }
 
 // EventType says what a webhook is about.

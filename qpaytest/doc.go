@@ -25,7 +25,8 @@
 //	Checkout, under /checkout: POST /payments, GET /payments/{id} (pay_ or sid_),
 //	                          GET /payments/{id}/actions,
 //	                          POST /payments/{id}/refunds,
-//	                          GET /payments?reference=&limit=&skip=
+//	                          GET /payments?reference=&limit=&skip=,
+//	                          POST /hosted-payments, GET /hosted-payments/{id}
 //	The payment page:         GET and POST /pay/{token}
 //
 // Tap wants "Authorization: Bearer <TapSecretKey>" (otherwise 401 with
@@ -42,6 +43,37 @@
 // or its expiry passes (Options.Expiry, default 30 minutes, or Tap's
 // transaction.expiry). Expiry is applied lazily, on the next access of any
 // kind, against Options.Now, so an injected clock drives it.
+//
+// # Hosted pages
+//
+// Besides the direct QPay page (Tap source src_qa.qpay, Checkout POST
+// /payments with a qpay source), each route has the provider's hosted
+// page, where the shopper picks how to pay: Tap's src_all (QPay or a card)
+// and src_card (cards only); Checkout's Hosted Payments Page (QPay or a
+// card, or what allow_payment_methods lists, "qpay" and "card" being the
+// simulated account's methods). The page then shows a QPay form
+// (form#qpay-form, as on the direct page) and a card form (form#card-form:
+// #card-number, #card-expiry, #card-cvc, button #pay-card), with
+// p#choose when there are both. Pay fills in the QPay form, PayByCard the
+// card form (TestVisa, 4242424242424242, is captured and reported as a
+// Visa card; DeclineCardNumber is declined; the magic amounts and
+// ForceDecline apply as on the QPay form), and SettleWith settles by
+// either method without a page.
+//
+// A Checkout hosted page creates its payment (pay_...) only when the
+// shopper pays, as Checkout documents: until then GET /payments/{pay_...}
+// is a 404, GET /hosted-payments/{hpp_...} says "Payment Pending" with no
+// payment_id, and no event is sent. A shopper who cancels is sent to
+// cancel_url without a session, and no payment exists. The page's
+// metadata becomes the payment's (UNCONFIRMED at Checkout).
+//
+// Tap's destinations (marketplace splits) are checked (an ID, a positive
+// amount in the charge's currency, at most the amount in all) and echoed
+// on the charge object, and a refund's destinations (each one of the
+// charge's, at most its share) on the refund object; Tap shows no echo in
+// its examples, so the simulator's is the request's own object. Checkout's
+// amount_allocations are refused (amount_allocations_invalid): the
+// simulated account is no Platforms account.
 //
 // # Payment outcomes
 //

@@ -45,7 +45,7 @@ func TestTapChargeRequestChecks(t *testing.T) {
 		{"expiry below 5 minutes", with(tapChargeReq(""), "transaction.expiry", map[string]any{"period": 4, "type": "MINUTE"}), []string{"1103"}},
 		{"expiry above 60 minutes", with(tapChargeReq(""), "transaction.expiry", map[string]any{"period": 61, "type": "MINUTE"}), []string{"1103"}},
 		{"expiry in hours", with(tapChargeReq(""), "transaction.expiry", map[string]any{"period": 1, "type": "HOUR"}), []string{"1103"}},
-		{"every problem at once", with(with(tapChargeReq(""), "currency", "USD"), "source.id", "src_card"), []string{"1119", "1125"}},
+		{"every problem at once", with(with(tapChargeReq(""), "currency", "USD"), "source.id", "src_kw.knet"), []string{"1119", "1125"}},
 		{"broken JSON", nil, []string{"2100"}},
 		{"a field of the wrong type", with(tapChargeReq(""), "description", 5), []string{"1103"}},
 	}

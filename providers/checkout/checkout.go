@@ -194,9 +194,12 @@ func (a *adapter) GoString() string { return "checkout.driver" }
 func (a *adapter) Name() string    { return name }
 func (a *adapter) Mode() qpay.Mode { return a.mode }
 
-// IsAlias reports whether id is a session ID (sid_...), which GetPayment
-// accepts and answers with the payment's own pay_ ID.
-func (a *adapter) IsAlias(id string) bool { return strings.HasPrefix(id, "sid_") }
+// IsAlias reports whether id is a session ID (sid_...) or a hosted page
+// (hpp_...), which GetPayment accepts and answers with the payment's own
+// pay_ ID.
+func (a *adapter) IsAlias(id string) bool {
+	return strings.HasPrefix(id, "sid_") || strings.HasPrefix(id, hostedPrefix)
+}
 
 // ReturnParam implements driver.Driver: Checkout sends the shopper back to
 // success_url or failure_url with cko-session-id=<session ID> added, which
@@ -204,10 +207,14 @@ func (a *adapter) IsAlias(id string) bool { return strings.HasPrefix(id, "sid_")
 func (a *adapter) ReturnParam() (param, prefix string) { return "cko-session-id", "sid_" }
 
 // PaymentIDPrefixes implements driver.Driver: payments are pay_..., and
-// GetPayment also takes the shopper's session ID, sid_...
-func (a *adapter) PaymentIDPrefixes() []string { return []string{"pay_", "sid_"} }
+// GetPayment also takes the shopper's session ID, sid_..., and a hosted
+// page's ID, hpp_...
+func (a *adapter) PaymentIDPrefixes() []string { return []string{"pay_", "sid_", hostedPrefix} }
 
 func (a *adapter) CreatePayment(ctx context.Context, req qpay.PaymentRequest) (*qpay.Payment, error) {
+	if req.Page != qpay.PageQPay {
+		return a.createHosted(ctx, req)
+	}
 	body, err := newPaymentRequest(req, a.channel)
 	if err != nil {
 		return nil, err
@@ -238,6 +245,9 @@ func (a *adapter) GetPayment(ctx context.Context, id string) (*qpay.Payment, err
 // getPayment reads a payment and also returns the wire form, whose
 // balances PaymentForRefund needs.
 func (a *adapter) getPayment(ctx context.Context, id, op string) (*qpay.Payment, *paymentResponse, error) {
+	if strings.HasPrefix(id, hostedPrefix) {
+		return a.getHosted(ctx, id, op)
+	}
 	var out paymentResponse
 	resp, err := a.http.DoJSON(ctx, transport.Request{
 		Op:     op,

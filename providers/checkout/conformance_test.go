@@ -47,6 +47,7 @@ type simPayment struct {
 	status                 string // Checkout's raw status
 	metadata               map[string]string
 	refunds                []*simRefund // oldest first
+	hosted                 *simHosted   // set for a payment made on the hosted page
 }
 
 type simRefund struct {
@@ -81,6 +82,7 @@ func newGockBackend(t *testing.T) *gockBackend {
 	for _, name := range []string{
 		"payment-pending-202.json", "payment-captured.json", "payment-declined.json", "payment-actions.json",
 		"refund-accepted-202.json", "error-422.json", "webhook-payment-captured.json", "webhook-payment-refunded.json",
+		"hosted-payment-created.json", "hosted-payment-details.json",
 	} {
 		b.templates[name] = fixture(t, name)
 	}
@@ -96,6 +98,7 @@ func newGockBackend(t *testing.T) *gockBackend {
 	gock.New(SandboxBaseURL).Get(`^/payments/` + id + `$`).Persist().Reply(http.StatusOK).Map(b.serve(b.getPayment))
 	gock.New(SandboxBaseURL).Get(`^/payments/` + id + `/actions$`).Persist().Reply(http.StatusOK).Map(b.serve(b.listActions))
 	gock.New(SandboxBaseURL).Post(`^/payments/` + id + `/refunds$`).Persist().Reply(http.StatusOK).Map(b.serve(b.refund))
+	b.routeHosted(id)
 	return b
 }
 
@@ -226,7 +229,10 @@ func (b *gockBackend) lookup(req *http.Request) *simPayment {
 	if pay, ok := b.sessions[id]; ok {
 		id = pay
 	}
-	return b.payments[id]
+	if p := b.payments[id]; p != nil && (p.hosted == nil || p.hosted.paid) {
+		return p // a hosted page's payment exists once the shopper paid
+	}
+	return nil
 }
 
 func (b *gockBackend) getPayment(req *http.Request, _ []byte) answer {
@@ -250,6 +256,9 @@ func (b *gockBackend) getPayment(req *http.Request, _ []byte) answer {
 		m["amount"], m["currency"], m["reference"], m["status"] = p.amount, p.currency, p.reference, p.status
 		m["approved"] = p.status == "Captured"
 		m["metadata"] = p.metadata
+		if p.hosted != nil && p.hosted.method == qpay.MethodCard {
+			m["source"] = cardSource
+		}
 	})}
 }
 
@@ -350,7 +359,7 @@ func (b *gockBackend) Settle(t *testing.T, id string, to status.Status) {
 	require.True(t, ok, "cannot settle to %s", to)
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	p := b.payments[id]
+	p := b.resolve(id)
 	require.NotNil(t, p, "no payment %s", id)
 	p.status = raw
 }
@@ -367,7 +376,7 @@ var paymentEventTypes = map[string]string{
 func (b *gockBackend) PaymentWebhook(t *testing.T, id string) (http.Header, []byte) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	p := b.payments[id]
+	p := b.resolve(id)
 	require.NotNil(t, p, "no payment %s", id)
 	typ := paymentEventTypes[p.status]
 	body := b.render("webhook-payment-captured.json", p.id, func(m map[string]any) {
@@ -375,6 +384,9 @@ func (b *gockBackend) PaymentWebhook(t *testing.T, id string) (http.Header, []by
 		d := obj(m, "data")
 		d["amount"], d["currency"], d["reference"], d["metadata"] = p.amount, p.currency, p.reference, p.metadata
 		d["action_id"] = "act_" + strings.TrimPrefix(p.id, "pay_")
+		if p.hosted != nil && p.hosted.method == qpay.MethodCard {
+			d["source"] = cardSource
+		}
 	})
 	return b.signed(body), body
 }

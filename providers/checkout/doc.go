@@ -50,6 +50,56 @@
 //     refund; GET /payments/{id} (for the currency) and then GET
 //     /payments/{id}/actions, where the refund is the action of that ID.
 //
+// # Hosted Payments Page
+//
+// With PaymentRequest.Page set to PageHosted or PageHostedCards,
+// CreatePayment posts POST /hosted-payments: amount (minor units),
+// currency, reference, description, customer, billing (Checkout requires
+// it; qpay sends the address country "QA"), success_url (ReturnURL),
+// failure_url and cancel_url (FailureURL, else ReturnURL), metadata,
+// processing_channel_id, and allow_payment_methods: ["qpay"] with
+// RequireQPay, ["card"] for PageHostedCards, absent (every method enabled
+// on the account) otherwise. Checkout answers 201 with the page's hpp_ ID
+// and _links.redirect.href; the Payment is then the page: its ID is the
+// hpp_ ID, pending, with the requested amount. The payment itself (pay_...)
+// is created when the shopper pays on the page. GetPayment, Refund and the
+// Registry take the hpp_ ID: GET /hosted-payments/{id} gives payment_id,
+// then GET /payments/{payment_id} the payment, under its own pay_ ID; until
+// the shopper has paid, the page's own status is reported ("Payment
+// Pending" pending, "Expired" expired); Payment.PageID keeps the hpp_ ID
+// either way. A store keyed by payment ID therefore sees the page under
+// its hpp_ ID and the payment's events under pay_: do not Track the page
+// (store.Track of the hpp_ Payment CreatePayment returns), but the payment
+// GetPayment (or PaymentFromReturn) returns once the shopper has paid, or
+// let its first webhook record it. A tracked page is refused by the
+// reconciler once paid (its read-back is another object, the pay_
+// payment: KindIntegrity), and an abandoned page is seen only by
+// GetPayment of its hpp_ ID (Expired). This is a known gap of hosted pages
+// at Checkout: linking a page row to its payment in the store is not
+// built.
+// The shopper comes back to
+// success_url or failure_url with cko-session-id=sid_..., which
+// PaymentFromReturn reads as for the direct page. Payment.Method is the
+// payment's source.type ("qpay", or "card" with its scheme). Events of a
+// hosted page's payment are ordinary payment events, verified the same
+// way; an event for a card payment is applied when its (signed) metadata
+// carries qpay's qpay_page key, and is KindUnsupported otherwise (another
+// card payment of the account).
+//
+// The hosted page has no field for the QPay national ID, and Checkout's
+// documented page locales include no Arabic: a hosted-page request with
+// NationalID or Language "ar" is KindUnsupported before any request
+// (PaymentRequest.Expiry is ignored as for the direct page).
+//
+// # Marketplace splits
+//
+// Not supported: PaymentRequest.Splits is KindUnsupported before any
+// request, on every page. Checkout's splits are Platforms'
+// amount_allocations, whose documented payment methods do not include
+// QPay and which Checkout offers to UK, EEA and US entities only, while
+// QPay is Qatari; a hosted page can end in a QPay payment, so splits are
+// refused there too rather than sent on a bet.
+//
 // # Idempotency
 //
 // Every payment and refund request carries one Cko-Idempotency-Key, sent
@@ -112,5 +162,15 @@
 //     payment's (webhook.go reports it; refunds are matched on action ID);
 //   - how the 255-character limit of the QPay source description is
 //     measured (wire.go truncates by the strictest reading);
-//   - whether the language code is case-sensitive (lower case is sent).
+//   - whether the language code is case-sensitive (lower case is sent);
+//   - the Hosted Payments Page (hosted.go): that "qpay" is accepted in
+//     allow_payment_methods (it is QPay's source type, and the page lists
+//     QPay); that the shopper's return from the page carries
+//     cko-session-id as redirect payments do; that the page's metadata is
+//     copied to the payment (where the payment lacks qpay's keys, the
+//     page's are used); that a declined attempt leaves the page "Payment
+//     Pending" with the payment_id of the declined payment (always read
+//     the page again, the shopper may retry); the page's lifetime; and the
+//     statuses a card payment made there reports (card-only states such as
+//     Authorized map to status.Unknown, never a success).
 package checkout

@@ -133,9 +133,10 @@ func (a *adapter) parseWebhook(header http.Header, body []byte, onePass bool) (*
 			return nil, &qpay.Error{Kind: qpay.KindProtocol, Message: fmt.Sprintf("event %s (%s) has unreadable data", ev.ID, ev.Type), Err: err}
 		}
 	}
-	if d.Source != nil && d.Source.Type != "" && d.Source.Type != "qpay" {
+	if d.Source != nil && d.Source.Type != "" && d.Source.Type != "qpay" && !hostedEvent(d.Metadata) {
 		// Checkout sends one account's events for every payment method;
-		// a card payment's capture is not a QPay payment's.
+		// a card payment's capture is not a QPay payment's, unless qpay
+		// made it on a hosted page (hosted.go).
 		return nil, &qpay.Error{Kind: qpay.KindUnsupported,
 			Message: fmt.Sprintf("event %s (%s) is for a %q payment, not QPay; acknowledge and ignore it", ev.ID, ev.Type, d.Source.Type)}
 	}
@@ -172,6 +173,7 @@ func paymentFromEvent(id, typ string, d *eventData, st status.Status, amt money.
 		Amount:    amt,
 		Reference: d.Reference,
 		Metadata:  metadata(d.Metadata),
+		Method:    methodOfSource(d.Source),
 		Raw:       raw,
 	}
 	if p.RawStatus == "" {

@@ -155,6 +155,9 @@ type responseSource struct {
 	QPayStatus     transport.Text `json:"qpay_status"`
 	StatusMessage  transport.Text `json:"status_message"`
 	ConfirmationID string         `json:"confirmation_id"`
+	// Scheme is a card source's scheme ("Visa"), for a hosted-page
+	// payment made by card.
+	Scheme string `json:"scheme"`
 }
 
 // balances is what current-platform accounts report about a payment's
@@ -208,6 +211,7 @@ func toPayment(out *paymentResponse, raw []byte) (*qpay.Payment, error) {
 		RedirectURL: out.Links.redirect(),
 		Metadata:    metadata(out.Metadata),
 		CreatedAt:   parseTime(out.RequestedOn),
+		Method:      methodOfSource(out.Source),
 		Raw:         raw,
 	}
 	if out.Amount != nil {

@@ -95,6 +95,9 @@ type gockBackend struct {
 
 	// The documented bodies that answers are built from.
 	initiated, captured, declined, refunded []byte
+	// capturedVisa is a src_all charge paid by Visa, from the source and
+	// card blocks of the Charges reference's "Expected Response".
+	capturedVisa []byte
 }
 
 type simCharge struct {
@@ -106,6 +109,16 @@ type simCharge struct {
 	metadata              map[string]string
 	redirect, post        string
 	created               int64
+	source                string     // src_qa.qpay, src_all or src_card
+	method                string     // qpay.MethodQPay or qpay.MethodCard once paid
+	destinations          []wireDest // the split asked for
+}
+
+// wireDest is one destination as Tap's Charges API documents it.
+type wireDest struct {
+	ID       string      `json:"id"`
+	Amount   json.Number `json:"amount"`
+	Currency string      `json:"currency"`
 }
 
 type simRefund struct {
@@ -115,6 +128,7 @@ type simRefund struct {
 	reference    string
 	post         string
 	created      int64
+	destinations []wireDest
 }
 
 // wireCharge and wireRefund are the requests as the reference documents
@@ -136,9 +150,12 @@ type wireCharge struct {
 			Number string `json:"number"`
 		} `json:"phone"`
 	} `json:"customer"`
-	Source   struct{ ID string }  `json:"source"`
-	Redirect struct{ URL string } `json:"redirect"`
-	Post     struct{ URL string } `json:"post"`
+	Source       struct{ ID string }  `json:"source"`
+	Redirect     struct{ URL string } `json:"redirect"`
+	Post         struct{ URL string } `json:"post"`
+	Destinations *struct {
+		Destination []wireDest `json:"destination"`
+	} `json:"destinations"`
 }
 
 type wireRefund struct {
@@ -150,7 +167,10 @@ type wireRefund struct {
 		Merchant   string `json:"merchant"`
 		Idempotent string `json:"idempotent"`
 	} `json:"reference"`
-	Post struct{ URL string } `json:"post"`
+	Post         struct{ URL string } `json:"post"`
+	Destinations *struct {
+		Destination []wireDest `json:"destination"`
+	} `json:"destinations"`
 }
 
 type wireList struct {
@@ -177,6 +197,8 @@ func newGockBackend(t *testing.T) *gockBackend {
 		captured:   fixture(t, "charge-captured.json"),
 		declined:   fixture(t, "charge-declined.json"),
 		refunded:   fixture(t, "refund-refunded.json"),
+
+		capturedVisa: fixture(t, "charge-captured-visa.json"),
 	}
 	gock.Off()
 	gock.CleanUnmatchedRequest()
@@ -256,7 +278,7 @@ func (b *gockBackend) createCharge(_ *http.Request, body []byte) (int, []byte) {
 	}
 	amount, err := money.Parse(w.Amount.String(), w.Currency)
 	switch {
-	case w.Source.ID != "src_qa.qpay":
+	case w.Source.ID != "src_qa.qpay" && w.Source.ID != "src_all" && w.Source.ID != "src_card":
 		return tapError(http.StatusBadRequest, "1125", "Source id is invalid")
 	case w.Currency != "QAR":
 		return tapError(http.StatusBadRequest, "1119", "Currency is not supported")
@@ -281,6 +303,10 @@ func (b *gockBackend) createCharge(_ *http.Request, body []byte) (int, []byte) {
 		redirect:    w.Redirect.URL,
 		post:        w.Post.URL,
 		created:     time.Now().UnixMilli(),
+		source:      w.Source.ID,
+	}
+	if w.Destinations != nil {
+		c.destinations = w.Destinations.Destination
 	}
 	b.charges[c.id] = c
 	if w.Reference.Idempotent != "" {
@@ -325,8 +351,12 @@ func (b *gockBackend) chargeBody(c *simCharge) ([]byte, error) {
 	switch c.status {
 	case "INITIATED":
 		sets["transaction.url"] = "https://sandbox.payments.tap.company/test_gosell/v2/payment/tap_process.aspx?chg=" + c.id
+		sets["source.id"] = c.source
 	case "CAPTURED":
 		base = b.captured
+		if c.method == qpay.MethodCard {
+			base = b.capturedVisa
+		}
 	default:
 		base = b.declined
 	}
@@ -350,6 +380,7 @@ func (b *gockBackend) chargeBody(c *simCharge) ([]byte, error) {
 		"redirect.url":          c.redirect,
 		"post.url":              c.post,
 		"activities":            nil, // the documented ones belong to the seed charge
+		"destinations":          destinationsJSON(c.destinations),
 	} {
 		sets[k] = v
 	}
@@ -396,6 +427,9 @@ func (b *gockBackend) createRefund(_ *http.Request, body []byte) (int, []byte) {
 		reference: w.Reference.Merchant,
 		post:      w.Post.URL,
 		created:   time.Now().UnixMilli(),
+	}
+	if w.Destinations != nil {
+		r.destinations = w.Destinations.Destination
 	}
 	b.refunds = append(b.refunds, r)
 	if w.Reference.Idempotent != "" {
@@ -453,6 +487,7 @@ func (b *gockBackend) refundBody(r *simRefund) ([]byte, error) {
 		"response.code":      code,
 		"response.message":   message,
 		"post.url":           r.post,
+		"destinations":       destinationsJSON(r.destinations),
 	})
 }
 

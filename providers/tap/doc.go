@@ -16,6 +16,40 @@
 // redirect URL and no national ID or page language field, so
 // PaymentRequest.FailureURL, NationalID and Language are not sent.
 //
+// # Hosted pages and the method used
+//
+// PaymentRequest.Page chooses source.id: src_qa.qpay (PageQPay, the
+// default: the QPay page itself), src_all (PageHosted: Tap's hosted page
+// with every method enabled on the merchant, QPay among them where Tap has
+// enabled it) or src_card (PageHostedCards: cards only). Each answers with
+// a transaction.url to redirect to, and the shopper comes back to
+// redirect.url with tap_id=chg_... as from the QPay page. Payment.Method is
+// read from source.payment_method and card.scheme: QPay when Tap says QPAY
+// or the scheme is NAPS, a card for any other scheme (VISA, MASTERCARD...),
+// else Tap's word lower-cased. Tap's src_all page cannot be limited to
+// QPay: with RequireQPay the charge is still src_all, and a shopper who
+// pays by card makes a captured payment whose MethodError is
+// KindMethodMismatch (the merchant refunds or accepts it). Page and
+// RequireQPay travel in the charge's metadata (qpay_page, qpay_require),
+// which Tap echoes; Tap's hashstring does not sign the metadata nor the
+// source, so a webhook's are taken from the charge read back (package
+// driver's verification).
+//
+// # Marketplace splits
+//
+// PaymentRequest.Splits become the charge's destinations
+// ({"destination":[{"id","amount","currency"}]}), amounts written like the
+// charge's; what the destinations do not take stays with the marketplace
+// (master) account. A destination has no reference field, so a
+// Split.Reference is refused (KindUnsupported) rather than dropped.
+// Payment.Splits are read from the destinations Tap echoes. A refund of a
+// split charge carries destinations too: each recipient's share of the
+// refund, in proportion to its share of the charge, rounded down to the
+// fils (money.Share); the rounding remainder and the marketplace's own part
+// are refunded from the marketplace's wallet. Tap's marketplace must be
+// enabled on the account (Tap's team confirms eligibility), and the
+// destination IDs come from onboarding the businesses.
+//
 // GetPayment reads GET /v2/charges/{id}. Every documented charge status is
 // mapped in one table (status.go); a status Tap adds later maps to
 // status.Unknown, never to a success. For a failed, canceled, expired or
@@ -119,4 +153,18 @@
 //     ABANDONED (status.go).
 //   - Refund statuses beyond Tap's classic list: ACCEPTED (Refund Logic V2)
 //     is pending, REJECTED is a failure, TIMED_OUT is unknown.
+//   - Hosted pages and splits (hosted.go): that src_all shows QPay for a QAR
+//     charge when QPay is enabled, and that a QPay payment made there reads
+//     like one from the QPay page (payment_method QPAY, scheme NAPS); the
+//     exact payment_method words of other methods (only VISA and QPAY are
+//     seen in Tap's examples); src_card, not the "src_cards" of Tap's
+//     platform guide; whether destinations work with QPay charges (Tap's
+//     marketplace takes "the available payment methods for your country");
+//     whether Tap echoes destinations on charges and refunds (read where
+//     present, leniently: another shape reads as no split); Tap's limits on
+//     their count and sum (qpay: at most MaxSplits, the sum at most the
+//     amount); and what a refund of a split charge does: with
+//     destinations, most likely each listed amount is taken back from that
+//     business, the rest from the marketplace wallet; without them, most
+//     likely all of it from the marketplace wallet.
 package tap

@@ -67,6 +67,9 @@ func (a *adapter) Refund(ctx context.Context, req qpay.RefundRequest, p *qpay.Pa
 		Reason:    reason,
 		Reference: refundReference{Merchant: req.Reference, Idempotent: req.IdempotencyKey},
 		Metadata:  req.Metadata,
+		// The portable layer has shared the refund out between the
+		// charge's destinations (doc.go, "Marketplace splits").
+		Destinations: newDestinations(req.Splits),
 	}
 	if u := p.WebhookURL; u != "" {
 		// Tap posts a refund's webhook to the refund's own post.url; the
@@ -252,6 +255,9 @@ func (a *adapter) refundOf(op string, httpStatus int, body []byte, rf *refund) (
 		Reference: string(rf.Reference.Merchant),
 		CreatedAt: epochMillis(rf.Created),
 		Raw:       body,
+	}
+	if r.Splits, err = a.splitsOf(op, httpStatus, body, rf.Destinations); err != nil {
+		return nil, err
 	}
 	if st == status.RefundFailed || st == status.RefundUnknown {
 		r.FailureCode = string(rf.Response.Code)

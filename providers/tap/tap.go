@@ -224,6 +224,10 @@ func (a *adapter) chargePayment(op string, httpStatus int, body []byte, c *charg
 		CreatedAt:   epochMillis(c.Transaction.Created),
 		Raw:         body,
 	}
+	p.Page, p.Method = pageOf(c.Source.ID), methodOf(c.Source, c.Card)
+	if p.Splits, err = a.splitsOf(op, httpStatus, body, c.Destinations); err != nil {
+		return nil, err
+	}
 	// Tap's response code and message explain a failure, and for TIMEDOUT
 	// or UNKNOWN why the outcome is open; on a pending or captured charge
 	// they only repeat the status ("100 Initiated", "000 Captured").

@@ -41,6 +41,8 @@ type chargeRequest struct {
 	Post              *link               `json:"post,omitempty"`
 	Transaction       *transactionRequest `json:"transaction,omitempty"`
 	Merchant          *merchant           `json:"merchant,omitempty"`
+	// Destinations splits the charge with sub-merchants (hosted.go).
+	Destinations *destinationsRequest `json:"destinations,omitempty"`
 }
 
 type chargeReference struct {
@@ -104,7 +106,7 @@ func newChargeRequest(req qpay.PaymentRequest, merchantID string) chargeRequest 
 			Idempotent:  req.IdempotencyKey,
 		},
 		Customer: customer{FirstName: first, LastName: last, Email: req.Customer.Email},
-		Source:   source{ID: sourceQPay},
+		Source:   source{ID: sourceFor(req.Page)},
 		Redirect: link{URL: req.ReturnURL},
 	}
 	if req.Customer.Phone.Number != "" {
@@ -119,6 +121,7 @@ func newChargeRequest(req qpay.PaymentRequest, merchantID string) chargeRequest 
 	if merchantID != "" {
 		c.Merchant = &merchant{ID: merchantID}
 	}
+	c.Destinations = newDestinations(req.Splits)
 	return c
 }
 
@@ -152,9 +155,12 @@ type charge struct {
 		Payment     transport.Text `json:"payment"`
 		Track       transport.Text `json:"track"`
 	} `json:"reference"`
-	Response response `json:"response"`
-	Post     link     `json:"post"`
-	Redirect link     `json:"redirect"`
+	Response     response      `json:"response"`
+	Post         link          `json:"post"`
+	Redirect     link          `json:"redirect"`
+	Source       chargeSource  `json:"source"`
+	Card         *chargeCard   `json:"card"`
+	Destinations *destinations `json:"destinations"`
 }
 
 // response is Tap's outcome detail, e.g. {"code":"505","message":"Declined,
@@ -173,6 +179,8 @@ type refundRequest struct {
 	Reference refundReference   `json:"reference"`
 	Metadata  map[string]string `json:"metadata,omitempty"`
 	Post      *link             `json:"post,omitempty"`
+	// Destinations takes each recipient's share of a split charge back.
+	Destinations *destinationsRequest `json:"destinations,omitempty"`
 }
 
 type refundReference struct {
@@ -192,7 +200,8 @@ type refund struct {
 	Reference struct {
 		Merchant transport.Text `json:"merchant"`
 	} `json:"reference"`
-	Response response `json:"response"`
+	Response     response      `json:"response"`
+	Destinations *destinations `json:"destinations"`
 }
 
 // refundListRequest is the body of POST /v2/refunds/list. Tap documents no
@@ -299,9 +308,12 @@ type webhookObject struct {
 		Track       transport.Text `json:"track"`
 		Merchant    transport.Text `json:"merchant"`
 	} `json:"reference"`
-	Response response `json:"response"`
-	Post     link     `json:"post"`
-	Redirect link     `json:"redirect"`
+	Response     response      `json:"response"`
+	Post         link          `json:"post"`
+	Redirect     link          `json:"redirect"`
+	Source       chargeSource  `json:"source"`
+	Card         *chargeCard   `json:"card"`
+	Destinations *destinations `json:"destinations"`
 }
 
 // signed is what Hashstring would have decoded.
@@ -315,7 +327,8 @@ func (o *webhookObject) signed() *signedObject {
 // charge is what decodeCharge would have decoded.
 func (o *webhookObject) charge() *charge {
 	c := &charge{ID: o.ID, Object: o.Object, Status: o.Status, Amount: o.Amount.pointer(), Currency: o.Currency,
-		Metadata: o.Metadata, Response: o.Response, Post: o.Post, Redirect: o.Redirect}
+		Metadata: o.Metadata, Response: o.Response, Post: o.Post, Redirect: o.Redirect,
+		Source: o.Source, Card: o.Card, Destinations: o.Destinations}
 	c.Transaction.URL, c.Transaction.Created = o.Transaction.URL, o.Transaction.Created
 	r := &c.Reference
 	r.Transaction, r.Order, r.Gateway, r.Payment, r.Track =
@@ -326,7 +339,7 @@ func (o *webhookObject) charge() *charge {
 // refund is what decodeRefund would have decoded.
 func (o *webhookObject) refund() *refund {
 	r := &refund{ID: o.ID, Object: o.Object, ChargeID: o.ChargeID, Status: o.Status, Amount: o.Amount.pointer(),
-		Currency: o.Currency, Created: o.Created, Response: o.Response}
+		Currency: o.Currency, Created: o.Created, Response: o.Response, Destinations: o.Destinations}
 	r.Reference.Merchant = o.Reference.Merchant
 	return r
 }

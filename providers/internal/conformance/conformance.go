@@ -80,6 +80,7 @@ func Run(t *testing.T, newBackend func(t *testing.T) Backend) {
 		{"TransientErrorsAreRetried", testTransientErrors},
 		{"IntegrityErrors", testIntegrity},
 	}
+	scenarios = append(scenarios, hostedScenarios...)
 	for _, s := range scenarios {
 		t.Run(s.name, func(t *testing.T) { s.run(t, newBackend(t)) })
 	}

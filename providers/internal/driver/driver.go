@@ -138,6 +138,10 @@ func (w *portable) CreatePayment(ctx context.Context, req qpay.PaymentRequest) (
 	if err := req.Validate(w.d.Mode()); err != nil {
 		return nil, w.finish(op, err)
 	}
+	if err := w.supports(req); err != nil {
+		return nil, w.finish(op, err)
+	}
+	req.Metadata = req.HostedMetadata()
 	generated := req.IdempotencyKey == ""
 	if generated {
 		// Made once, here, before the first attempt: every retry of this
@@ -159,6 +163,7 @@ func (w *portable) CreatePayment(ctx context.Context, req qpay.PaymentRequest) (
 	if err := w.checkCreated(req, p); err != nil {
 		return nil, w.finish(op, err)
 	}
+	created(req, p)
 	return p, nil
 }
 
@@ -200,6 +205,9 @@ func (w *portable) Refund(ctx context.Context, req qpay.RefundRequest) (*qpay.Re
 		return w.existing(req, p, r)
 	}
 	if err := refundable(req, p); err != nil {
+		return nil, w.finish(op, err)
+	}
+	if req.Splits, err = refundSplits(req, p); err != nil {
 		return nil, w.finish(op, err)
 	}
 	// Always the derived key, never the caller's: every replica, every
@@ -480,6 +488,7 @@ func (w *portable) checkRead(id string, p *qpay.Payment) error {
 		return integrity("payment %s is in %s, not %s: not a QPay payment", p.ID, p.Amount.Currency(), qpay.Currency)
 	}
 	p.Provider, p.Account = w.d.Name(), w.opts.Account
+	read(p)
 	return nil
 }
 
@@ -560,6 +569,7 @@ func (w *portable) checkEvent(ev *qpay.WebhookEvent) error {
 		}
 		ev.Payment.Provider, ev.Payment.Account = ev.Provider, ev.Account
 		ev.PaymentID = ev.Payment.ID
+		read(ev.Payment)
 	case qpay.EventRefund:
 		if ev.Refund == nil || ev.Refund.ID == "" || ev.Refund.PaymentID == "" || ev.Refund.Amount.Currency() == "" {
 			return protocol("refund webhook %s carries no refund with an ID, a payment ID and an amount", ev.ID)

@@ -3,6 +3,7 @@ package driver
 import (
 	"bytes"
 	"maps"
+	"slices"
 	"sync"
 	"time"
 
@@ -98,6 +99,7 @@ func clonePayment(p *qpay.Payment) *qpay.Payment {
 	out := *p
 	out.Metadata = maps.Clone(p.Metadata)
 	out.Raw = bytes.Clone(p.Raw)
+	out.Splits = slices.Clone(p.Splits)
 	return &out
 }
 
@@ -107,5 +109,6 @@ func cloneRefund(r *qpay.Refund) *qpay.Refund {
 	}
 	out := *r
 	out.Raw = bytes.Clone(r.Raw)
+	out.Splits = slices.Clone(r.Splits)
 	return &out
 }

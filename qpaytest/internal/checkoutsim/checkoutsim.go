@@ -97,6 +97,8 @@ func (rt *Route) Mount(c *sim.Core) []sim.Endpoint {
 		{Pattern: "GET /checkout/payments/{id}/actions", Op: sim.OpListRefunds, Handler: rt.actions},
 		{Pattern: "POST /checkout/payments/{id}/refunds", Op: sim.OpRefund, Handler: rt.refund},
 		{Pattern: "GET /checkout/payments", Op: sim.OpListPayments, Handler: rt.listPayments},
+		{Pattern: "POST /checkout/hosted-payments", Op: sim.OpCreatePayment, Handler: rt.createHosted},
+		{Pattern: "GET /checkout/hosted-payments/{id}", Op: sim.OpGetPayment, Handler: rt.getHosted},
 	}
 }
 
@@ -178,7 +180,12 @@ func (rt *Route) Finished(p *sim.Payment) {
 // PaymentNotice is the event of the payment's state: Checkout posts every
 // change, payment_pending included, to the one webhook URL.
 func (rt *Route) PaymentNotice(p *sim.Payment) (sim.Notice, error) {
-	return rt.notice(rt.paymentEvent(p))
+	n, err := rt.notice(rt.paymentEvent(p))
+	// A hosted page's payment sends nothing before it exists (no
+	// payment_pending for the page, nothing for a page canceled or
+	// expired unpaid).
+	n.Deliver = n.Deliver && paid(p)
+	return n, err
 }
 
 // RefundNotice is payment_refunded or payment_refund_declined (or, while
@@ -230,6 +237,11 @@ func (rt *Route) Page(p *sim.Payment) sim.Page {
 	if p.State != status.Captured && d.failureURL != "" {
 		target = d.failureURL
 	}
+	if d.hosted != nil && !paid(p) {
+		// A shopper who cancels a hosted page goes to cancel_url, with no
+		// session: no payment was made.
+		return sim.Page{Merchant: "the merchant (via Checkout.com)", Reference: p.Reference, Return: d.hosted.cancelURL}
+	}
 	return sim.Page{
 		Merchant:  "the merchant (via Checkout.com)",
 		Reference: p.Reference,
@@ -256,6 +268,7 @@ type payment struct {
 	captureAction  string // act_ ID of the capture
 	confirmationID string
 	cust           customer
+	hosted         *hostedPage // set for a payment made on the Hosted Payments Page
 }
 
 func ck(p *sim.Payment) *payment { return p.Data.(*payment) }

@@ -53,6 +53,10 @@ type ckoSource struct {
 	QPayStatus     string `json:"qpay_status,omitempty"`
 	StatusMessage  string `json:"status_message,omitempty"`
 	ConfirmationID string `json:"confirmation_id,omitempty"`
+	Scheme         string `json:"scheme,omitempty"`
+	Last4          string `json:"last4,omitempty"`
+	Bin            string `json:"bin,omitempty"`
+	CardType       string `json:"card_type,omitempty"`
 }
 
 type ckoBalances struct {
@@ -154,6 +158,9 @@ func (rt *Route) paymentURL(p *sim.Payment) string { return rt.BaseURL() + "/pay
 
 // ckoSourceOf is the payment's qpay source as Checkout reports it.
 func ckoSourceOf(p *sim.Payment) ckoSource {
+	if p.Method == sim.MethodCard {
+		return cardSourceOf(p)
+	}
 	o := outcomeOf(p.Result)
 	src := ckoSource{Type: "qpay", Description: ck(p).sourceDesc, Pun: ck(p).pun}
 	if p.State != status.Pending {

@@ -35,7 +35,7 @@ func (rt *Route) listPayments(r *http.Request, _ []byte) sim.Reply {
 	)
 	all := rt.c.All()
 	for i := len(all) - 1; i >= 0; i-- {
-		if p := all[i]; p.Route == rt && p.Reference == ref {
+		if p := all[i]; p.Route == rt && p.Reference == ref && paid(p) { // an unpaid hosted page has no payment yet
 			matches = append(matches, p)
 		}
 	}

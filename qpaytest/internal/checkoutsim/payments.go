@@ -218,12 +218,12 @@ func (rt *Route) createPayment(r *http.Request, body []byte) sim.Reply {
 func (rt *Route) lookup(id string) *sim.Payment {
 	if strings.HasPrefix(id, "sid_") {
 		p := rt.c.ByAlias(id)
-		if p == nil || p.Route != rt || p.Finished.IsZero() || !rt.c.Now().Before(p.Finished.Add(SessionLifetime)) {
+		if p == nil || p.Route != rt || p.Finished.IsZero() || !paid(p) || !rt.c.Now().Before(p.Finished.Add(SessionLifetime)) {
 			return nil
 		}
 		return p
 	}
-	return rt.c.Own(rt, id)
+	return rt.ownPaid(id)
 }
 
 func (rt *Route) getPayment(r *http.Request, _ []byte) sim.Reply {
@@ -232,12 +232,21 @@ func (rt *Route) getPayment(r *http.Request, _ []byte) sim.Reply {
 		func(p *sim.Payment) sim.Reply { return sim.JSONReply(http.StatusOK, rt.payment(p)) })
 }
 
+// ownPaid is the payment pay_ id of this route, nil if it does not
+// exist yet (a hosted page not paid). The caller holds the lock.
+func (rt *Route) ownPaid(id string) *sim.Payment {
+	if p := rt.c.Own(rt, id); p != nil && paid(p) {
+		return p
+	}
+	return nil
+}
+
 // notFound is Checkout's 404: no body.
 var notFound = sim.Reply{Status: http.StatusNotFound}
 
 // own finds a payment of this route by its pay_ ID, for WithPayment.
 func (rt *Route) own(r *http.Request) func() *sim.Payment {
-	return func() *sim.Payment { return rt.c.Own(rt, r.PathValue("id")) }
+	return func() *sim.Payment { return rt.ownPaid(r.PathValue("id")) }
 }
 
 func (rt *Route) actions(r *http.Request, _ []byte) sim.Reply {

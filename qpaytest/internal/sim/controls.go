@@ -37,6 +37,10 @@ type View struct {
 	Created        time.Time
 	Expires        time.Time
 	Refunds        []RefundView // oldest first
+	// Methods are what the payment page offers (MethodQPay, MethodCard);
+	// Method is what the shopper paid with, "" until then.
+	Methods []string
+	Method  string
 }
 
 // RefundView is a refund as the simulator holds it.
@@ -102,6 +106,11 @@ func (c *Core) viewOf(p *Payment) View {
 		Metadata:       bytes.Clone(p.Metadata),
 		Created:        p.Created,
 		Expires:        p.Expires,
+		Methods:        []string{MethodQPay},
+		Method:         p.Method,
+	}
+	if len(p.Methods) > 0 {
+		v.Methods = append([]string(nil), p.Methods...)
 	}
 	for _, r := range p.Refunds {
 		v.Refunds = append(v.Refunds, RefundView{ID: r.ID, Status: r.State, Amount: r.Amount, Reference: r.Reference, Created: r.Created})
@@ -114,7 +123,9 @@ func (c *Core) viewOf(p *Payment) View {
 // the same webhooks: to is status.Captured (paid with TestCard, whatever
 // the amount), status.Failed (declined, insufficient funds),
 // status.Canceled or status.Expired. The shopper is not redirected.
-func (c *Core) Settle(id string, to status.Status) error {
+func (c *Core) Settle(id string, to status.Status) error { return c.settle(id, "", to) }
+
+func (c *Core) settle(id, method string, to status.Status) error {
 	var res Result
 	switch to {
 	case status.Captured:
@@ -140,11 +151,23 @@ func (c *Core) Settle(id string, to status.Status) error {
 		c.Send(out)
 		return fmt.Errorf("%w: payment %s is %s", ErrNotPending, p.ID, p.View())
 	}
+	if method == "" {
+		method = p.firstMethod()
+	}
+	if problem := methodProblem(p, method); problem != "" && (res == ResCaptured || res == ResInsufficientFunds) {
+		c.mu.Unlock()
+		c.Send(out)
+		return fmt.Errorf("qpaytest: payment %s: %s", p.ID, problem)
+	}
+	number, scheme := TestCardNumber, "NAPS"
+	if method == MethodCard {
+		number, scheme = TestVisaNumber, VisaScheme
+	}
 	switch res {
 	case ResCaptured:
-		p.CardFirst6, p.CardLast4 = TestCardNumber[:6], TestCardNumber[len(TestCardNumber)-4:]
+		paidWith(p, method, number, scheme)
 	case ResInsufficientFunds:
-		p.CardFirst6, p.CardLast4 = DeclineCardNumber[:6], DeclineCardNumber[len(DeclineCardNumber)-4:]
+		paidWith(p, method, DeclineCardNumber, scheme)
 	case ResExpired:
 		p.Expires = c.now()
 	}

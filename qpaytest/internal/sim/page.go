@@ -29,18 +29,25 @@ var pageTemplate = template.Must(template.New("page").Parse(`<!doctype html>
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>QPay payment – {{.Amount}}</title>
+<title>{{if .Choice}}Payment{{else}}QPay payment{{end}} – {{.Amount}}</title>
 <style>body{font-family:sans-serif;max-width:28rem;margin:2rem auto;padding:0 1rem}label{display:block;margin-top:.8rem}input{font-size:1.1rem;width:100%}button{margin:1rem .5rem 0 0;font-size:1.1rem}#error{color:#a00}</style>
 </head>
 <body>
 <main>
-<h1>QPay</h1>
+<h1>{{if .Choice}}Checkout{{else if .QPay}}QPay{{else}}Card payment{{end}}</h1>
 <p>Pay <strong id="amount">{{.Amount}}</strong> to <span id="merchant">{{.Merchant}}</span> for order <strong id="reference">{{.Reference}}</strong>.</p>
 {{- if .Error}}
 <p id="error" role="alert">{{.Error}}</p>
 {{- end}}
 {{- if .Pending}}
+{{- if .Choice}}
+<p id="choose">Choose how to pay: QPay (NAPS debit card) or a credit card.</p>
+{{- end}}
+{{- if .QPay}}
+<section id="qpay-method">
+{{- if .Choice}}<h2>Pay with QPay</h2>{{end}}
 <form id="qpay-form" method="post" action="{{.Action}}" autocomplete="off">
+<input type="hidden" name="method" value="qpay">
 <label for="card_number">Card number</label>
 <input id="card_number" name="card_number" inputmode="numeric" autocomplete="cc-number" required value="{{.CardNumber}}"{{if .Error}} aria-describedby="error"{{end}}>
 <label for="expiry">Expiry date (MM/YY)</label>
@@ -52,6 +59,26 @@ var pageTemplate = template.Must(template.New("page").Parse(`<!doctype html>
 <button id="pay" type="submit" name="action" value="pay">Pay {{.Amount}}</button>
 <button id="cancel" type="submit" name="action" value="cancel" formnovalidate>Cancel</button>
 </form>
+</section>
+{{- end}}
+{{- if .Card}}
+<section id="card-method">
+{{- if .Choice}}<h2>Pay by card</h2>{{end}}
+<form id="card-form" method="post" action="{{.Action}}" autocomplete="off">
+<input type="hidden" name="method" value="card">
+<label for="card-number">Card number</label>
+<input id="card-number" name="card_number" inputmode="numeric" autocomplete="cc-number" required>
+<label for="card-expiry">Expiry date (MM/YY)</label>
+<input id="card-expiry" name="expiry" placeholder="MM/YY" autocomplete="cc-exp" required>
+<label for="card-cvc">Security code (CVC)</label>
+<input id="card-cvc" name="cvc" inputmode="numeric" autocomplete="cc-csc" required>
+<button id="pay-card" type="submit" name="action" value="pay">Pay {{.Amount}} by card</button>
+{{- if not .QPay}}
+<button id="cancel" type="submit" name="action" value="cancel" formnovalidate>Cancel</button>
+{{- end}}
+</form>
+</section>
+{{- end}}
 {{- else}}
 <p id="outcome" role="status" data-status="{{.Status}}">{{.Outcome}}</p>
 {{- if .Return}}
@@ -75,6 +102,9 @@ type pageData struct {
 	Status     string
 	Outcome    string
 	Return     string
+	QPay       bool // the QPay form is shown
+	Card       bool // the card form is shown (a hosted page)
+	Choice     bool // both are: the shopper picks one
 }
 
 // pageFor fills the page of p. The caller holds the lock.
@@ -88,7 +118,10 @@ func (c *Core) pageFor(p *Payment) pageData {
 		Action:    "/pay/" + p.Token,
 		Status:    p.View().String(),
 		Outcome:   p.Result.shopper(),
+		QPay:      p.Offers(MethodQPay),
+		Card:      p.Offers(MethodCard),
 	}
+	d.Choice = d.QPay && d.Card
 	if !d.Pending {
 		d.Return = rp.Return
 	}
@@ -149,7 +182,23 @@ func (c *Core) submitPage(w http.ResponseWriter, r *http.Request) {
 			problem = "The form could not be read."
 		case action == "cancel":
 			out = append(out, c.finish(p, ResCanceled)...)
+		case action == "pay" && r.PostForm.Get("method") == MethodCard:
+			card := CreditCard{
+				Number: strings.NewReplacer(" ", "", "-", "").Replace(r.PostForm.Get("card_number")),
+				Expiry: strings.TrimSpace(r.PostForm.Get("expiry")),
+				CVC:    strings.TrimSpace(r.PostForm.Get("cvc")),
+			}
+			if problem = methodProblem(p, MethodCard); problem == "" {
+				problem = card.problem()
+			}
+			if problem == "" {
+				paidWith(p, MethodCard, card.Number, VisaScheme)
+				out = append(out, c.finish(p, c.decideCard(p, card))...)
+			}
 		case action == "pay":
+			if problem = methodProblem(p, MethodQPay); problem != "" {
+				break
+			}
 			card := Card{
 				Number: strings.NewReplacer(" ", "", "-", "").Replace(r.PostForm.Get("card_number")),
 				Expiry: strings.TrimSpace(r.PostForm.Get("expiry")),
@@ -157,7 +206,7 @@ func (c *Core) submitPage(w http.ResponseWriter, r *http.Request) {
 				OTP:    strings.TrimSpace(r.PostForm.Get("otp")),
 			}
 			if problem = card.problem(); problem == "" {
-				p.CardFirst6, p.CardLast4 = card.Number[:6], card.Number[len(card.Number)-4:]
+				paidWith(p, MethodQPay, card.Number, "NAPS")
 				out = append(out, c.finish(p, c.decide(p, card))...)
 			}
 		default:

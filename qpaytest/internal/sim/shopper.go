@@ -41,7 +41,7 @@ var ErrNotPending = errors.New("qpaytest: the payment is no longer pending")
 // without success_url). A card the page refuses (a malformed number,
 // expiry, PIN or OTP) is an error and changes nothing.
 func (c *Core) Pay(ctx context.Context, redirectURL string, card Card) (*url.URL, error) {
-	return c.submit(ctx, redirectURL, url.Values{
+	return c.submitForm(ctx, redirectURL, MethodQPay, url.Values{
 		"action":      {"pay"},
 		"card_number": {card.Number},
 		"expiry":      {card.Expiry},
@@ -80,6 +80,12 @@ func pageMessage(page string) string {
 }
 
 func (c *Core) submit(ctx context.Context, pageURL string, fields url.Values) (*url.URL, error) {
+	return c.submitForm(ctx, pageURL, "", fields)
+}
+
+// submitForm fills in and submits the page's form for method (the first
+// form for ""), as a browser does.
+func (c *Core) submitForm(ctx context.Context, pageURL, method string, fields url.Values) (*url.URL, error) {
 	page, err := c.fetch(ctx, http.MethodGet, pageURL, nil)
 	if err != nil {
 		return nil, err
@@ -87,7 +93,11 @@ func (c *Core) submit(ctx context.Context, pageURL string, fields url.Values) (*
 	if page.status != http.StatusOK {
 		return nil, fmt.Errorf("qpaytest: payment page %s answered %d: %s", pageURL, page.status, pageMessage(page.body))
 	}
-	form := formTag.FindString(page.body)
+	block := pickForm(page.body, method)
+	if block == "" && formTag.MatchString(page.body) {
+		return nil, fmt.Errorf("qpaytest: the payment page %s does not offer %s", pageURL, method)
+	}
+	form := formTag.FindString(block)
 	if form == "" {
 		return nil, fmt.Errorf("%w: %s", ErrNotPending, pageMessage(page.body))
 	}
@@ -97,7 +107,7 @@ func (c *Core) submit(ctx context.Context, pageURL string, fields url.Values) (*
 		return nil, fmt.Errorf("qpaytest: the payment page's form action %q: %w", fa["action"], err)
 	}
 	values := url.Values{}
-	for _, in := range inputTag.FindAllString(page.body, -1) {
+	for _, in := range inputTag.FindAllString(block, -1) {
 		// Hidden fields go back as a browser sends them.
 		if a := attrs(in); strings.EqualFold(a["type"], "hidden") && a["name"] != "" {
 			values.Set(a["name"], a["value"])

@@ -33,6 +33,12 @@ type Payment struct {
 	CardFirst6 string
 	CardLast4  string
 	Refunds    []*Refund
+	// Methods are what the page offers (MethodQPay, MethodCard); nil is
+	// the direct QPay page. Method is what the shopper paid with, once
+	// paid, and CardScheme the card's scheme for MethodCard.
+	Methods    []string
+	Method     string
+	CardScheme string
 
 	forceDecline bool
 }

@@ -106,6 +106,7 @@ type tapChargeRequest struct {
 	Merchant *struct {
 		ID string `json:"id"`
 	} `json:"merchant"`
+	Destinations *tapDestinations `json:"destinations"`
 }
 
 // tapIdem remembers a reference.idempotent key.
@@ -232,9 +233,18 @@ func (rt *Route) createCharge(_ *http.Request, body []byte) sim.Reply {
 	switch {
 	case req.Source == nil || req.Source.ID == "":
 		errs = append(errs, tapError{"1124", "Source id is missing"})
-	case req.Source.ID != tapQPaySource:
-		// Only QPay is enabled on the simulated account.
-		errs = append(errs, tapError{"1125", "Source id is invalid"})
+	default:
+		if _, ok := methodsOf(req.Source.ID); !ok {
+			// QPay and cards, directly or on Tap's hosted page, are what
+			// the simulated account has.
+			errs = append(errs, tapError{"1125", "Source id is invalid"})
+		}
+	}
+	var shares []share
+	if ok {
+		var derrs []tapError
+		shares, derrs = readDestinations(req.Destinations, amount)
+		errs = append(errs, derrs...)
 	}
 	switch {
 	case req.Redirect == nil || req.Redirect.URL == "":
@@ -275,7 +285,10 @@ func (rt *Route) createCharge(_ *http.Request, body []byte) sim.Reply {
 		receiptEmail:  req.Receipt.Email,
 		receiptSMS:    req.Receipt.SMS,
 		expiryMinutes: max(int((expiry+time.Minute-1)/time.Minute), 1),
+		source:        req.Source.ID,
+		destinations:  shares,
 	}
+	p.Methods, _ = methodsOf(req.Source.ID)
 	p.Data = d
 	if req.Post != nil {
 		d.postURL = req.Post.URL
@@ -309,8 +322,9 @@ type tapRefundRequest struct {
 		Merchant   string `json:"merchant"`
 		Idempotent string `json:"idempotent"`
 	} `json:"reference"`
-	Metadata json.RawMessage `json:"metadata"`
-	Post     *tapURL         `json:"post"`
+	Metadata     json.RawMessage  `json:"metadata"`
+	Post         *tapURL          `json:"post"`
+	Destinations *tapDestinations `json:"destinations"`
 }
 
 func (rt *Route) createRefund(_ *http.Request, body []byte) sim.Reply {
@@ -348,6 +362,13 @@ func (rt *Route) createRefund(_ *http.Request, body []byte) sim.Reply {
 		errs = append(errs, tapError{"1157", "Refund reason length should be less than 250"})
 	}
 	errs = append(errs, tapMetadata(req.Metadata)...)
+	var shares []share
+	if ok {
+		var derrs []tapError
+		shares, derrs = readDestinations(req.Destinations, amount)
+		errs = append(errs, derrs...)
+		errs = append(errs, destinationsOfCharge(shares, p.Data.(*charge).destinations)...)
+	}
 	if len(errs) > 0 {
 		return tapErrors(http.StatusBadRequest, errs...)
 	}
@@ -375,7 +396,7 @@ func (rt *Route) createRefund(_ *http.Request, body []byte) sim.Reply {
 	}
 	// Tap's gateway and payment references of a refund are reported once
 	// it has succeeded.
-	d := &refundData{reason: req.Reason, description: req.Description, gatewayRef: "00", paymentRef: sim.NumericRef(19)}
+	d := &refundData{reason: req.Reason, description: req.Description, gatewayRef: "00", paymentRef: sim.NumericRef(19), destinations: shares}
 	r.Data = d
 	if req.Post != nil {
 		d.postURL = req.Post.URL

@@ -13,35 +13,36 @@ import (
 // (shared/reference/tap/charge-*.json, refund-*.json).
 
 type tapChargeJSON struct {
-	ID                string          `json:"id"`
-	Object            string          `json:"object"`
-	LiveMode          bool            `json:"live_mode"`
-	CustomerInitiated bool            `json:"customer_initiated"`
-	APIVersion        string          `json:"api_version"`
-	Method            string          `json:"method"`
-	Status            string          `json:"status"`
-	Amount            json.Number     `json:"amount"`
-	Currency          string          `json:"currency"`
-	ThreeDSecure      bool            `json:"threeDSecure"`
-	CardThreeDSecure  bool            `json:"card_threeDSecure"`
-	SaveCard          bool            `json:"save_card"`
-	MerchantID        string          `json:"merchant_id,omitempty"`
-	Product           string          `json:"product"`
-	Description       string          `json:"description,omitempty"`
-	Metadata          json.RawMessage `json:"metadata,omitempty"`
-	Transaction       tapTransaction  `json:"transaction"`
-	Reference         tapReference    `json:"reference"`
-	Response          tapResponse     `json:"response"`
-	Gateway           *tapGateway     `json:"gateway,omitempty"`
-	Card              *tapCard        `json:"card,omitempty"`
-	Receipt           tapReceipt      `json:"receipt"`
-	Customer          tapCustomer     `json:"customer"`
-	Merchant          tapMerchant     `json:"merchant"`
-	Source            tapSource       `json:"source"`
-	Redirect          tapDelivery     `json:"redirect"`
-	Post              *tapDelivery    `json:"post,omitempty"`
-	Activities        []tapActivity   `json:"activities"`
-	AutoReversed      bool            `json:"auto_reversed"`
+	ID                string               `json:"id"`
+	Object            string               `json:"object"`
+	LiveMode          bool                 `json:"live_mode"`
+	CustomerInitiated bool                 `json:"customer_initiated"`
+	APIVersion        string               `json:"api_version"`
+	Method            string               `json:"method"`
+	Status            string               `json:"status"`
+	Amount            json.Number          `json:"amount"`
+	Currency          string               `json:"currency"`
+	ThreeDSecure      bool                 `json:"threeDSecure"`
+	CardThreeDSecure  bool                 `json:"card_threeDSecure"`
+	SaveCard          bool                 `json:"save_card"`
+	MerchantID        string               `json:"merchant_id,omitempty"`
+	Product           string               `json:"product"`
+	Description       string               `json:"description,omitempty"`
+	Metadata          json.RawMessage      `json:"metadata,omitempty"`
+	Transaction       tapTransaction       `json:"transaction"`
+	Reference         tapReference         `json:"reference"`
+	Response          tapResponse          `json:"response"`
+	Gateway           *tapGateway          `json:"gateway,omitempty"`
+	Card              *tapCard             `json:"card,omitempty"`
+	Receipt           tapReceipt           `json:"receipt"`
+	Customer          tapCustomer          `json:"customer"`
+	Merchant          tapMerchant          `json:"merchant"`
+	Source            tapSource            `json:"source"`
+	Redirect          tapDelivery          `json:"redirect"`
+	Post              *tapDelivery         `json:"post,omitempty"`
+	Activities        []tapActivity        `json:"activities"`
+	AutoReversed      bool                 `json:"auto_reversed"`
+	Destinations      *tapDestinationsJSON `json:"destinations,omitempty"`
 }
 
 type tapTransaction struct {
@@ -193,7 +194,7 @@ func tapChargeObject(p *sim.Payment, pageURL, method string, attempt int) tapCha
 		Receipt:  tapReceipt{Email: d.receiptEmail, SMS: d.receiptSMS},
 		Customer: tapCustomer{ID: d.cust.id, FirstName: d.cust.firstName, LastName: d.cust.lastName, Email: d.cust.email},
 		Merchant: tapMerchant{Country: "QA", Currency: "QAR", ID: merchant},
-		Source:   tapSource{Object: "source", ID: tapQPaySource},
+		Source:   tapSource{Object: "source", ID: d.source},
 		Redirect: tapDelivery{Status: "PENDING", URL: p.ReturnURL},
 		Activities: []tapActivity{{
 			ID: "activity_" + p.ID[len("chg_"):], Object: "activity", Created: epochMillis(p.Created),
@@ -214,7 +215,10 @@ func tapChargeObject(p *sim.Payment, pageURL, method string, attempt int) tapCha
 	if d.cust.phoneNum != "" {
 		c.Customer.Phone = &tapPhone{CountryCode: d.cust.phoneCC, Number: d.cust.phoneNum}
 	}
-	if p.CardLast4 != "" {
+	c.Destinations = echo(d.destinations)
+	if p.CardLast4 != "" && p.Method == sim.MethodCard {
+		c.Source, c.Card = cardSource(p)
+	} else if p.CardLast4 != "" {
 		c.Card = &tapCard{Object: "card", FirstSix: p.CardFirst6, Scheme: "NAPS", Brand: "NAPS", Type: "DEBIT", LastFour: p.CardLast4}
 		c.Source.Type, c.Source.PaymentType, c.Source.Channel, c.Source.PaymentMethod = "CARD_NOT_PRESENT", "DEBIT", "INTERNET", "QPAY"
 	}
@@ -228,21 +232,22 @@ func tapChargeObject(p *sim.Payment, pageURL, method string, attempt int) tapCha
 }
 
 type tapRefundJSON struct {
-	ID          string             `json:"id"`
-	Object      string             `json:"object"`
-	APIVersion  string             `json:"api_version"`
-	LiveMode    bool               `json:"live_mode"`
-	Amount      json.Number        `json:"amount"`
-	ChargeID    string             `json:"charge_id"`
-	Created     string             `json:"created"` // epoch ms, as a string
-	Currency    string             `json:"currency"`
-	Status      string             `json:"status"`
-	Reference   tapRefundReference `json:"reference"`
-	Response    tapResponse        `json:"response"`
-	Metadata    json.RawMessage    `json:"metadata,omitempty"`
-	Description string             `json:"description,omitempty"`
-	Reason      string             `json:"reason"`
-	Post        *tapDelivery       `json:"post,omitempty"`
+	ID           string               `json:"id"`
+	Object       string               `json:"object"`
+	APIVersion   string               `json:"api_version"`
+	LiveMode     bool                 `json:"live_mode"`
+	Amount       json.Number          `json:"amount"`
+	ChargeID     string               `json:"charge_id"`
+	Created      string               `json:"created"` // epoch ms, as a string
+	Currency     string               `json:"currency"`
+	Status       string               `json:"status"`
+	Reference    tapRefundReference   `json:"reference"`
+	Response     tapResponse          `json:"response"`
+	Metadata     json.RawMessage      `json:"metadata,omitempty"`
+	Description  string               `json:"description,omitempty"`
+	Reason       string               `json:"reason"`
+	Post         *tapDelivery         `json:"post,omitempty"`
+	Destinations *tapDestinationsJSON `json:"destinations,omitempty"`
 }
 
 type tapRefundReference struct {
@@ -260,19 +265,20 @@ func tapRefundObject(r *sim.Refund, attempt int) tapRefundJSON {
 	o := refundOutcomeOf(r.State)
 	d := r.Data.(*refundData)
 	out := tapRefundJSON{
-		ID:          r.ID,
-		Object:      "refund",
-		APIVersion:  "V1.2",
-		Amount:      tapNumber(r.Amount),
-		ChargeID:    r.Payment.ID,
-		Created:     strconv.FormatInt(epochMillis(r.Created), 10),
-		Currency:    r.Amount.Currency(),
-		Status:      o.status,
-		Reference:   tapRefundReference{Merchant: r.Reference},
-		Response:    tapResponse{Code: o.code, Message: o.message},
-		Metadata:    r.Metadata,
-		Description: d.description,
-		Reason:      d.reason,
+		ID:           r.ID,
+		Object:       "refund",
+		APIVersion:   "V1.2",
+		Amount:       tapNumber(r.Amount),
+		ChargeID:     r.Payment.ID,
+		Created:      strconv.FormatInt(epochMillis(r.Created), 10),
+		Currency:     r.Amount.Currency(),
+		Status:       o.status,
+		Reference:    tapRefundReference{Merchant: r.Reference},
+		Response:     tapResponse{Code: o.code, Message: o.message},
+		Metadata:     r.Metadata,
+		Description:  d.description,
+		Reason:       d.reason,
+		Destinations: echo(d.destinations),
 	}
 	if r.State == status.RefundSucceeded {
 		out.Reference.Gateway, out.Reference.Payment = d.gatewayRef, d.paymentRef

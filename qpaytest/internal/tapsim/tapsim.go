@@ -268,6 +268,8 @@ type charge struct {
 	receiptEmail  bool
 	receiptSMS    bool
 	cust          customer
+	source        string  // the source.id asked for: src_qa.qpay, src_all, src_card
+	destinations  []share // the split asked for
 }
 
 type customer struct {
@@ -281,11 +283,12 @@ type customer struct {
 
 // refundData is Tap's own part of a refund.
 type refundData struct {
-	reason      string
-	description string
-	postURL     string
-	gatewayRef  string
-	paymentRef  string
+	reason       string
+	description  string
+	postURL      string
+	gatewayRef   string
+	paymentRef   string
+	destinations []share // each destination's share taken back
 }
 
 // outcome is how Tap reports a result: its documented response codes.

@@ -1,0 +1,87 @@
+package qpaytest
+
+import (
+	"context"
+	"net/url"
+	"slices"
+	"testing"
+
+	"github.com/qpay-go/qpay/qpaytest/internal/sim"
+	"github.com/qpay-go/qpay/status"
+)
+
+// The methods a payment page offers and a shopper pays with (View.Methods,
+// View.Method): the same words as qpay.MethodQPay and qpay.MethodCard.
+const (
+	MethodQPay = sim.MethodQPay
+	MethodCard = sim.MethodCard
+)
+
+// CreditCard is what a shopper types in the card form of a provider's
+// hosted page (Tap src_all and src_card, Checkout's Hosted Payments Page).
+type CreditCard = sim.CreditCard
+
+// TestVisaNumber is the card paid on a hosted page that takes cards; it is
+// reported as a Visa card (Tap source.payment_method VISA, Checkout
+// source.type card, scheme Visa). DeclineCardNumber is declined there too.
+const TestVisaNumber = sim.TestVisaNumber
+
+// TestVisa is TestVisaNumber with an expiry far in the future and a CVC.
+var TestVisa = sim.TestVisa
+
+// PayByCard plays the shopper paying by card on a hosted page, the way
+// Pay plays one paying by QPay: it picks the page's card form, fills in c
+// and presses Pay. A page that offers no card form is an error.
+func (s *Server) PayByCard(ctx context.Context, redirectURL string, c CreditCard) (*url.URL, error) {
+	return s.core.PayByCard(ctx, redirectURL, c)
+}
+
+// SettleWith is Settle for a payment on a hosted page, paid by method
+// (MethodQPay or MethodCard), which the page must offer.
+func (s *Server) SettleWith(id, method string, to status.Status) error {
+	return s.core.SettleWith(id, method, to)
+}
+
+// HostedPages reports whether the Backend's provider has hosted pages in
+// the simulator: Tap (src_all, src_card) and Checkout (its Hosted Payments
+// Page).
+func (b *Backend) HostedPages() bool {
+	return b.provider == ProviderTap || b.provider == ProviderCheckout
+}
+
+// PayWith plays the shopper on the hosted page of payment id, paying by
+// method with the outcome to (see Server.SettleWith).
+func (b *Backend) PayWith(t *testing.T, id, method string, to status.Status) {
+	t.Helper()
+	if err := b.s.SettleWith(id, method, to); err != nil {
+		t.Fatalf("qpaytest: pay %s by %s as %s: %v", id, method, to, err)
+	}
+}
+
+// Offers reports whether the page of payment id offers method.
+func (b *Backend) Offers(t *testing.T, id, method string) bool {
+	t.Helper()
+	v, err := b.s.Lookup(id)
+	if err != nil {
+		t.Fatalf("qpaytest: %v", err)
+	}
+	return slices.Contains(v.Methods, method)
+}
+
+// ReturnQuery is the query the provider adds to the shopper's return URL
+// once payment id is finished: tap_id (Tap) or cko-session-id (Checkout).
+func (b *Backend) ReturnQuery(t *testing.T, id string) url.Values {
+	t.Helper()
+	v, err := b.s.Lookup(id)
+	if err != nil {
+		t.Fatalf("qpaytest: %v", err)
+	}
+	if b.provider == ProviderTap {
+		return url.Values{"tap_id": {v.ID}}
+	}
+	return url.Values{"cko-session-id": {v.SessionID}}
+}
+
+// TakesSplits reports whether the provider's adapter takes marketplace
+// splits: Tap does (destinations), Checkout does not for QPay.
+func (b *Backend) TakesSplits() bool { return b.provider == ProviderTap }

@@ -1,0 +1,142 @@
+package sim
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"regexp"
+	"strings"
+
+	"github.com/qpay-go/qpay/status"
+)
+
+// The methods a hosted page can offer, as Payment.Methods and
+// Payment.Method name them. A route's direct QPay page offers QPay only
+// (Methods nil); its hosted pages offer what the route's request asked
+// for (Tap src_all: both; src_card: cards; Checkout allow_payment_methods).
+const (
+	MethodQPay = "qpay"
+	MethodCard = "card"
+)
+
+// The card a shopper can pay with on a hosted page that takes cards.
+const (
+	TestVisaNumber = "4242424242424242" // Visa, captured
+	VisaScheme     = "VISA"
+)
+
+// CreditCard is what a shopper types in the card form of a hosted page.
+type CreditCard struct {
+	Number string // 12 to 19 digits
+	Expiry string // MM/YY
+	CVC    string // 3 or 4 digits
+}
+
+// TestVisa is paid (captured) on any hosted page that takes cards,
+// unless a magic amount or a control says otherwise; DeclineCardNumber
+// is declined there too.
+var TestVisa = CreditCard{Number: TestVisaNumber, Expiry: "12/49", CVC: "123"}
+
+// Offers reports whether p's page offers method.
+func (p *Payment) Offers(method string) bool {
+	if len(p.Methods) == 0 {
+		return method == MethodQPay
+	}
+	for _, m := range p.Methods {
+		if m == method {
+			return true
+		}
+	}
+	return false
+}
+
+// firstMethod is the method a control pays with when it names none.
+func (p *Payment) firstMethod() string {
+	if len(p.Methods) == 0 {
+		return MethodQPay
+	}
+	return p.Methods[0]
+}
+
+// problem is what the card form refuses to submit, "" if nothing.
+func (c CreditCard) problem() string {
+	switch {
+	case len(c.Number) < 12 || len(c.Number) > 19 || !allDigits(c.Number):
+		return "Enter the card number: 12 to 19 digits."
+	case !validExpiry(c.Expiry):
+		return "Enter the expiry date as MM/YY."
+	case len(c.CVC) < 3 || len(c.CVC) > 4 || !allDigits(c.CVC):
+		return "Enter the card's 3- or 4-digit security code."
+	}
+	return ""
+}
+
+// decideCard is what paying p by card c does. The caller holds the lock.
+func (c *Core) decideCard(p *Payment, card CreditCard) Result {
+	switch {
+	case p.forceDecline:
+		return ResIssuerDeclined
+	case card.Number == DeclineCardNumber:
+		return ResInsufficientFunds
+	case card.Number != TestVisaNumber:
+		return ResInvalidCard
+	case Card{Expiry: card.Expiry}.expired(c.now()):
+		return ResExpiredCard
+	}
+	if res := MagicDecline(p.Amount); res != ResNone {
+		return res
+	}
+	return ResCaptured
+}
+
+// paidWith records how p was paid: method and the card's digits.
+func paidWith(p *Payment, method, number, scheme string) {
+	p.Method, p.CardScheme = method, scheme
+	if len(number) >= 10 {
+		p.CardFirst6, p.CardLast4 = number[:6], number[len(number)-4:]
+	}
+}
+
+// PayByCard plays the shopper paying by card on a hosted page, as Pay
+// does for QPay.
+func (c *Core) PayByCard(ctx context.Context, redirectURL string, card CreditCard) (*url.URL, error) {
+	return c.submitForm(ctx, redirectURL, MethodCard, url.Values{
+		"action":      {"pay"},
+		"card_number": {card.Number},
+		"expiry":      {card.Expiry},
+		"cvc":         {card.CVC},
+	})
+}
+
+// SettleWith is Settle on a hosted page, paying by method (MethodQPay or
+// MethodCard), which the page must offer: Captured is paid with TestCard
+// or TestVisa, Failed declined for insufficient funds.
+func (c *Core) SettleWith(id, method string, to status.Status) error {
+	return c.settle(id, method, to)
+}
+
+var formBlock = regexp.MustCompile(`(?is)<form\b[^>]*>.*?</form>`)
+
+// pickForm is the form of the page for method ("" for the first form).
+func pickForm(page, method string) string {
+	forms := formBlock.FindAllString(page, -1)
+	for _, f := range forms {
+		if method == "" {
+			return f
+		}
+		for _, in := range inputTag.FindAllString(f, -1) {
+			if a := attrs(in); strings.EqualFold(a["type"], "hidden") && a["name"] == "method" && a["value"] == method {
+				return f
+			}
+		}
+	}
+	return ""
+}
+
+// methodProblem is why the page refuses method for p, "" if it does not.
+func methodProblem(p *Payment, method string) string {
+	if !p.Offers(method) {
+		return fmt.Sprintf("This page does not take %s.", method)
+	}
+	return ""
+}
