@@ -8,8 +8,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/shopspring/decimal"
-
 	"github.com/qpay-go/qpay"
 	"github.com/qpay-go/qpay/money"
 	"github.com/qpay-go/qpay/providers/internal/transport"
@@ -49,12 +47,12 @@ func Hashstring(secretKey qpay.Secret, body []byte) (string, error) {
 
 // signedObject is what the hashstring covers of a charge or refund object.
 type signedObject struct {
-	ID        string          `json:"id"`
-	Object    string          `json:"object"`
-	Amount    decimal.Decimal `json:"amount"`
-	Currency  string          `json:"currency"`
-	Status    string          `json:"status"`
-	Created   transport.Text  `json:"created"`
+	ID        string         `json:"id"`
+	Object    string         `json:"object"`
+	Amount    money.Number   `json:"amount"`
+	Currency  string         `json:"currency"`
+	Status    string         `json:"status"`
+	Created   transport.Text `json:"created"`
 	Reference struct {
 		Gateway transport.Text `json:"gateway"`
 		Payment transport.Text `json:"payment"`
@@ -67,7 +65,7 @@ type signedObject struct {
 // hashstring is the raw HMAC-SHA256 of the signed string: the recipe of
 // Hashstring, on fields already decoded.
 func (o *signedObject) hashstring(secretKey qpay.Secret) ([]byte, error) {
-	amount, err := money.New(o.Amount, o.Currency)
+	amount, err := money.New(o.Amount.Decimal(), o.Currency)
 	if err != nil {
 		return nil, fmt.Errorf("tap: webhook amount: %w", err)
 	}

@@ -12,8 +12,6 @@ import (
 	"time"
 	"unicode"
 
-	"github.com/shopspring/decimal"
-
 	"github.com/qpay-go/qpay"
 	"github.com/qpay-go/qpay/money"
 	"github.com/qpay-go/qpay/providers/internal/driver"
@@ -241,11 +239,11 @@ func (a *adapter) chargePayment(op string, httpStatus int, body []byte, c *charg
 // amount reads one of Tap's amounts exactly. An amount with more decimals
 // than its currency has is an answer qpay cannot represent without
 // rounding, so it is a protocol error rather than a silently changed sum.
-func (a *adapter) amount(op string, httpStatus int, body []byte, what string, d *decimal.Decimal, currency string) (money.Money, error) {
+func (a *adapter) amount(op string, httpStatus int, body []byte, what string, d *money.Number, currency string) (money.Money, error) {
 	if d == nil || currency == "" {
 		return money.Money{}, a.protocol(op, httpStatus, body, what+" has no amount or currency", nil)
 	}
-	m, err := money.New(*d, currency)
+	m, err := money.New(d.Decimal(), currency)
 	if err != nil {
 		return money.Money{}, a.protocol(op, httpStatus, body, what+" has an amount qpay cannot take exactly", err)
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/qpay-go/qpay"
+	"github.com/qpay-go/qpay/money"
 	"github.com/qpay-go/qpay/providers/tap"
 	"github.com/qpay-go/qpay/qpaytest/internal/sim"
 	"github.com/qpay-go/qpay/status"
@@ -151,7 +152,7 @@ func (rt *Route) Misreport(op string, body []byte) []byte {
 			m["id"], _ = json.Marshal(newID("chg"))
 			return true
 		}
-		d, err := decimal.NewFromString(string(m["amount"]))
+		d, err := money.ParseNumber(string(m["amount"]))
 		if err != nil {
 			return false
 		}

@@ -1,0 +1,100 @@
+package tap
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/qpay-go/qpay"
+	"github.com/qpay-go/qpay/money"
+)
+
+// overlongAmounts are amounts whose text is longer than any real amount's
+// (money.MaxNumberLen bytes), in the shapes of issue 12, finding 3: each
+// is worth QAR 1.00, which today's recipe would sign as "1.00", and each
+// used to cost arithmetic quadratic in its digits before the signature was
+// even compared.
+var overlongAmounts = map[string]any{
+	"1. and 250,000 zeros":       json.Number("1." + strings.Repeat("0", 250_000)),
+	"1. and 63 zeros (65 bytes)": json.Number("1." + strings.Repeat("0", 63)),
+	"65-digit integer scaled":    json.Number("1" + strings.Repeat("0", 64) + "e-64"),
+	"quoted, 250,000 zeros":      "1." + strings.Repeat("0", 250_000),
+	"exponent beyond any amount": json.Number("1" + strings.Repeat("0", 40) + "e-999999999"),
+}
+
+// TestOverlongAmountIsRefusedBeforeTheSignature: a Tap delivery whose
+// amount is over-long is refused as unverifiable (KindInvalidSignature,
+// wrapping money.ErrInvalidAmount) whether its hashstring is forged or is
+// the one the old recipe would have computed, by ParseWebhook and by
+// WebhookHandler (401). What is asserted is the error, not the time: the
+// refusal comes from money.ParseNumber's length bound, which counts bytes
+// before any arithmetic (see money.FuzzNumberLength).
+func TestOverlongAmountIsRefusedBeforeTheSignature(t *testing.T) {
+	d := loadSeedDelivery(t)
+	p := newTestProvider(t)
+	handled := 0
+	handler := qpay.NewWebhookHandler(p, func(context.Context, *qpay.WebhookEvent) error { handled++; return nil })
+	// What Tap's recipe gives for an amount worth QAR 1.00, created as in
+	// the seed: a genuine signature, had the body been genuine.
+	genuine := recipe(testKey.Reveal(), seedChargeID, "1.00", "QAR", "00", "0519241133062344298", "CAPTURED", "1718796783000")
+	forged := strings.Repeat("ab", 32)
+
+	for name, amount := range overlongAmounts {
+		body := patch(t, d.Body, map[string]any{"amount": amount})
+		for _, sig := range []struct{ name, value string }{{"forged", forged}, {"old recipe", genuine}} {
+			t.Run(name+"/"+sig.name, func(t *testing.T) {
+				h := http.Header{SignatureHeader: {sig.value}}
+				ev, err := p.ParseWebhook(context.Background(), h, body)
+				require.Nil(t, ev)
+				require.ErrorIs(t, err, qpay.KindInvalidSignature)
+				require.ErrorIs(t, err, money.ErrInvalidAmount, "refused for its amount, before any HMAC was compared")
+				assert.Less(t, len(err.Error()), 500, "the error must not carry the number")
+
+				_, err = Hashstring(testKey, body)
+				require.ErrorIs(t, err, money.ErrInvalidAmount, "the signer refuses it too")
+
+				req := httptest.NewRequest(http.MethodPost, "/webhook", bytes.NewReader(body))
+				req.Header.Set(SignatureHeader, sig.value)
+				rec := httptest.NewRecorder()
+				handler.ServeHTTP(rec, req)
+				require.Equal(t, http.StatusUnauthorized, rec.Code)
+				require.Zero(t, handled)
+			})
+		}
+	}
+
+	t.Run("the longest accepted amount keeps the recipe", func(t *testing.T) {
+		longest := json.Number("1." + strings.Repeat("0", money.MaxNumberLen-2))
+		body := patch(t, d.Body, map[string]any{"amount": longest})
+		ev, err := p.ParseWebhook(context.Background(), http.Header{SignatureHeader: {genuine}}, body)
+		require.NoError(t, err)
+		assert.Equal(t, "QAR 1.00", ev.Payment.Amount.String())
+		sig, err := Hashstring(testKey, body)
+		require.NoError(t, err)
+		assert.Equal(t, genuine, sig)
+	})
+}
+
+// TestOverlongAmountInAnAnswer: the same bound holds for what Tap's API
+// answers (GetPayment reads up to 1 MiB): a protocol error, never QAR 1.00
+// read after quadratic arithmetic.
+func TestOverlongAmountInAnAnswer(t *testing.T) {
+	for name, amount := range overlongAmounts {
+		t.Run(name, func(t *testing.T) {
+			p := newTestProvider(t)
+			body := patch(t, fixture(t, "charge-captured.json"), map[string]any{"amount": amount})
+			tapAPI().Get("/v2/charges/" + seedChargeID).Reply(200).JSON(body)
+			got, err := p.GetPayment(context.Background(), seedChargeID)
+			require.Nil(t, got)
+			require.ErrorIs(t, err, qpay.KindProtocol)
+			require.ErrorIs(t, err, money.ErrInvalidAmount)
+		})
+	}
+}
