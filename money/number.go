@@ -95,3 +95,52 @@ func (n *Number) UnmarshalJSON(b []byte) error {
 // MarshalJSON writes the number as a JSON number, as decimal.Decimal's
 // String gives it.
 func (n Number) MarshalJSON() ([]byte, error) { return []byte(n.d.String()), nil }
+
+// maxMinorDigits is the most digits an int64 count of minor units has.
+const maxMinorDigits = 19
+
+// MinorUnits is a count of minor units read from untrusted JSON, as
+// Checkout.com sends amounts: a JSON integer that fits an int64, exactly as
+// encoding/json reads one into an int64, except that a literal longer than
+// any int64 is refused by its length (ErrInvalidAmount) and the error never
+// carries the literal. A JSON null leaves it unchanged (a *MinorUnits nil).
+type MinorUnits int64
+
+// UnmarshalJSON implements json.Unmarshaler in one pass over at most 20
+// bytes.
+func (m *MinorUnits) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		return nil
+	}
+	digits := b
+	negative := len(digits) > 0 && digits[0] == '-'
+	if negative {
+		digits = digits[1:]
+	}
+	if len(digits) == 0 || len(digits) > maxMinorDigits {
+		return fmt.Errorf("money: a count of minor units is an integer of at most %d digits, got %d bytes: %w", maxMinorDigits, len(b), ErrInvalidAmount)
+	}
+	var v uint64
+	for _, c := range digits {
+		if c < '0' || c > '9' {
+			return fmt.Errorf("money: a count of minor units is an integer, got %.40q: %w", b, ErrInvalidAmount)
+		}
+		v = v*10 + uint64(c-'0') // 19 digits cannot overflow a uint64
+	}
+	limit := uint64(1<<63 - 1)
+	if negative {
+		limit++
+	}
+	if v > limit {
+		return fmt.Errorf("money: %s minor units do not fit an int64: %w", b, ErrOverflow)
+	}
+	if negative {
+		*m = MinorUnits(-int64(v-1) - 1) // -(1<<63) without overflowing
+	} else {
+		*m = MinorUnits(v)
+	}
+	return nil
+}
+
+// Int64 returns the count.
+func (m MinorUnits) Int64() int64 { return int64(m) }

@@ -144,6 +144,19 @@ func FuzzNumberLength(f *testing.F) {
 			require.Equal(t, want.Exponent(), d.Exponent(), "the digits must be kept as written")
 		}
 
+		// Checkout's minor units: refused by length beyond an int64's 19
+		// digits; otherwise what encoding/json's int64 reads.
+		var mu MinorUnits
+		merr := mu.UnmarshalJSON([]byte(text))
+		if digits := strings.TrimPrefix(text, "-"); len(digits) > 19 {
+			require.ErrorIs(t, merr, ErrInvalidAmount)
+		} else if json.Valid([]byte(text)) {
+			var want int64
+			werr := json.Unmarshal([]byte(text), &want)
+			require.Equal(t, werr == nil, merr == nil, "int64: %v, MinorUnits: %v", werr, merr)
+			require.Equal(t, want, mu.Int64())
+		}
+
 		// Parse and Money's JSON share the bound.
 		_, perr := Parse(inner, "QAR")
 		var m Money
@@ -160,4 +173,30 @@ func TestParseNumberCountsNoArithmeticForOverlongText(t *testing.T) {
 	_, err := parseNumber("1."+strings.Repeat("0", 250_000), c.parse)
 	require.True(t, errors.Is(err, ErrInvalidAmount))
 	require.Zero(t, c.calls)
+}
+
+// TestMinorUnitsReadsWhatAnInt64Reads compares MinorUnits with
+// encoding/json's int64 on the same JSON values.
+func TestMinorUnitsReadsWhatAnInt64Reads(t *testing.T) {
+	values := []string{"0", "7910", "-5", "-0", "9223372036854775807", "-9223372036854775808",
+		"9223372036854775808", "-9223372036854775809", "99999999999999999999", "1.0", "1e2", `"100"`, "true", "{}"}
+	for _, v := range values {
+		t.Run(v, func(t *testing.T) {
+			var want struct{ A int64 }
+			werr := json.Unmarshal([]byte(`{"A":`+v+`}`), &want)
+			var got struct{ A MinorUnits }
+			gerr := json.Unmarshal([]byte(`{"A":`+v+`}`), &got)
+			require.Equal(t, werr == nil, gerr == nil, "int64: %v, MinorUnits: %v", werr, gerr)
+			require.Equal(t, want.A, got.A.Int64())
+			if gerr != nil {
+				require.True(t, errors.Is(gerr, ErrInvalidAmount) || errors.Is(gerr, ErrOverflow), "%v", gerr)
+			}
+		})
+	}
+	var p struct{ A *MinorUnits }
+	require.NoError(t, json.Unmarshal([]byte(`{"A":null}`), &p))
+	require.Nil(t, p.A)
+	err := json.Unmarshal([]byte(`{"A":1`+strings.Repeat("0", 250_000)+`}`), &p)
+	require.ErrorIs(t, err, ErrInvalidAmount)
+	require.Less(t, len(err.Error()), 200)
 }

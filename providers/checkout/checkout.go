@@ -419,7 +419,7 @@ func findRefund(acts []action, reference string) *action {
 
 // refundFromAction reports a refund found among the payment's actions.
 func refundFromAction(act *action, p *qpay.Payment) (*qpay.Refund, error) {
-	amt, err := money.FromMinor(act.Amount, p.Amount.Currency())
+	amt, err := money.FromMinor(act.Amount.Int64(), p.Amount.Currency())
 	if err != nil {
 		return nil, protocolError("refund action "+act.ID+" amount", err)
 	}

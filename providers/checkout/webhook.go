@@ -29,7 +29,7 @@ type event struct {
 type eventData struct {
 	ID              string                     `json:"id"`
 	ActionID        string                     `json:"action_id"`
-	Amount          *int64                     `json:"amount"`
+	Amount          *money.MinorUnits          `json:"amount"`
 	Currency        string                     `json:"currency"`
 	Reference       string                     `json:"reference"`
 	Status          string                     `json:"status"`
@@ -143,7 +143,7 @@ func (a *adapter) parseWebhook(header http.Header, body []byte, onePass bool) (*
 	if d.Amount == nil {
 		return nil, &qpay.Error{Kind: qpay.KindProtocol, Message: fmt.Sprintf("event %s (%s) has no amount", ev.ID, ev.Type)}
 	}
-	amt, err := money.FromMinor(*d.Amount, d.Currency)
+	amt, err := money.FromMinor(d.Amount.Int64(), d.Currency)
 	if err != nil {
 		return nil, &qpay.Error{Kind: qpay.KindProtocol, Message: fmt.Sprintf("event %s (%s) has an unreadable amount", ev.ID, ev.Type), Err: err}
 	}
@@ -181,7 +181,7 @@ func paymentFromEvent(id, typ string, d *eventData, st status.Status, amt money.
 	}
 	if d.Balances != nil && d.Balances.TotalRefunded != nil {
 		var err error
-		if p.Refunded, err = money.FromMinor(*d.Balances.TotalRefunded, d.Currency); err != nil {
+		if p.Refunded, err = money.FromMinor(d.Balances.TotalRefunded.Int64(), d.Currency); err != nil {
 			return nil, &qpay.Error{Kind: qpay.KindProtocol, Message: fmt.Sprintf("event %s has an unreadable refunded total", id), Err: err}
 		}
 	}
