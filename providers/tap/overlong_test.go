@@ -6,6 +6,9 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -14,6 +17,7 @@ import (
 
 	"github.com/qpay-go/qpay"
 	"github.com/qpay-go/qpay/money"
+	"github.com/qpay-go/qpay/providers/internal/driver"
 )
 
 // overlongAmounts are amounts whose text is longer than any real amount's
@@ -97,4 +101,98 @@ func TestOverlongAmountInAnAnswer(t *testing.T) {
 			require.ErrorIs(t, err, money.ErrInvalidAmount)
 		})
 	}
+}
+
+// FuzzWebhookAmountLength grows a delivery's amount in length (up to 1 MiB
+// of digits, in several shapes) and checks, by counting rather than
+// timing, that the work stays bounded: a refusal never allocates more than
+// the seed delivery accepted or the longest allowed amount refused,
+// whatever the length, and an
+// amount longer than money.MaxNumberLen is refused as unverifiable for its
+// amount (money.ErrInvalidAmount), whether the hashstring is forged or the
+// one the recipe gives for its value. An amount of legitimate length worth
+// QAR 1.00 and signed by the recipe is accepted as QAR 1.00.
+func FuzzWebhookAmountLength(f *testing.F) {
+	for shape := range uint8(4) {
+		for _, n := range []uint32{0, 1, 61, 62, 63, 1000, 250_000} {
+			f.Add(shape, n, true)
+			f.Add(shape, n, false)
+		}
+	}
+	raw, err := os.ReadFile(filepath.Join("testdata", "webhook-charge-captured.json"))
+	require.NoError(f, err)
+	var d seedDelivery
+	require.NoError(f, json.Unmarshal(raw, &d))
+	p := newFuzzProvider(f)
+	seedHeader := http.Header{SignatureHeader: {d.Headers["hashstring"]}}
+	genuineAllocs := leastAllocs(func() {
+		if _, err := p.ParseWebhook(context.Background(), seedHeader, d.Body); err != nil {
+			f.Fatal(err)
+		}
+	})
+	// The bound is a constant: what the seed costs accepted, and refused
+	// as forged with the longest amount allowed.
+	forgedHeader := http.Header{SignatureHeader: {strings.Repeat("ab", 32)}}
+	longest, err := patchJSON(d.Body, map[string]any{"amount": json.RawMessage("1." + strings.Repeat("0", money.MaxNumberLen-2))})
+	require.NoError(f, err)
+	forgedAllocs := leastAllocs(func() { _, _ = p.ParseWebhook(context.Background(), forgedHeader, longest) })
+	bound := max(genuineAllocs, forgedAllocs)
+	genuine := recipe(testKey.Reveal(), seedChargeID, "1.00", "QAR", "00", "0519241133062344298", "CAPTURED", "1718796783000")
+
+	f.Fuzz(func(t *testing.T, shape uint8, n uint32, signed bool) {
+		n %= 1 << 20
+		var amount string
+		switch shape % 4 {
+		case 0:
+			amount = "1." + strings.Repeat("0", int(n)+1) // worth 1
+		case 1:
+			amount = "1" + strings.Repeat("0", int(n)) + "e-" + strconv.Itoa(int(n)) // worth 1
+		case 2:
+			amount = `"1.` + strings.Repeat("0", int(n)) + `"` // worth 1, quoted
+		default:
+			amount = "0." + strings.Repeat("0", int(n)) + "1" // never a QAR amount
+		}
+		body, err := patchJSON(d.Body, map[string]any{"amount": json.RawMessage(amount)})
+		require.NoError(t, err)
+		sig := strings.Repeat("ab", 32)
+		if signed {
+			sig = genuine
+		}
+		h := http.Header{SignatureHeader: {sig}}
+		ev, err := p.ParseWebhook(context.Background(), h, body)
+		overlong := len(strings.Trim(amount, `"`)) > money.MaxNumberLen
+		switch {
+		case overlong:
+			require.ErrorIs(t, err, qpay.KindInvalidSignature)
+			require.ErrorIs(t, err, money.ErrInvalidAmount)
+		case signed && shape%4 != 3:
+			require.NoError(t, err)
+			require.Equal(t, "QAR 1.00", ev.Payment.Amount.String())
+			return
+		default:
+			require.ErrorIs(t, err, qpay.KindInvalidSignature)
+		}
+		allocs := leastAllocs(func() { _, _ = p.ParseWebhook(context.Background(), h, body) })
+		require.LessOrEqual(t, allocs, bound, "refusing a %d-byte amount allocates more than the seed delivery", len(amount))
+	})
+}
+
+// newFuzzProvider is newTestProvider for a fuzz target: no request is
+// ever made.
+func newFuzzProvider(f *testing.F) qpay.Provider {
+	f.Helper()
+	a, err := newAdapter(Config{SecretKey: testKey, BaseURL: "http://127.0.0.1:9"})
+	require.NoError(f, err)
+	return driver.Wrap(a, driver.Options{MaxWebhookBytes: 2 << 20})
+}
+
+// leastAllocs is the fewest allocations one call of f made in five tries:
+// the fuzzing engine's own goroutines allocate meanwhile, and only ever add
+// to the count.
+func leastAllocs(f func()) float64 {
+	least := testing.AllocsPerRun(1, f)
+	for range 4 {
+		least = min(least, testing.AllocsPerRun(1, f))
+	}
+	return least
 }
