@@ -24,7 +24,7 @@ const (
 // verified: checkout.New insists on a key, but ParseWebhook makes no API
 // call, and a merchant checking a delivery should need only the webhook
 // secret that signed it.
-const webhookOnlyKey qpay.Secret = "sk_unused_by_verify_webhook"
+var webhookOnlyKey = qpay.NewSecret("sk_unused_by_verify_webhook")
 
 const envHelp = `
 Environment:

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/qpay-go/qpay"
 	"github.com/qpay-go/qpay/money"
@@ -97,10 +98,11 @@ func (a *adapter) ParseWebhook(_ context.Context, header http.Header, body []byt
 // are decoded together when decodeOnePass can tell that this reads what
 // the step-by-step decoding reads; the tests compare both ways.
 func (a *adapter) parseWebhook(header http.Header, body []byte, onePass bool) (*qpay.WebhookEvent, error) {
-	if err := verifySignature(a.webhookSecret, header.Get(SignatureHeader), body); err != nil {
+	by, err := verifySignature(a.webhookKeys, time.Now(), header.Get(SignatureHeader), body)
+	if err != nil {
 		return nil, err
 	}
-	if a.webhookAuth != "" && !equalSecret(header.Get("Authorization"), a.webhookAuth) {
+	if !a.webhookAuth.IsZero() && !equalSecret(header.Get("Authorization"), a.webhookAuth) {
 		return nil, &qpay.Error{Kind: qpay.KindInvalidSignature,
 			Message: "the Authorization header is missing or is not the one configured for the webhook"}
 	}
@@ -149,7 +151,7 @@ func (a *adapter) parseWebhook(header http.Header, body []byte, onePass bool) (*
 	}
 	raw := json.RawMessage(body) // the portable layer's copy
 
-	out := &qpay.WebhookEvent{ID: ev.ID, Type: meaning.kind, RawType: ev.Type, PaymentID: d.ID}
+	out := &qpay.WebhookEvent{ID: ev.ID, Type: meaning.kind, RawType: ev.Type, PaymentID: d.ID, SignedBy: by}
 	switch meaning.kind {
 	case qpay.EventPayment:
 		out.Payment, err = paymentFromEvent(ev.ID, ev.Type, d, meaning.payment, amt, raw)

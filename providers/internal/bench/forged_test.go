@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/qpay-go/qpay"
 	"github.com/qpay-go/qpay/money"
@@ -159,13 +160,17 @@ func forgedProviders(tb testing.TB) []forgedProvider {
 		return driver.Wrap(driver.Unwrap(p), driver.Options{MaxWebhookBytes: forgedSize})
 	}
 
+	// A key rotation in progress: two secrets to try.
+	future := time.Now().AddDate(1, 0, 0)
+
 	var wh struct {
 		Body json.RawMessage `json:"body"`
 	}
 	if err := json.Unmarshal(fixture(tb, "tap/webhook-charge-captured.json"), &wh); err != nil {
 		tb.Fatal(err)
 	}
-	tapP := wide(tap.New(tap.Config{SecretKey: tapKey, BaseURL: "http://127.0.0.1:9"}))
+	tapP := wide(tap.New(tap.Config{SecretKey: tapKey, BaseURL: "http://127.0.0.1:9",
+		PreviousSecretKeys: []qpay.PreviousSecret{{Secret: qpay.NewSecret("sk_test_previousbenchkey0000000"), Until: future}}}))
 	tapGenuine := sized(tb, wh.Body, "metadata.udf1", jsonString)
 	tapSign := func(body []byte) http.Header {
 		sig, err := tap.Hashstring(tapKey, body)
@@ -177,7 +182,8 @@ func forgedProviders(tb testing.TB) []forgedProvider {
 	forgedTap := http.Header{tap.SignatureHeader: {forgedSignature}}
 
 	ckoEvent := fixture(tb, "checkout/webhook-payment-captured.json")
-	ckoP := wide(checkout.New(checkout.Config{SecretKey: ckoKey, WebhookSecret: ckoWebhookSecret, BaseURL: "http://127.0.0.1:9"}))
+	ckoP := wide(checkout.New(checkout.Config{SecretKey: ckoKey, WebhookSecret: ckoWebhookSecret, BaseURL: "http://127.0.0.1:9",
+		PreviousWebhookSecrets: []qpay.PreviousSecret{{Secret: qpay.NewSecret("whsec_previous_bench_0000"), Until: future}}}))
 	ckoGenuine := sized(tb, ckoEvent, "data.metadata.padding", jsonString)
 	forgedCko := http.Header{checkout.SignatureHeader: {forgedSignature}}
 
