@@ -105,8 +105,8 @@ func TestOverlongAmountInAnAnswer(t *testing.T) {
 
 // FuzzWebhookAmountLength grows a delivery's amount in length (up to 1 MiB
 // of digits, in several shapes) and checks, by counting rather than
-// timing, that the work stays bounded: a refusal never allocates more than
-// the seed delivery accepted or the longest allowed amount refused,
+// timing, that the work stays bounded: refusing an over-long amount never
+// allocates more than parsing the longest allowed amount of its shape,
 // whatever the length, and an
 // amount longer than money.MaxNumberLen is refused as unverifiable for its
 // amount (money.ErrInvalidAmount), whether the hashstring is forged or the
@@ -130,31 +130,33 @@ func FuzzWebhookAmountLength(f *testing.F) {
 			f.Fatal(err)
 		}
 	})
-	// The bound is a constant: what the seed costs accepted, and refused
-	// as forged with the longest amount allowed.
-	forgedHeader := http.Header{SignatureHeader: {strings.Repeat("ab", 32)}}
-	longest, err := patchJSON(d.Body, map[string]any{"amount": json.RawMessage("1." + strings.Repeat("0", money.MaxNumberLen-2))})
-	require.NoError(f, err)
-	forgedAllocs := leastAllocs(func() { _, _ = p.ParseWebhook(context.Background(), forgedHeader, longest) })
-	bound := max(genuineAllocs, forgedAllocs)
 	genuine := recipe(testKey.Reveal(), seedChargeID, "1.00", "QAR", "00", "0519241133062344298", "CAPTURED", "1718796783000")
+	forged := strings.Repeat("ab", 32)
+	// bounds[shape] is a constant: the most that accepting the seed, or
+	// parsing the longest amount of that shape allowed (signed or forged),
+	// allocates. No longer amount may cost more.
+	var bounds [amountShapes]float64
+	for shape := range uint8(amountShapes) {
+		bounds[shape] = genuineAllocs
+		longest := amountOfShape(shape, 0)
+		for n := 0; len(strings.Trim(amountOfShape(shape, n), `"`)) <= money.MaxNumberLen; n++ {
+			longest = amountOfShape(shape, n)
+		}
+		body, err := patchJSON(d.Body, map[string]any{"amount": json.RawMessage(longest)})
+		require.NoError(f, err)
+		for _, sig := range []string{genuine, forged} {
+			h := http.Header{SignatureHeader: {sig}}
+			bounds[shape] = max(bounds[shape], leastAllocs(func() { _, _ = p.ParseWebhook(context.Background(), h, body) }))
+		}
+	}
 
 	f.Fuzz(func(t *testing.T, shape uint8, n uint32, signed bool) {
 		n %= 1 << 20
-		var amount string
-		switch shape % 4 {
-		case 0:
-			amount = "1." + strings.Repeat("0", int(n)+1) // worth 1
-		case 1:
-			amount = "1" + strings.Repeat("0", int(n)) + "e-" + strconv.Itoa(int(n)) // worth 1
-		case 2:
-			amount = `"1.` + strings.Repeat("0", int(n)) + `"` // worth 1, quoted
-		default:
-			amount = "0." + strings.Repeat("0", int(n)) + "1" // never a QAR amount
-		}
+		shape %= amountShapes
+		amount := amountOfShape(shape, int(n))
 		body, err := patchJSON(d.Body, map[string]any{"amount": json.RawMessage(amount)})
 		require.NoError(t, err)
-		sig := strings.Repeat("ab", 32)
+		sig := forged
 		if signed {
 			sig = genuine
 		}
@@ -165,16 +167,36 @@ func FuzzWebhookAmountLength(f *testing.F) {
 		case overlong:
 			require.ErrorIs(t, err, qpay.KindInvalidSignature)
 			require.ErrorIs(t, err, money.ErrInvalidAmount)
-		case signed && shape%4 != 3:
+		case signed && shape != 3:
 			require.NoError(t, err)
 			require.Equal(t, "QAR 1.00", ev.Payment.Amount.String())
 			return
 		default:
 			require.ErrorIs(t, err, qpay.KindInvalidSignature)
 		}
-		allocs := leastAllocs(func() { _, _ = p.ParseWebhook(context.Background(), h, body) })
-		require.LessOrEqual(t, allocs, bound, "refusing a %d-byte amount allocates more than the seed delivery", len(amount))
+		if overlong {
+			allocs := leastAllocs(func() { _, _ = p.ParseWebhook(context.Background(), h, body) })
+			require.LessOrEqual(t, allocs, bounds[shape], "refusing a %d-byte amount allocates more than the longest allowed one", len(amount))
+		}
 	})
+}
+
+// amountShapes is how many shapes amountOfShape writes.
+const amountShapes = 4
+
+// amountOfShape writes an amount with about n digits: three shapes worth
+// QAR 1.00 and one that is never a QAR amount.
+func amountOfShape(shape uint8, n int) string {
+	switch shape {
+	case 0:
+		return "1." + strings.Repeat("0", n+1)
+	case 1:
+		return "1" + strings.Repeat("0", n) + "e-" + strconv.Itoa(n)
+	case 2:
+		return `"1.` + strings.Repeat("0", n+1) + `"`
+	default:
+		return "0." + strings.Repeat("0", n) + "1"
+	}
 }
 
 // newFuzzProvider is newTestProvider for a fuzz target: no request is
