@@ -161,3 +161,23 @@ func readWebhookBody(t *testing.T, name string) []byte {
 	}
 	return b
 }
+
+// Through a Registry that was given a merchant's new key, a delivery
+// verified by the older configuration's key says so.
+func TestRegistrySwitchSaysAnOlderKeySigned(t *testing.T) {
+	body := readWebhookBody(t, "tap-charge-captured.json")
+	oldKey, newKey := qpay.NewSecret("sk_test_OldTapKeyBeforeRotation01"), qpay.NewSecret("sk_test_NewTapKeyAfterRotation001")
+	reg := providers.NewRegistry()
+	for _, k := range []qpay.Secret{oldKey, newKey} {
+		require.NoError(t, reg.Configure("M", providers.Config{Provider: providers.Tap, SecretKey: k, BaseURL: "http://127.0.0.1:9"}))
+	}
+	p, err := reg.Get("M")
+	require.NoError(t, err)
+	for key, want := range map[*qpay.Secret]qpay.SigningKey{&newKey: qpay.SignedByCurrent, &oldKey: qpay.SignedByPrevious} {
+		h, err := qpaytest.TapWebhook(*key, body)
+		require.NoError(t, err)
+		ev, err := p.ParseWebhook(context.Background(), h, body)
+		require.NoError(t, err)
+		assert.Equal(t, want, ev.SignedBy)
+	}
+}
