@@ -7,6 +7,7 @@ import (
 	"fmt"
 	htmltemplate "html/template"
 	"log/slog"
+	"net/http"
 	"reflect"
 	"strings"
 	"testing"
@@ -19,6 +20,9 @@ import (
 	"github.com/qpay-go/qpay"
 	"github.com/qpay-go/qpay/providers"
 	"github.com/qpay-go/qpay/providers/checkout"
+	"github.com/qpay-go/qpay/providers/internal/driver"
+	"github.com/qpay-go/qpay/providers/internal/redact"
+	"github.com/qpay-go/qpay/providers/internal/transport"
 	"github.com/qpay-go/qpay/providers/tap"
 	"github.com/qpay-go/qpay/qpaytest"
 )
@@ -192,6 +196,8 @@ func TestNoPrinterShowsASecret(t *testing.T) {
 	// with its goroutines. What it holds stays.
 	sim.Close()
 
+	keyring, err := driver.NewKeyring("k", secret, []qpay.PreviousSecret{{Secret: qpay.NewSecret(canaryPreviousTap), Until: farFuture}})
+	require.NoError(t, err)
 	values := map[string]any{
 		"qpay.Secret":          secret,
 		"qpay.PreviousSecret":  qpay.PreviousSecret{Secret: qpay.NewSecret(canaryPreviousCko), Until: farFuture},
@@ -206,7 +212,12 @@ func TestNoPrinterShowsASecret(t *testing.T) {
 		"qpay.Provider cko":   ckoP,
 		"*providers.Registry": reg,
 		"qpaytest.Options":    simOpts,
-		"*qpaytest.Server":    sim,
+		// Internal types that hold secrets, reachable inside a Provider.
+		"transport.Config": transport.Config{Provider: "tap", Secrets: []qpay.Secret{secret, qpay.NewSecret(canaryWebhook)},
+			Authorize: func(h http.Header) { h.Set("Authorization", "Bearer "+canaryTapKey) }},
+		"redact.Redactor":  redact.New(secret, qpay.NewSecret(canaryWebhook)),
+		"driver.Keyring":   keyring,
+		"*qpaytest.Server": sim,
 	}
 	checked := 0
 	for vname, v := range values {
