@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -23,6 +24,7 @@ func TestKeyRotationFromConfiguration(t *testing.T) {
 	until := time.Now().Add(24 * time.Hour).UTC().Format(time.RFC3339)
 	tapBody := readWebhookBody(t, "tap-charge-captured.json")
 	ckoBody := readWebhookBody(t, "checkout-payment-captured.json")
+	tapAPI := tapReadBack(t, tapBody)
 
 	tapOld, tapNew := qpay.NewSecret("sk_test_OldTapKeyBeforeRotation01"), qpay.NewSecret("sk_test_NewTapKeyAfterRotation001")
 	ckoOld, ckoNew := qpay.NewSecret("whsec_old_before_rotation"), qpay.NewSecret("whsec_new_after_rotation")
@@ -33,7 +35,7 @@ func TestKeyRotationFromConfiguration(t *testing.T) {
 	}
 
 	sources := map[string]map[string]string{
-		"tap": {"QPAY_PROVIDER": "tap", "QPAY_SECRET_KEY": tapNew.Reveal(), "QPAY_BASE_URL": "http://127.0.0.1:9",
+		"tap": {"QPAY_PROVIDER": "tap", "QPAY_SECRET_KEY": tapNew.Reveal(), "QPAY_BASE_URL": tapAPI,
 			"QPAY_PREVIOUS_SECRET_KEY": tapOld.Reveal(), "QPAY_PREVIOUS_SECRET_KEY_UNTIL": until},
 		"checkout": {"QPAY_PROVIDER": "checkout", "QPAY_SECRET_KEY": "sk_sbox_m73dzbpy7cf3gfd46xr4yj5xo4e", "QPAY_BASE_URL": "http://127.0.0.1:9",
 			"QPAY_WEBHOOK_SECRET": ckoNew.Reveal(), "QPAY_PREVIOUS_WEBHOOK_SECRET": ckoOld.Reveal(), "QPAY_PREVIOUS_WEBHOOK_SECRET_UNTIL": until},
@@ -166,10 +168,11 @@ func readWebhookBody(t *testing.T, name string) []byte {
 // verified by the older configuration's key says so.
 func TestRegistrySwitchSaysAnOlderKeySigned(t *testing.T) {
 	body := readWebhookBody(t, "tap-charge-captured.json")
+	api := tapReadBack(t, body)
 	oldKey, newKey := qpay.NewSecret("sk_test_OldTapKeyBeforeRotation01"), qpay.NewSecret("sk_test_NewTapKeyAfterRotation001")
 	reg := providers.NewRegistry()
 	for _, k := range []qpay.Secret{oldKey, newKey} {
-		require.NoError(t, reg.Configure("M", providers.Config{Provider: providers.Tap, SecretKey: k, BaseURL: "http://127.0.0.1:9"}))
+		require.NoError(t, reg.Configure("M", providers.Config{Provider: providers.Tap, SecretKey: k, BaseURL: api}))
 	}
 	p, err := reg.Get("M")
 	require.NoError(t, err)
@@ -180,4 +183,17 @@ func TestRegistrySwitchSaysAnOlderKeySigned(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, want, ev.SignedBy)
 	}
+}
+
+// tapReadBack serves object to every request, as Tap's API answers the
+// read-back of a delivery's charge (Tap signs seven fields only), and
+// returns its base URL.
+func tapReadBack(t *testing.T, object []byte) string {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(object)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -169,7 +170,15 @@ func forgedProviders(tb testing.TB) []forgedProvider {
 	if err := json.Unmarshal(fixture(tb, "tap/webhook-charge-captured.json"), &wh); err != nil {
 		tb.Fatal(err)
 	}
-	tapP := wide(tap.New(tap.Config{SecretKey: tapKey, BaseURL: "http://127.0.0.1:9",
+	// Tap signs seven fields, so a genuine delivery's charge is read back:
+	// a loopback server answers with the charge as Tap holds it (the
+	// delivery without its padding).
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(wh.Body)
+	}))
+	tb.Cleanup(api.Close)
+	tapP := wide(tap.New(tap.Config{SecretKey: tapKey, BaseURL: api.URL, HTTP: httpOptions,
 		PreviousSecretKeys: []qpay.PreviousSecret{{Secret: qpay.NewSecret("sk_test_previousbenchkey0000000"), Until: future}}}))
 	tapGenuine := sized(tb, wh.Body, "metadata.udf1", jsonString)
 	tapSign := func(body []byte) http.Header {
