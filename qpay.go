@@ -373,7 +373,8 @@ type WebhookEvent struct {
 	Raw json.RawMessage
 	// SignedBy says which configured secret verified the delivery: the
 	// current one or, during a key rotation, a previous one inside its
-	// window (see PreviousSecret).
+	// window (see PreviousSecret). It is empty for an event that no
+	// delivery carried (one the reconciler built from a read-back).
 	SignedBy SigningKey
 }
 
