@@ -371,6 +371,11 @@ type WebhookEvent struct {
 	// VerifiedReadBack (the read-back's body is then Payment.Raw or
 	// Refund.Raw).
 	Raw json.RawMessage
+	// SignedBy says which configured secret verified the delivery: the
+	// current one or, during a key rotation, a previous one inside its
+	// window (see PreviousSecret). It is empty for an event that no
+	// delivery carried (one the reconciler built from a read-back).
+	SignedBy SigningKey
 }
 
 // validator collects problems so a caller sees them all in one error.

@@ -23,12 +23,12 @@ func TestSecretNeverPrints(t *testing.T) {
 		Nested struct{ Webhook qpay.Secret }
 		Ptr    *qpay.Secret
 	}
-	s := qpay.Secret(key)
+	s := qpay.NewSecret(key)
 	c := config{Name: "merchant-1", Key: s, Ptr: &s}
 	c.Nested.Webhook = s
 
 	var out []string
-	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x", "%X", "%10s"} {
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x", "%X", "%10s", "%p", "%d", "%z"} {
 		out = append(out, fmt.Sprintf(verb, s), fmt.Sprintf(verb, c))
 	}
 	out = append(out, fmt.Sprint(s), fmt.Sprintln(c), s.String())
@@ -49,7 +49,7 @@ func TestSecretNeverPrints(t *testing.T) {
 	}
 	assert.Equal(t, key, s.Reveal())
 	assert.Equal(t, "[REDACTED]", fmt.Sprint(s))
-	assert.Equal(t, "", fmt.Sprint(qpay.Secret("")), "a missing key stays visible as empty")
+	assert.Equal(t, "", fmt.Sprint(qpay.NewSecret("")), "a missing key stays visible as empty")
 }
 
 func TestSecretLoadsFromJSON(t *testing.T) {

@@ -161,7 +161,7 @@ func Parse(amount, currency string) (Money, error) {
 	if negative {
 		return Money{}, fmt.Errorf("money: amount %q has a sign; amounts are never negative: %w", amount, ErrNegative)
 	}
-	d, err := decimal.NewFromString(digits)
+	d, err := ParseNumber(digits)
 	if err != nil { // unreachable after plainDecimal, but never trust a parser's corner cases
 		return Money{}, fmt.Errorf("money: amount %q: %w (%v)", amount, ErrInvalidAmount, err)
 	}

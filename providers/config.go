@@ -51,6 +51,16 @@ type Config struct {
 	// WebhookSecret is the key Checkout signs webhooks with (required for
 	// Checkout, unused for Tap).
 	WebhookSecret qpay.Secret `json:"webhook_secret,omitempty"`
+	// PreviousSecretKey, for Tap, is the secret key being rotated out: it
+	// verifies webhook hashstrings (never API calls) until
+	// PreviousSecretKeyUntil, which it requires, and never after.
+	PreviousSecretKey      qpay.Secret `json:"previous_secret_key,omitempty"`
+	PreviousSecretKeyUntil time.Time   `json:"previous_secret_key_until,omitempty"`
+	// PreviousWebhookSecret, for Checkout, is the webhook secret being
+	// rotated out: it verifies deliveries until PreviousWebhookSecretUntil,
+	// which it requires, and never after.
+	PreviousWebhookSecret      qpay.Secret `json:"previous_webhook_secret,omitempty"`
+	PreviousWebhookSecretUntil time.Time   `json:"previous_webhook_secret_until,omitempty"`
 	// WebhookAuthorization, for Checkout, is the Authorization header value
 	// configured on the webhook; when set, deliveries must carry it.
 	WebhookAuthorization qpay.Secret `json:"webhook_authorization,omitempty"`
@@ -105,7 +115,7 @@ func (c Config) Validate() error {
 	switch c.Provider {
 	case Tap:
 	case Checkout:
-		if c.WebhookSecret == "" {
+		if c.WebhookSecret.IsZero() {
 			problems = append(problems, "webhook_secret is required for checkout")
 		}
 	case "":
@@ -113,7 +123,7 @@ func (c Config) Validate() error {
 	default:
 		problems = append(problems, fmt.Sprintf(`provider %q is not "tap" or "checkout"`, c.Provider))
 	}
-	if c.SecretKey == "" {
+	if c.SecretKey.IsZero() {
 		problems = append(problems, "secret_key is required")
 	}
 	// The account is a key of every stored row: one a store would refuse
@@ -121,12 +131,14 @@ func (c Config) Validate() error {
 	if len(c.Account) > 255 || !utf8.ValidString(c.Account) || strings.ContainsFunc(c.Account, qpay.IsHidden) {
 		problems = append(problems, "account must be at most 255 bytes of UTF-8 without control or invisible format characters")
 	}
+	problems = append(problems, rotationProblems(c)...)
 	// A configuration saved with json.Marshal holds the mask, not the keys
 	// (qpay.Secret never writes them out): say so now, not with a 401 later.
 	for _, s := range []struct {
 		name  string
 		value qpay.Secret
-	}{{"secret_key", c.SecretKey}, {"webhook_secret", c.WebhookSecret}, {"webhook_authorization", c.WebhookAuthorization}} {
+	}{{"secret_key", c.SecretKey}, {"webhook_secret", c.WebhookSecret}, {"webhook_authorization", c.WebhookAuthorization},
+		{"previous_secret_key", c.PreviousSecretKey}, {"previous_webhook_secret", c.PreviousWebhookSecret}} {
 		if s.value.Reveal() == redactedMask {
 			problems = append(problems, s.name+` is "[REDACTED]": the configuration was saved from a printed or marshalled Config, which never holds keys`)
 		}
@@ -138,6 +150,40 @@ func (c Config) Validate() error {
 		return errors.New("providers: invalid config: " + strings.Join(problems, "; "))
 	}
 	return nil
+}
+
+// rotationProblems checks a key rotation: each previous secret needs the
+// end of its window, and belongs to the provider that signs with it (Tap
+// with its secret key, Checkout with its webhook secret).
+func rotationProblems(c Config) []string {
+	var problems []string
+	for _, r := range []struct {
+		name, provider string
+		secret         qpay.Secret
+		until          time.Time
+	}{
+		{"previous_secret_key", Tap, c.PreviousSecretKey, c.PreviousSecretKeyUntil},
+		{"previous_webhook_secret", Checkout, c.PreviousWebhookSecret, c.PreviousWebhookSecretUntil},
+	} {
+		switch {
+		case r.secret.IsZero() && !r.until.IsZero():
+			problems = append(problems, r.name+"_until is set without "+r.name)
+		case r.secret.IsZero():
+		case r.until.IsZero():
+			problems = append(problems, r.name+" needs "+r.name+"_until, the end of the rotation window")
+		case c.Provider != "" && c.Provider != r.provider:
+			problems = append(problems, fmt.Sprintf("%s is for %s webhooks, not %s", r.name, r.provider, c.Provider))
+		}
+	}
+	return problems
+}
+
+// previous returns secret as the one previous secret of a rotation, or none.
+func previous(secret qpay.Secret, until time.Time) []qpay.PreviousSecret {
+	if secret.IsZero() {
+		return nil
+	}
+	return []qpay.PreviousSecret{{Secret: secret, Until: until}}
 }
 
 // HTTPOptions returns the transport settings of c.
@@ -162,21 +208,23 @@ func Open(c Config) (qpay.Provider, error) {
 	switch c.Provider {
 	case Tap:
 		return tap.New(tap.Config{
-			SecretKey:  c.SecretKey,
-			BaseURL:    c.BaseURL,
-			MerchantID: c.MerchantID,
-			HTTP:       c.HTTPOptions(),
-			Account:    c.Account,
+			SecretKey:          c.SecretKey,
+			PreviousSecretKeys: previous(c.PreviousSecretKey, c.PreviousSecretKeyUntil),
+			BaseURL:            c.BaseURL,
+			MerchantID:         c.MerchantID,
+			HTTP:               c.HTTPOptions(),
+			Account:            c.Account,
 		})
 	default:
 		return checkout.New(checkout.Config{
-			SecretKey:            c.SecretKey,
-			WebhookSecret:        c.WebhookSecret,
-			WebhookAuthorization: c.WebhookAuthorization,
-			ProcessingChannelID:  c.ProcessingChannelID,
-			BaseURL:              c.BaseURL,
-			HTTP:                 c.HTTPOptions(),
-			Account:              c.Account,
+			SecretKey:              c.SecretKey,
+			WebhookSecret:          c.WebhookSecret,
+			PreviousWebhookSecrets: previous(c.PreviousWebhookSecret, c.PreviousWebhookSecretUntil),
+			WebhookAuthorization:   c.WebhookAuthorization,
+			ProcessingChannelID:    c.ProcessingChannelID,
+			BaseURL:                c.BaseURL,
+			HTTP:                   c.HTTPOptions(),
+			Account:                c.Account,
 		})
 	}
 }
@@ -196,7 +244,9 @@ func LoadJSON(r io.Reader) (Config, error) {
 // FromEnv reads a Config from environment variables named prefix + the JSON
 // field name in upper case: with prefix "QPAY_", QPAY_PROVIDER,
 // QPAY_SECRET_KEY, QPAY_WEBHOOK_SECRET, QPAY_BASE_URL, QPAY_CALL_TIMEOUT
-// ("60s"), QPAY_MAX_ATTEMPTS and so on.
+// ("60s"), QPAY_MAX_ATTEMPTS and so on. A key rotation adds
+// QPAY_PREVIOUS_SECRET_KEY (Tap) or QPAY_PREVIOUS_WEBHOOK_SECRET (Checkout),
+// each with its _UNTIL time in RFC 3339 ("2026-12-31T00:00:00Z").
 func FromEnv(prefix string) (Config, error) {
 	return FromLookup(prefix, os.LookupEnv)
 }
@@ -215,7 +265,14 @@ func FromLookup(prefix string, lookup func(string) (string, bool)) (Config, erro
 	}
 	secret := func(name string, dst *qpay.Secret) {
 		if v, ok := lookup(prefix + name); ok {
-			*dst = qpay.Secret(v)
+			*dst = qpay.NewSecret(v)
+		}
+	}
+	instant := func(name string, dst *time.Time) {
+		if v, ok := lookup(prefix + name); ok {
+			if err := dst.UnmarshalText([]byte(v)); err != nil {
+				errs = append(errs, fmt.Errorf("%s%s: want an RFC 3339 time such as 2026-12-31T00:00:00Z: %w", prefix, name, err))
+			}
 		}
 	}
 	dur := func(name string, dst *Duration) {
@@ -230,6 +287,10 @@ func FromLookup(prefix string, lookup func(string) (string, bool)) (Config, erro
 	secret("SECRET_KEY", &c.SecretKey)
 	secret("WEBHOOK_SECRET", &c.WebhookSecret)
 	secret("WEBHOOK_AUTHORIZATION", &c.WebhookAuthorization)
+	secret("PREVIOUS_SECRET_KEY", &c.PreviousSecretKey)
+	instant("PREVIOUS_SECRET_KEY_UNTIL", &c.PreviousSecretKeyUntil)
+	secret("PREVIOUS_WEBHOOK_SECRET", &c.PreviousWebhookSecret)
+	instant("PREVIOUS_WEBHOOK_SECRET_UNTIL", &c.PreviousWebhookSecretUntil)
 	str("BASE_URL", &c.BaseURL)
 	str("MERCHANT_ID", &c.MerchantID)
 	str("PROCESSING_CHANNEL_ID", &c.ProcessingChannelID)

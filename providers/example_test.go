@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/qpay-go/qpay"
 	"github.com/qpay-go/qpay/providers"
 )
 
@@ -55,14 +56,14 @@ func ExampleFromLookup() {
 // webhooks, reads and refunds of the payments it made, until Retire.
 func ExampleRegistry() {
 	reg := providers.NewRegistry()
-	_ = reg.Configure("karak-and-co", providers.Config{Provider: "tap", SecretKey: "sk_test_XKokBfNWv6FIYuTMg5sLPjhJ"})
+	_ = reg.Configure("karak-and-co", providers.Config{Provider: "tap", SecretKey: qpay.NewSecret("sk_test_XKokBfNWv6FIYuTMg5sLPjhJ")})
 	_ = reg.Configure("doha-books", providers.Config{Provider: "checkout",
-		SecretKey: "sk_sbox_m73dzbpy7cf3gfd46xr4yj5xo4e", WebhookSecret: "whsec_0f8e2a9c7b6d5e4f3a2b1c0d"})
+		SecretKey: qpay.NewSecret("sk_sbox_m73dzbpy7cf3gfd46xr4yj5xo4e"), WebhookSecret: qpay.NewSecret("whsec_0f8e2a9c7b6d5e4f3a2b1c0d")})
 
 	p, _ := reg.Get("doha-books")
 	fmt.Println(reg.Merchants(), p.Name())
 
-	_ = reg.Configure("doha-books", providers.Config{Provider: "tap", SecretKey: "sk_test_XKokBfNWv6FIYuTMg5sLPjhJ"})
+	_ = reg.Configure("doha-books", providers.Config{Provider: "tap", SecretKey: qpay.NewSecret("sk_test_XKokBfNWv6FIYuTMg5sLPjhJ")})
 	p, _ = reg.Get("doha-books")
 	fmt.Println(p.Name(), reg.Older("doha-books"))
 

@@ -24,11 +24,11 @@ import (
 
 // Keys nobody else uses, so that a leak is found by a plain substring search
 // and cannot be confused with the simulator's default keys.
-const (
-	secretTapKey         qpay.Secret = "sk_test_ReliabilityTapKey7Q2w9Zx4"
-	secretCheckoutKey    qpay.Secret = "sk_sbox_reliabilitycheckoutkeyq2w3e4r5t="
-	secretWebhookKey     qpay.Secret = "whsec_ReliabilityCheckoutHook_8Hd2Lp"
-	secretWebhookAuthKey qpay.Secret = "Basic UmVsaWFiaWxpdHk6SG9vazc3"
+var (
+	secretTapKey         = qpay.NewSecret("sk_test_ReliabilityTapKey7Q2w9Zx4")
+	secretCheckoutKey    = qpay.NewSecret("sk_sbox_reliabilitycheckoutkeyq2w3e4r5t=")
+	secretWebhookKey     = qpay.NewSecret("whsec_ReliabilityCheckoutHook_8Hd2Lp")
+	secretWebhookAuthKey = qpay.NewSecret("Basic UmVsaWFiaWxpdHk6SG9vazc3")
 )
 
 // allSecrets are the values no output may contain.

@@ -50,10 +50,10 @@ type hostileCase struct {
 
 // The documented Tap test key: the reference's worked hashstring vector,
 // kept in the fixture, is computed with it.
-const documentedTapKey qpay.Secret = "sk_test_XKokBfNWv6FIYuTMg5sLPjhJ"
+var documentedTapKey = qpay.NewSecret("sk_test_XKokBfNWv6FIYuTMg5sLPjhJ")
 
 // hostileWebhookSecret signs the Checkout deliveries of these tests.
-const hostileWebhookSecret qpay.Secret = "whsec_hostile_deliveries_3Kd9"
+var hostileWebhookSecret = qpay.NewSecret("whsec_hostile_deliveries_3Kd9")
 
 // TestHostileTapWebhooks sends a merchant's Tap endpoint what an attacker,
 // a broken proxy or a confused provider could send. Each is refused with
@@ -204,7 +204,7 @@ func TestHostileCheckoutWebhooks(t *testing.T) {
 	cases[12].header, cases[12].body = signed(withJSON(t, body, "type", "payment_pending"))
 
 	open := func() qpay.Provider {
-		return openProvider(t, providers.Config{Provider: providers.Checkout, SecretKey: "sk_sbox_hostiledeliverieskeyabcdefgh=", WebhookSecret: hostileWebhookSecret})
+		return openProvider(t, providers.Config{Provider: providers.Checkout, SecretKey: qpay.NewSecret("sk_sbox_hostiledeliverieskeyabcdefgh="), WebhookSecret: hostileWebhookSecret})
 	}
 	runHostile(t, open, qpay.Payment{
 		Provider: providers.Checkout, ID: "pay_7eil5osdlcdehe62et5aihec4q", RawStatus: "Pending",

@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/qpay-go/qpay"
 	"github.com/qpay-go/qpay/providers"
 )
 
@@ -94,8 +95,8 @@ func TestFromEnv(t *testing.T) {
 
 func TestOpen(t *testing.T) {
 	for _, cfg := range []providers.Config{
-		{Provider: "tap", SecretKey: tapKey},
-		{Provider: "checkout", SecretKey: ckoKey, WebhookSecret: webhookSecret},
+		{Provider: "tap", SecretKey: qpay.NewSecret(tapKey)},
+		{Provider: "checkout", SecretKey: qpay.NewSecret(ckoKey), WebhookSecret: qpay.NewSecret(webhookSecret)},
 	} {
 		p, err := providers.Open(cfg)
 		require.NoError(t, err)
@@ -106,7 +107,7 @@ func TestOpen(t *testing.T) {
 }
 
 func TestConfigNeverPrintsSecrets(t *testing.T) {
-	cfg := providers.Config{Provider: "checkout", SecretKey: ckoKey, WebhookSecret: webhookSecret, WebhookAuthorization: "Basic c2hvcDpwYXNzd29yZA=="}
+	cfg := providers.Config{Provider: "checkout", SecretKey: qpay.NewSecret(ckoKey), WebhookSecret: qpay.NewSecret(webhookSecret), WebhookAuthorization: qpay.NewSecret("Basic c2hvcDpwYXNzd29yZA==")}
 	var logs bytes.Buffer
 	slog.New(slog.NewJSONHandler(&logs, nil)).Info("config", "cfg", cfg)
 	j, err := json.Marshal(cfg)
@@ -125,8 +126,8 @@ func TestConfigNeverPrintsSecrets(t *testing.T) {
 
 func TestRegistry(t *testing.T) {
 	reg := providers.NewRegistry()
-	require.NoError(t, reg.Configure("shop-1", providers.Config{Provider: "tap", SecretKey: tapKey}))
-	require.NoError(t, reg.Configure("shop-2", providers.Config{Provider: "checkout", SecretKey: ckoKey, WebhookSecret: webhookSecret}))
+	require.NoError(t, reg.Configure("shop-1", providers.Config{Provider: "tap", SecretKey: qpay.NewSecret(tapKey)}))
+	require.NoError(t, reg.Configure("shop-2", providers.Config{Provider: "checkout", SecretKey: qpay.NewSecret(ckoKey), WebhookSecret: qpay.NewSecret(webhookSecret)}))
 	assert.Equal(t, []string{"shop-1", "shop-2"}, reg.Merchants())
 
 	p, err := reg.Get("shop-1")
@@ -142,7 +143,7 @@ func TestRegistry(t *testing.T) {
 	assert.Equal(t, "tap", p.Name())
 
 	// Switching a merchant's provider is a configuration change.
-	require.NoError(t, reg.Configure("shop-1", providers.Config{Provider: "checkout", SecretKey: ckoKey, WebhookSecret: webhookSecret}))
+	require.NoError(t, reg.Configure("shop-1", providers.Config{Provider: "checkout", SecretKey: qpay.NewSecret(ckoKey), WebhookSecret: qpay.NewSecret(webhookSecret)}))
 	p, _ = reg.Get("shop-1")
 	assert.Equal(t, "checkout", p.Name())
 
@@ -160,8 +161,8 @@ func TestRegistry(t *testing.T) {
 func TestRegistryIsSafeForConcurrentUse(t *testing.T) {
 	reg := providers.NewRegistry()
 	cfgs := []providers.Config{
-		{Provider: "tap", SecretKey: tapKey},
-		{Provider: "checkout", SecretKey: ckoKey, WebhookSecret: webhookSecret},
+		{Provider: "tap", SecretKey: qpay.NewSecret(tapKey)},
+		{Provider: "checkout", SecretKey: qpay.NewSecret(ckoKey), WebhookSecret: qpay.NewSecret(webhookSecret)},
 	}
 	require.NoError(t, reg.Configure("shop", cfgs[0]))
 	var wg sync.WaitGroup
@@ -190,8 +191,8 @@ func TestRegistryIsSafeForConcurrentUse(t *testing.T) {
 func TestRegistryStampsTheMerchantOnEverything(t *testing.T) {
 	api := newTapTruth(t) // Tap's API, for the read-back of the charge
 	reg := providers.NewRegistry()
-	require.NoError(t, reg.Configure("shop-1", providers.Config{Provider: "tap", SecretKey: tapKey, BaseURL: api.URL()}))
-	require.NoError(t, reg.Configure("shop-2", providers.Config{Provider: "tap", SecretKey: tapKey, Account: "explicit", BaseURL: api.URL()}))
+	require.NoError(t, reg.Configure("shop-1", providers.Config{Provider: "tap", SecretKey: qpay.NewSecret(tapKey), BaseURL: api.URL()}))
+	require.NoError(t, reg.Configure("shop-2", providers.Config{Provider: "tap", SecretKey: qpay.NewSecret(tapKey), Account: "explicit", BaseURL: api.URL()}))
 	for merchant, want := range map[string]string{"shop-1": "shop-1", "shop-2": "explicit"} {
 		p, err := reg.Get(merchant)
 		require.NoError(t, err)
@@ -213,7 +214,7 @@ func TestRegistryStampsTheMerchantOnEverything(t *testing.T) {
 }
 
 func TestAConfigSavedFromItsPrintedFormIsRefused(t *testing.T) {
-	saved, err := json.Marshal(providers.Config{Provider: "checkout", SecretKey: ckoKey, WebhookSecret: webhookSecret})
+	saved, err := json.Marshal(providers.Config{Provider: "checkout", SecretKey: qpay.NewSecret(ckoKey), WebhookSecret: qpay.NewSecret(webhookSecret)})
 	require.NoError(t, err)
 	_, err = providers.LoadJSON(bytes.NewReader(saved))
 	assert.ErrorContains(t, err, `secret_key is "[REDACTED]"`)

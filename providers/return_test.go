@@ -36,7 +36,7 @@ func TestPaymentFromReturnWithGock(t *testing.T) {
 		require.NoError(t, err)
 		gock.New("https://api.tap.company").Get("/v2/charges/chg_TS07A0320241133g5RO1906000").Reply(200).JSON(captured)
 		cfg := opts
-		cfg.Provider, cfg.SecretKey = "tap", "sk_test_XKokBfNWv6FIYuTMg5sLPjhJ"
+		cfg.Provider, cfg.SecretKey = "tap", qpay.NewSecret("sk_test_XKokBfNWv6FIYuTMg5sLPjhJ")
 		p, err := providers.Open(cfg)
 		require.NoError(t, err)
 
@@ -53,7 +53,7 @@ func TestPaymentFromReturnWithGock(t *testing.T) {
 		require.NoError(t, err)
 		gock.New("https://api.sandbox.checkout.com").Get("/payments/sid_y3oqhf46pyzuxjbcn2giaqnb44").Reply(200).JSON(captured)
 		cfg := opts
-		cfg.Provider, cfg.SecretKey, cfg.WebhookSecret = "checkout", ckoKey, webhookSecret
+		cfg.Provider, cfg.SecretKey, cfg.WebhookSecret = "checkout", qpay.NewSecret(ckoKey), qpay.NewSecret(webhookSecret)
 		p, err := providers.Open(cfg)
 		require.NoError(t, err)
 

@@ -108,13 +108,17 @@ func (s *switched) PaymentsByReference(ctx context.Context, reference string) ([
 // ParseWebhook verifies with the current configuration and, when the
 // signature does not verify there, with each older one: a webhook of a
 // payment made before the switch verifies with the key that payment was
-// made with. Any other failure (a verified but malformed body) is the
-// answer. The current configuration's error is returned when none
-// verifies.
+// made with, and the event says SignedByPrevious. Any other failure (a
+// verified but malformed body) is the answer. The current configuration's
+// error is returned when none verifies.
 func (s *switched) ParseWebhook(ctx context.Context, header http.Header, body []byte) (*qpay.WebhookEvent, error) {
 	var first error
-	for _, p := range s.all {
+	for i, p := range s.all {
 		ev, err := p.ParseWebhook(ctx, header, body)
+		if err == nil && i > 0 {
+			// An older configuration's secret is a previous secret.
+			ev.SignedBy = qpay.SignedByPrevious
+		}
 		if err == nil || !errors.Is(err, qpay.KindInvalidSignature) {
 			return ev, err
 		}

@@ -20,7 +20,7 @@ import (
 	"github.com/qpay-go/qpay/status"
 )
 
-const testWebhookSecret qpay.Secret = "whsec_builders_test"
+var testWebhookSecret = qpay.NewSecret("whsec_builders_test")
 
 // tapProvider returns a Tap provider whose read-back of a webhook's object
 // (Tap signs seven fields only) is answered by a stand-in for Tap's API,
@@ -39,7 +39,7 @@ func tapProvider(t *testing.T) (p qpay.Provider, set func(object []byte)) {
 		_, _ = w.Write(obj)
 	}))
 	t.Cleanup(api.Close)
-	p, err := tap.New(tap.Config{SecretKey: DefaultTapSecretKey, BaseURL: api.URL})
+	p, err := tap.New(tap.Config{SecretKey: qpay.NewSecret(DefaultTapSecretKey), BaseURL: api.URL})
 	require.NoError(t, err)
 	return p, func(o []byte) {
 		mu.Lock()
@@ -50,7 +50,7 @@ func tapProvider(t *testing.T) (p qpay.Provider, set func(object []byte)) {
 
 func checkoutProvider(t *testing.T) qpay.Provider {
 	t.Helper()
-	p, err := checkout.New(checkout.Config{SecretKey: DefaultCheckoutSecretKey, WebhookSecret: testWebhookSecret})
+	p, err := checkout.New(checkout.Config{SecretKey: qpay.NewSecret(DefaultCheckoutSecretKey), WebhookSecret: testWebhookSecret})
 	require.NoError(t, err)
 	return p
 }
@@ -61,13 +61,13 @@ func TestTapWebhookReproducesTheDocumentedVector(t *testing.T) {
 		Body    json.RawMessage
 	}
 	require.NoError(t, json.Unmarshal(readTestdata(t, "tap-webhook-charge-captured.json"), &fixture))
-	h, err := TapWebhook(DefaultTapSecretKey, fixture.Body)
+	h, err := TapWebhook(qpay.NewSecret(DefaultTapSecretKey), fixture.Body)
 	require.NoError(t, err)
 	assert.Equal(t, fixture.Headers["hashstring"], h.Get("hashstring"))
 	assert.Equal(t, "application/json", h.Get("Content-Type"))
 	assert.Equal(t, fixture.Headers["user-agent"], h.Get("User-Agent"))
 
-	_, err = TapWebhook(DefaultTapSecretKey, []byte(`not json`))
+	_, err = TapWebhook(qpay.NewSecret(DefaultTapSecretKey), []byte(`not json`))
 	assert.Error(t, err)
 }
 
@@ -93,7 +93,7 @@ func TestTapBuildersAreAcceptedByTheAdapter(t *testing.T) {
 		t.Run(c.raw, func(t *testing.T) {
 			body, err := TapChargeJSON("chg_TS07A0320241133g5RO1906000", c.raw, amount, "ORD-1")
 			require.NoError(t, err)
-			h, err := TapWebhook(DefaultTapSecretKey, body)
+			h, err := TapWebhook(qpay.NewSecret(DefaultTapSecretKey), body)
 			require.NoError(t, err)
 			set(body)
 			ev, err := p.ParseWebhook(context.Background(), h, body)
@@ -119,7 +119,7 @@ func TestTapBuildersAreAcceptedByTheAdapter(t *testing.T) {
 		t.Run("refund "+c.raw, func(t *testing.T) {
 			body, err := TapRefundJSON("re_TS05A1120241150Xy7k1906512", "chg_TS07A0320241133g5RO1906000", c.raw, money.MustParse("0.50", "QAR"), "RFD-1")
 			require.NoError(t, err)
-			h, err := TapWebhook(DefaultTapSecretKey, body)
+			h, err := TapWebhook(qpay.NewSecret(DefaultTapSecretKey), body)
 			require.NoError(t, err)
 			set(body)
 			ev, err := p.ParseWebhook(context.Background(), h, body)
@@ -227,12 +227,12 @@ func TestBuiltWebhooksDoNotSignOtherBodies(t *testing.T) {
 	require.NoError(t, err)
 	declined, err := TapChargeJSON("chg_TSa", "DECLINED", amount, "ORD-1")
 	require.NoError(t, err)
-	h, err := TapWebhook(DefaultTapSecretKey, declined)
+	h, err := TapWebhook(qpay.NewSecret(DefaultTapSecretKey), declined)
 	require.NoError(t, err)
 	tp, _ := tapProvider(t)
 	_, err = tp.ParseWebhook(ctx, h, captured)
 	assert.ErrorIs(t, err, qpay.KindInvalidSignature, "a declined charge's signature does not make it captured")
-	h, err = TapWebhook("sk_test_another_account_key_0000", captured)
+	h, err = TapWebhook(qpay.NewSecret("sk_test_another_account_key_0000"), captured)
 	require.NoError(t, err)
 	_, err = tp.ParseWebhook(ctx, h, captured)
 	assert.ErrorIs(t, err, qpay.KindInvalidSignature, "another account's key")

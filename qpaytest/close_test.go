@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/qpay-go/qpay"
 	"github.com/qpay-go/qpay/qpaytest/internal/sim"
 	"github.com/qpay-go/qpay/status"
 )
@@ -94,7 +95,7 @@ func TestControlsOnUnknownPayments(t *testing.T) {
 }
 
 func TestSecretsStayOutOfPrintedValues(t *testing.T) {
-	s := startServer(t, Options{CheckoutWebhookAuthorization: "Basic c2VjcmV0LXZhbHVl"})
+	s := startServer(t, Options{CheckoutWebhookAuthorization: qpay.NewSecret("Basic c2VjcmV0LXZhbHVl")})
 	printed := []string{
 		fmt.Sprintf("%v", s), fmt.Sprintf("%+v", s), fmt.Sprint(s),
 		fmt.Sprintf("%v", s.opts), fmt.Sprintf("%+v", s.opts), fmt.Sprintf("%#v", s.opts),

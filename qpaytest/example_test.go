@@ -91,7 +91,7 @@ func ExampleNewFake() {
 
 // A signed Tap webhook in three lines, for testing a webhook handler.
 func ExampleTapWebhook() {
-	key := qpay.Secret("sk_test_XKokBfNWv6FIYuTMg5sLPjhJ")
+	key := qpay.NewSecret("sk_test_XKokBfNWv6FIYuTMg5sLPjhJ")
 	body, _ := qpaytest.TapChargeJSON("chg_TS07A0320241133g5RO1906000", "CAPTURED", money.MustParse("79.10", "QAR"), "ORD-10045")
 	header, _ := qpaytest.TapWebhook(key, body)
 

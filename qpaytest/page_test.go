@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/qpay-go/qpay"
 	"github.com/qpay-go/qpay/providers/checkout"
 	"github.com/qpay-go/qpay/providers/tap"
 	"github.com/qpay-go/qpay/qpaytest/internal/checkoutsim"
@@ -336,7 +337,7 @@ func TestWebhookRetries(t *testing.T) {
 
 func TestCheckoutWebhookAuthorizationHeader(t *testing.T) {
 	r := newReceiver(t)
-	s := startServer(t, Options{CheckoutWebhookURL: r.URL, CheckoutWebhookAuthorization: "Basic c2hvcDpzZWNyZXQ="})
+	s := startServer(t, Options{CheckoutWebhookURL: r.URL, CheckoutWebhookAuthorization: qpay.NewSecret("Basic c2hvcDpzZWNyZXQ=")})
 	createCheckout(t, s, ckoPaymentReq())
 	got := r.all()
 	require.Len(t, got, 1)

@@ -34,13 +34,15 @@ const (
 const (
 	// DefaultTapSecretKey is Tap's public sandbox key from its own examples,
 	// so the reference's worked hashstring vector holds for the simulator.
-	DefaultTapSecretKey qpay.Secret = tapsim.DefaultSecretKey
+	// The keys are strings, not qpay.Secret values, so that they can be
+	// constants.
+	DefaultTapSecretKey = tapsim.DefaultSecretKey
 	// DefaultCheckoutSecretKey has the shape of a current ("NAS") sandbox
 	// key, ^sk_sbox_[a-z2-7]{26}[a-z2-7*#$=]$, so adapters send it as
 	// "Authorization: Bearer <key>".
-	DefaultCheckoutSecretKey qpay.Secret = checkoutsim.DefaultSecretKey
+	DefaultCheckoutSecretKey = checkoutsim.DefaultSecretKey
 	// DefaultCheckoutWebhookSecret signs Checkout's webhook deliveries.
-	DefaultCheckoutWebhookSecret qpay.Secret = checkoutsim.DefaultWebhookSecret
+	DefaultCheckoutWebhookSecret = checkoutsim.DefaultWebhookSecret
 	// DefaultExpiry is how long a payment page stays open, for both
 	// providers (Tap's documented default; Checkout documents none for QPay).
 	DefaultExpiry = sim.DefaultExpiry

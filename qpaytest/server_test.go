@@ -34,9 +34,9 @@ func TestServerListensWhereAsked(t *testing.T) {
 
 func TestServerDefaults(t *testing.T) {
 	s := startServer(t, Options{})
-	assert.Equal(t, DefaultTapSecretKey, s.TapSecretKey())
+	assert.Equal(t, DefaultTapSecretKey, s.TapSecretKey().Reveal())
 	assert.Regexp(t, `^sk_sbox_[a-z2-7]{26}[a-z2-7*#$=]$`, s.CheckoutSecretKey().Reveal(), "the shape of a current-platform sandbox key")
-	assert.Equal(t, DefaultCheckoutWebhookSecret, s.CheckoutWebhookSecret())
+	assert.Equal(t, DefaultCheckoutWebhookSecret, s.CheckoutWebhookSecret().Reveal())
 	id, _ := createTap(t, s, tapChargeReq(""))
 	v, err := s.Lookup(id)
 	require.NoError(t, err)

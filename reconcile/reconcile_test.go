@@ -172,7 +172,7 @@ func TestAbandonedTapPaymentReachesExpired(t *testing.T) {
 	assert.Equal(t, pay.ID, l["id"])
 	assert.Equal(t, "pending", l["stored"])
 	assert.Equal(t, "expired", l["provider_status"])
-	assert.NotContains(t, s.logs.String(), string(s.sim.TapSecretKey()))
+	assert.NotContains(t, s.logs.String(), s.sim.TapSecretKey().Reveal())
 }
 
 // A capture whose webhook was lost is applied by the reconciler; the

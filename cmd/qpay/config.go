@@ -24,7 +24,7 @@ const (
 // verified: checkout.New insists on a key, but ParseWebhook makes no API
 // call, and a merchant checking a delivery should need only the webhook
 // secret that signed it.
-const webhookOnlyKey qpay.Secret = "sk_unused_by_verify_webhook"
+var webhookOnlyKey = qpay.NewSecret("sk_unused_by_verify_webhook")
 
 const envHelp = `
 Environment:
@@ -32,6 +32,10 @@ Environment:
   QPAY_SECRET_KEY             the secret API key (sk_...)
   QPAY_WEBHOOK_SECRET         Checkout only: the webhook signing key (required)
   QPAY_WEBHOOK_AUTHORIZATION  Checkout only: the Authorization value configured on the webhook
+  QPAY_PREVIOUS_SECRET_KEY, QPAY_PREVIOUS_SECRET_KEY_UNTIL          Tap key rotation: the old key
+                              still verifies webhooks until the RFC 3339 time
+  QPAY_PREVIOUS_WEBHOOK_SECRET, QPAY_PREVIOUS_WEBHOOK_SECRET_UNTIL  Checkout: the same for the
+                              webhook secret
   QPAY_BASE_URL               another API address, e.g. a 'qpay sandbox' URL
   QPAY_MERCHANT_ID            Tap platform accounts: merchant.id
   QPAY_PROCESSING_CHANNEL_ID  Checkout: the processing channel

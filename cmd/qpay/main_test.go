@@ -52,9 +52,9 @@ func args(a ...string) invocation { return invocation{args: a} }
 // 'qpay sandbox' may print.
 func simulatorSecrets() []string {
 	return []string{
-		qpaytest.DefaultTapSecretKey.Reveal(),
-		qpaytest.DefaultCheckoutSecretKey.Reveal(),
-		qpaytest.DefaultCheckoutWebhookSecret.Reveal(),
+		qpaytest.DefaultTapSecretKey,
+		qpaytest.DefaultCheckoutSecretKey,
+		qpaytest.DefaultCheckoutWebhookSecret,
 	}
 }
 

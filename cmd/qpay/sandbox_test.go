@@ -100,13 +100,13 @@ func TestSandboxPrintsWhatToConfigureAndServesUntilCanceled(t *testing.T) {
 	checkoutEnv := exports(t, section(t, out, "# Checkout"))
 	assert.Equal(t, map[string]string{
 		"QPAY_PROVIDER":   "tap",
-		"QPAY_SECRET_KEY": qpaytest.DefaultTapSecretKey.Reveal(),
+		"QPAY_SECRET_KEY": qpaytest.DefaultTapSecretKey,
 		"QPAY_BASE_URL":   base + "/tap",
 	}, tapEnv)
 	assert.Equal(t, map[string]string{
 		"QPAY_PROVIDER":       "checkout",
-		"QPAY_SECRET_KEY":     qpaytest.DefaultCheckoutSecretKey.Reveal(),
-		"QPAY_WEBHOOK_SECRET": qpaytest.DefaultCheckoutWebhookSecret.Reveal(),
+		"QPAY_SECRET_KEY":     qpaytest.DefaultCheckoutSecretKey,
+		"QPAY_WEBHOOK_SECRET": qpaytest.DefaultCheckoutWebhookSecret,
 		"QPAY_BASE_URL":       base + "/checkout",
 	}, checkoutEnv)
 

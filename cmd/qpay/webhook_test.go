@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/qpay-go/qpay"
 	"github.com/qpay-go/qpay/money"
 	"github.com/qpay-go/qpay/qpaytest"
 )
@@ -25,7 +26,7 @@ import (
 const tapFixture = "testdata/tap-webhook-charge-captured.json"
 
 func tapEnv() map[string]string {
-	return map[string]string{"QPAY_PROVIDER": "tap", "QPAY_SECRET_KEY": qpaytest.DefaultTapSecretKey.Reveal()}
+	return map[string]string{"QPAY_PROVIDER": "tap", "QPAY_SECRET_KEY": qpaytest.DefaultTapSecretKey}
 }
 
 // tapReadBackEnv is tapEnv with QPAY_BASE_URL at a stand-in for Tap's API
@@ -54,7 +55,7 @@ func tapReadBackEnv(t *testing.T) map[string]string {
 
 func checkoutWebhookEnv() map[string]string {
 	// No QPAY_SECRET_KEY: verifying needs only the webhook secret.
-	return map[string]string{"QPAY_PROVIDER": "checkout", "QPAY_WEBHOOK_SECRET": qpaytest.DefaultCheckoutWebhookSecret.Reveal()}
+	return map[string]string{"QPAY_PROVIDER": "checkout", "QPAY_WEBHOOK_SECRET": qpaytest.DefaultCheckoutWebhookSecret}
 }
 
 func readFixture(t *testing.T) []byte {
@@ -169,7 +170,7 @@ func TestVerifyWebhookSaysWhyATapDeliveryFails(t *testing.T) {
 // checkoutDelivery is a signed Checkout event and its headers.
 func checkoutDelivery(t *testing.T, body []byte) (http.Header, []byte) {
 	t.Helper()
-	return qpaytest.CheckoutWebhook(qpaytest.DefaultCheckoutWebhookSecret, body), body
+	return qpaytest.CheckoutWebhook(qpay.NewSecret(qpaytest.DefaultCheckoutWebhookSecret), body), body
 }
 
 func checkoutCaptured(t *testing.T) (http.Header, []byte) {
@@ -271,9 +272,9 @@ func TestVerifyWebhookCheckoutEvents(t *testing.T) {
 		wantCode int
 		want     []string
 	}{
-		{"a refund", qpaytest.CheckoutWebhook(qpaytest.DefaultCheckoutWebhookSecret, refund), refund, "", exitOK,
+		{"a refund", qpaytest.CheckoutWebhook(qpay.NewSecret(qpaytest.DefaultCheckoutWebhookSecret), refund), refund, "", exitOK,
 			[]string{"type:", "refund (payment_refunded)", "act_cmdtestfd3h6evhpn3uxdoqbuu3", "succeeded", "QAR 10.00", "RFD-1"}},
-		{"an event of no use to QPay", qpaytest.CheckoutWebhook(qpaytest.DefaultCheckoutWebhookSecret, other), other, "", exitFailed,
+		{"an event of no use to QPay", qpaytest.CheckoutWebhook(qpay.NewSecret(qpaytest.DefaultCheckoutWebhookSecret), other), other, "", exitFailed,
 			[]string{"qpay verify-webhook: the signature is valid, but the event is not one qpay handles", "card_verified"}},
 		{"the configured Authorization", withAuth, capturedBody, "Basic c2hvcDpzZWNyZXQ=", exitOK,
 			[]string{"verified checkout webhook"}},

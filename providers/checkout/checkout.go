@@ -42,6 +42,12 @@ type Config struct {
 	// WebhookSecret is the key Checkout signs webhook deliveries with
 	// (Cko-Signature). Required: there is no unverified webhook path.
 	WebhookSecret qpay.Secret
+	// PreviousWebhookSecrets are webhook secrets being rotated out. Each
+	// still verifies deliveries until its Until, never after, so that
+	// events Checkout signed (or retries) with the old secret are not lost
+	// while WebhookSecret takes over. WebhookEvent.SignedBy says which
+	// secret verified a delivery.
+	PreviousWebhookSecrets []qpay.PreviousSecret
 	// WebhookAuthorization, when set, is the Authorization header value
 	// configured on the webhook; deliveries must then carry it as well as a
 	// valid signature.
@@ -103,6 +109,15 @@ func newAdapter(cfg Config) (*adapter, error) {
 	if err := checkSecret("WebhookAuthorization", cfg.WebhookAuthorization.Reveal(), false, true); err != nil {
 		return nil, err
 	}
+	for i, p := range cfg.PreviousWebhookSecrets {
+		if err := checkSecret(fmt.Sprintf("PreviousWebhookSecrets[%d]", i), p.Secret.Reveal(), true, true); err != nil {
+			return nil, err
+		}
+	}
+	keys, err := driver.NewKeyring("checkout: Config.PreviousWebhookSecrets", cfg.WebhookSecret, cfg.PreviousWebhookSecrets)
+	if err != nil {
+		return nil, err
+	}
 	mode := qpay.LiveMode
 	base := DefaultBaseURL
 	if isSandboxKey(key) {
@@ -119,7 +134,7 @@ func newAdapter(cfg Config) (*adapter, error) {
 		Provider:          name,
 		BaseURL:           base,
 		Authorize:         func(h http.Header) { h.Set("Authorization", auth) },
-		Secrets:           []string{key, cfg.WebhookSecret.Reveal(), cfg.WebhookAuthorization.Reveal()},
+		Secrets:           append(keys.Secrets(), cfg.SecretKey, cfg.WebhookAuthorization),
 		DecodeError:       decodeError,
 		IdempotencyHeader: idempotencyHeader,
 		RequestIDHeader:   requestIDHeader,
@@ -130,11 +145,11 @@ func newAdapter(cfg Config) (*adapter, error) {
 		return nil, fmt.Errorf("checkout: %w", err)
 	}
 	return &adapter{
-		http:          client,
-		mode:          mode,
-		webhookSecret: cfg.WebhookSecret,
-		webhookAuth:   cfg.WebhookAuthorization,
-		channel:       cfg.ProcessingChannelID,
+		http:        client,
+		mode:        mode,
+		webhookKeys: keys,
+		webhookAuth: cfg.WebhookAuthorization,
+		channel:     cfg.ProcessingChannelID,
 	}, nil
 }
 
@@ -174,11 +189,11 @@ func checkBaseURL(s string) error {
 // adapter is the Checkout.com driver.Driver. It only translates; the
 // portable layer around it validates, checks and shapes errors.
 type adapter struct {
-	http          *transport.Client
-	mode          qpay.Mode
-	webhookSecret qpay.Secret
-	webhookAuth   qpay.Secret
-	channel       string
+	http        *transport.Client
+	mode        qpay.Mode
+	webhookKeys driver.Keyring // WebhookSecret and the previous ones
+	webhookAuth qpay.Secret
+	channel     string
 }
 
 var (
@@ -419,7 +434,7 @@ func findRefund(acts []action, reference string) *action {
 
 // refundFromAction reports a refund found among the payment's actions.
 func refundFromAction(act *action, p *qpay.Payment) (*qpay.Refund, error) {
-	amt, err := money.FromMinor(act.Amount, p.Amount.Currency())
+	amt, err := money.FromMinor(act.Amount.Int64(), p.Amount.Currency())
 	if err != nil {
 		return nil, protocolError("refund action "+act.ID+" amount", err)
 	}

@@ -27,10 +27,10 @@ func TestNewRefusesBadConfig(t *testing.T) {
 	}{
 		"no secret key":             {Config{WebhookSecret: webhookSecret}, "Config.SecretKey is required"},
 		"no webhook secret":         {Config{SecretKey: sandboxKey}, "Config.WebhookSecret is required"},
-		"key with a newline":        {Config{SecretKey: sandboxKey + "\n", WebhookSecret: webhookSecret}, "Config.SecretKey has control characters"},
-		"key with a space":          {Config{SecretKey: "sk_sbox_ab cd", WebhookSecret: webhookSecret}, "Config.SecretKey contains spaces"},
-		"secret with a final space": {Config{SecretKey: sandboxKey, WebhookSecret: webhookSecret + " "}, "Config.WebhookSecret has control characters or surrounding spaces"},
-		"authorization with a tab": {Config{SecretKey: sandboxKey, WebhookSecret: webhookSecret, WebhookAuthorization: "Basic\tabc"},
+		"key with a newline":        {Config{SecretKey: qpay.NewSecret(sandboxKey.Reveal() + "\n"), WebhookSecret: webhookSecret}, "Config.SecretKey has control characters"},
+		"key with a space":          {Config{SecretKey: qpay.NewSecret("sk_sbox_ab cd"), WebhookSecret: webhookSecret}, "Config.SecretKey contains spaces"},
+		"secret with a final space": {Config{SecretKey: sandboxKey, WebhookSecret: qpay.NewSecret(webhookSecret.Reveal() + " ")}, "Config.WebhookSecret has control characters or surrounding spaces"},
+		"authorization with a tab": {Config{SecretKey: sandboxKey, WebhookSecret: webhookSecret, WebhookAuthorization: qpay.NewSecret("Basic\tabc")},
 			"Config.WebhookAuthorization has control characters"},
 		"relative base URL": {Config{SecretKey: sandboxKey, WebhookSecret: webhookSecret, BaseURL: "api.checkout.com"}, "not an absolute http(s) URL"},
 		"ftp base URL":      {Config{SecretKey: sandboxKey, WebhookSecret: webhookSecret, BaseURL: "ftp://api.checkout.com"}, "not an absolute http(s) URL"},
@@ -65,7 +65,7 @@ func TestKeyDecidesHostModeAndAuthorization(t *testing.T) {
 		{"current live key", liveKey, "", DefaultBaseURL, "Bearer " + liveKey.Reveal(), qpay.LiveMode},
 		{"previous sandbox key is sent bare", previousKey, "", SandboxBaseURL, previousKey.Reveal(), qpay.TestMode},
 		{"previous live key is sent bare", previousLive, "", DefaultBaseURL, previousLive.Reveal(), qpay.LiveMode},
-		{"upper-case uuid is not a previous key", "sk_test_FDE517A8-3F01-41EF-B4BD-4282384B0A64", "", SandboxBaseURL,
+		{"upper-case uuid is not a previous key", qpay.NewSecret("sk_test_FDE517A8-3F01-41EF-B4BD-4282384B0A64"), "", SandboxBaseURL,
 			"Bearer sk_test_FDE517A8-3F01-41EF-B4BD-4282384B0A64", qpay.TestMode},
 		{"base URL overrides the host, not the mode", sandboxKey, "https://vkuhvk4v.api.sandbox.checkout.com/", "https://vkuhvk4v.api.sandbox.checkout.com",
 			"Bearer " + sandboxKey.Reveal(), qpay.TestMode},
@@ -1036,7 +1036,7 @@ func TestRefundReadBackErrors(t *testing.T) {
 // Printing a provider, its driver, its configuration or an error never
 // shows a key.
 func TestSecretsNeverPrinted(t *testing.T) {
-	cfg := Config{SecretKey: sandboxKey, WebhookSecret: webhookSecret, WebhookAuthorization: "Basic c2VjcmV0LWF1dGg="}
+	cfg := Config{SecretKey: sandboxKey, WebhookSecret: webhookSecret, WebhookAuthorization: qpay.NewSecret("Basic c2VjcmV0LWF1dGg=")}
 	p := newTestProvider(t, cfg)
 	cfg.HTTP = qpay.HTTPOptions{}
 	// A broken proxy echoing the request back is the worst case.

@@ -25,8 +25,8 @@ func ExampleNew() {
 	defer srv.Close()
 
 	p, err := checkout.New(checkout.Config{
-		SecretKey:     "sk_sbox_m73dzbpy7cf3gfd46xr4yj5xo4e", // a sandbox key: qpay.TestMode
-		WebhookSecret: "whsec_0d6b2f3c9a8e4f1b7c2d",
+		SecretKey:     qpay.NewSecret("sk_sbox_m73dzbpy7cf3gfd46xr4yj5xo4e"), // a sandbox key: qpay.TestMode
+		WebhookSecret: qpay.NewSecret("whsec_0d6b2f3c9a8e4f1b7c2d"),
 		BaseURL:       srv.URL, // omit for Checkout's own sandbox or live host
 	})
 	if err != nil {

@@ -21,7 +21,7 @@ import (
 )
 
 // fuzzWebhookSecret signs and verifies the fuzzed deliveries.
-const fuzzWebhookSecret qpay.Secret = "whsec_fuzz_0f8e2a9c7b6d5e4f"
+var fuzzWebhookSecret = qpay.NewSecret("whsec_fuzz_0f8e2a9c7b6d5e4f")
 
 // fuzzSeeds are the webhook bodies of testdata, as Checkout documents them.
 // More seeds (edge cases) are in testdata/fuzz.
@@ -40,7 +40,7 @@ func fuzzProvider(f *testing.F) qpay.Provider {
 	f.Helper()
 	// No request is ever made: webhooks are parsed offline.
 	p, err := checkout.New(checkout.Config{
-		SecretKey:     "sk_sbox_fuzzwebhookskeyabcdefghijklmn=",
+		SecretKey:     qpay.NewSecret("sk_sbox_fuzzwebhookskeyabcdefghijklmn="),
 		WebhookSecret: fuzzWebhookSecret,
 		BaseURL:       "http://127.0.0.1:9",
 	})

@@ -19,12 +19,12 @@ import (
 )
 
 // Keys of the shapes Checkout issues. None of them is real.
-const (
-	sandboxKey    = qpay.Secret("sk_sbox_m73dzbpy7cf3gfd46xr4yj5xo4e")
-	liveKey       = qpay.Secret("sk_m73dzbpy7cf3gfd46xr4yj5xo4e")
-	previousKey   = qpay.Secret("sk_test_fde517a8-3f01-41ef-b4bd-4282384b0a64")
-	previousLive  = qpay.Secret("sk_fde517a8-3f01-41ef-b4bd-4282384b0a64")
-	webhookSecret = qpay.Secret("whsec_0d6b2f3c9a8e4f1b7c2d")
+var (
+	sandboxKey    = qpay.NewSecret("sk_sbox_m73dzbpy7cf3gfd46xr4yj5xo4e")
+	liveKey       = qpay.NewSecret("sk_m73dzbpy7cf3gfd46xr4yj5xo4e")
+	previousKey   = qpay.NewSecret("sk_test_fde517a8-3f01-41ef-b4bd-4282384b0a64")
+	previousLive  = qpay.NewSecret("sk_fde517a8-3f01-41ef-b4bd-4282384b0a64")
+	webhookSecret = qpay.NewSecret("whsec_0d6b2f3c9a8e4f1b7c2d")
 )
 
 // fixturePaymentID is the payment every reference example is about.
@@ -74,10 +74,10 @@ func testHTTP(t *testing.T) qpay.HTTPOptions {
 // sandbox key unless cfg says otherwise.
 func newTestProvider(t *testing.T, cfg Config) qpay.Provider {
 	t.Helper()
-	if cfg.SecretKey == "" {
+	if cfg.SecretKey.IsZero() {
 		cfg.SecretKey = sandboxKey
 	}
-	if cfg.WebhookSecret == "" {
+	if cfg.WebhookSecret.IsZero() {
 		cfg.WebhookSecret = webhookSecret
 	}
 	opts := testHTTP(t)

@@ -126,7 +126,7 @@ type hostedResponse struct {
 	ID        string                     `json:"id"`
 	Status    string                     `json:"status"`
 	Reference string                     `json:"reference"`
-	Amount    *int64                     `json:"amount"`
+	Amount    *money.MinorUnits          `json:"amount"`
 	Currency  string                     `json:"currency"`
 	PaymentID string                     `json:"payment_id"`
 	Metadata  map[string]json.RawMessage `json:"metadata"`
@@ -227,7 +227,7 @@ func (a *adapter) getHosted(ctx context.Context, id, op string) (*qpay.Payment, 
 		Raw:         resp.Body,
 	}
 	if h.Amount != nil {
-		if p.Amount, err = money.FromMinor(*h.Amount, h.Currency); err != nil {
+		if p.Amount, err = money.FromMinor(h.Amount.Int64(), h.Currency); err != nil {
 			return nil, nil, protocolError("hosted page amount", err)
 		}
 	}

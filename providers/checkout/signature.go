@@ -5,8 +5,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"strings"
+	"time"
 
 	"github.com/qpay-go/qpay"
+	"github.com/qpay-go/qpay/providers/internal/driver"
 )
 
 // SignatureHeader is the header in which Checkout.com sends a webhook's
@@ -24,20 +26,24 @@ func Signature(webhookSecret qpay.Secret, body []byte) string {
 }
 
 // verifySignature checks the Cko-Signature header against the raw body in
-// constant time, after hex-decoding it so that the header's hex case does
-// not matter (Checkout does not state it).
-func verifySignature(webhookSecret qpay.Secret, header string, body []byte) error {
+// constant time, with every secret of keys valid at now, and says which one
+// signed it. The header is hex-decoded first, so that its case does not
+// matter (Checkout does not state it).
+func verifySignature(keys driver.Keyring, now time.Time, header string, body []byte) (qpay.SigningKey, error) {
 	if header == "" {
-		return &qpay.Error{Kind: qpay.KindInvalidSignature, Message: "no " + SignatureHeader + " header"}
+		return "", &qpay.Error{Kind: qpay.KindInvalidSignature, Message: "no " + SignatureHeader + " header"}
 	}
 	got, err := hex.DecodeString(strings.TrimSpace(header))
 	if err != nil || len(got) != sha256.Size {
-		return &qpay.Error{Kind: qpay.KindInvalidSignature, Message: "the " + SignatureHeader + " header is not a hex HMAC-SHA256"}
+		return "", &qpay.Error{Kind: qpay.KindInvalidSignature, Message: "the " + SignatureHeader + " header is not a hex HMAC-SHA256"}
 	}
-	mac := hmac.New(sha256.New, []byte(webhookSecret.Reveal()))
-	mac.Write(body)
-	if !hmac.Equal(got, mac.Sum(nil)) {
-		return &qpay.Error{Kind: qpay.KindInvalidSignature, Message: "the " + SignatureHeader + " header does not match the body"}
+	by, ok := keys.Verify(now, got, func(secret qpay.Secret) []byte {
+		mac := hmac.New(sha256.New, []byte(secret.Reveal()))
+		mac.Write(body)
+		return mac.Sum(nil)
+	})
+	if !ok {
+		return "", &qpay.Error{Kind: qpay.KindInvalidSignature, Message: "the " + SignatureHeader + " header does not match the body"}
 	}
-	return nil
+	return by, nil
 }

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/qpay-go/qpay"
 	"github.com/qpay-go/qpay/money"
@@ -29,7 +30,7 @@ type event struct {
 type eventData struct {
 	ID              string                     `json:"id"`
 	ActionID        string                     `json:"action_id"`
-	Amount          *int64                     `json:"amount"`
+	Amount          *money.MinorUnits          `json:"amount"`
 	Currency        string                     `json:"currency"`
 	Reference       string                     `json:"reference"`
 	Status          string                     `json:"status"`
@@ -97,10 +98,11 @@ func (a *adapter) ParseWebhook(_ context.Context, header http.Header, body []byt
 // are decoded together when decodeOnePass can tell that this reads what
 // the step-by-step decoding reads; the tests compare both ways.
 func (a *adapter) parseWebhook(header http.Header, body []byte, onePass bool) (*qpay.WebhookEvent, error) {
-	if err := verifySignature(a.webhookSecret, header.Get(SignatureHeader), body); err != nil {
+	by, err := verifySignature(a.webhookKeys, time.Now(), header.Get(SignatureHeader), body)
+	if err != nil {
 		return nil, err
 	}
-	if a.webhookAuth != "" && !equalSecret(header.Get("Authorization"), a.webhookAuth) {
+	if !a.webhookAuth.IsZero() && !equalSecret(header.Get("Authorization"), a.webhookAuth) {
 		return nil, &qpay.Error{Kind: qpay.KindInvalidSignature,
 			Message: "the Authorization header is missing or is not the one configured for the webhook"}
 	}
@@ -143,13 +145,13 @@ func (a *adapter) parseWebhook(header http.Header, body []byte, onePass bool) (*
 	if d.Amount == nil {
 		return nil, &qpay.Error{Kind: qpay.KindProtocol, Message: fmt.Sprintf("event %s (%s) has no amount", ev.ID, ev.Type)}
 	}
-	amt, err := money.FromMinor(*d.Amount, d.Currency)
+	amt, err := money.FromMinor(d.Amount.Int64(), d.Currency)
 	if err != nil {
 		return nil, &qpay.Error{Kind: qpay.KindProtocol, Message: fmt.Sprintf("event %s (%s) has an unreadable amount", ev.ID, ev.Type), Err: err}
 	}
 	raw := json.RawMessage(body) // the portable layer's copy
 
-	out := &qpay.WebhookEvent{ID: ev.ID, Type: meaning.kind, RawType: ev.Type, PaymentID: d.ID}
+	out := &qpay.WebhookEvent{ID: ev.ID, Type: meaning.kind, RawType: ev.Type, PaymentID: d.ID, SignedBy: by}
 	switch meaning.kind {
 	case qpay.EventPayment:
 		out.Payment, err = paymentFromEvent(ev.ID, ev.Type, d, meaning.payment, amt, raw)
@@ -181,7 +183,7 @@ func paymentFromEvent(id, typ string, d *eventData, st status.Status, amt money.
 	}
 	if d.Balances != nil && d.Balances.TotalRefunded != nil {
 		var err error
-		if p.Refunded, err = money.FromMinor(*d.Balances.TotalRefunded, d.Currency); err != nil {
+		if p.Refunded, err = money.FromMinor(d.Balances.TotalRefunded.Int64(), d.Currency); err != nil {
 			return nil, &qpay.Error{Kind: qpay.KindProtocol, Message: fmt.Sprintf("event %s has an unreadable refunded total", id), Err: err}
 		}
 	}

@@ -18,7 +18,7 @@ import (
 // documented events and on bodies built to pull them apart (a repeated or
 // differently spelled "data", escapes, nulls, other event types).
 
-const onePassSecret qpay.Secret = "whsec_onepass_5c1d"
+var onePassSecret = qpay.NewSecret("whsec_onepass_5c1d")
 
 func onePassSeeds(t testing.TB) [][]byte {
 	t.Helper()
@@ -53,7 +53,7 @@ func onePassSeeds(t testing.TB) [][]byte {
 
 func onePassAdapter(t testing.TB) *adapter {
 	t.Helper()
-	a, err := newAdapter(Config{SecretKey: "sk_sbox_onepass", WebhookSecret: onePassSecret, BaseURL: "http://127.0.0.1:9"})
+	a, err := newAdapter(Config{SecretKey: qpay.NewSecret("sk_sbox_onepass"), WebhookSecret: onePassSecret, BaseURL: "http://127.0.0.1:9"})
 	require.NoError(t, err)
 	return a
 }

@@ -32,7 +32,7 @@ func signed(body []byte) http.Header {
 }
 
 func TestParseWebhookReadsTheFixtures(t *testing.T) {
-	p := webhookProvider(t, "")
+	p := webhookProvider(t, qpay.NewSecret(""))
 	t.Run("payment_captured", func(t *testing.T) {
 		body := fixture(t, "webhook-payment-captured.json")
 		ev, err := p.ParseWebhook(context.Background(), signed(body), body)
@@ -119,7 +119,7 @@ var wantRefundEvents = map[string]status.RefundStatus{
 }
 
 func TestParseWebhookMapsEveryPaymentEvent(t *testing.T) {
-	p := webhookProvider(t, "")
+	p := webhookProvider(t, qpay.NewSecret(""))
 	require.Len(t, eventTypes, len(wantPaymentEvents)+len(wantRefundEvents))
 	for typ, want := range wantPaymentEvents {
 		t.Run(typ, func(t *testing.T) {
@@ -149,7 +149,7 @@ func TestParseWebhookMapsEveryPaymentEvent(t *testing.T) {
 }
 
 func TestParseWebhookMapsEveryRefundEvent(t *testing.T) {
-	p := webhookProvider(t, "")
+	p := webhookProvider(t, qpay.NewSecret(""))
 	for typ, want := range wantRefundEvents {
 		t.Run(typ, func(t *testing.T) {
 			body := patch(t, fixture(t, "webhook-payment-refunded.json"), func(m map[string]any) { m["type"] = typ })
@@ -168,7 +168,7 @@ func TestParseWebhookMapsEveryRefundEvent(t *testing.T) {
 
 // The QPay source's own reason wins over Checkout's response code.
 func TestParseWebhookFailureReasonFromQPay(t *testing.T) {
-	p := webhookProvider(t, "")
+	p := webhookProvider(t, qpay.NewSecret(""))
 	body := patch(t, fixture(t, "webhook-payment-captured.json"), func(m map[string]any) {
 		m["type"] = "payment_declined"
 		d := obj(m, "data")
@@ -186,7 +186,7 @@ func TestParseWebhookFailureReasonFromQPay(t *testing.T) {
 // Event types with no bearing on QPay are an error the caller can tell
 // apart and acknowledge; they never carry a status.
 func TestParseWebhookUnknownTypesAreUnsupported(t *testing.T) {
-	p := webhookProvider(t, "")
+	p := webhookProvider(t, qpay.NewSecret(""))
 	for _, typ := range []string{
 		"payment_risk_matched", "payment_void_declined", "payment_chargeback", "payment_retrieval",
 		"card_verified", "card_verification_declined", "dispute_received", "Payment_Captured", "payment_captured ",
@@ -207,7 +207,7 @@ func TestParseWebhookUnknownTypesAreUnsupported(t *testing.T) {
 }
 
 func TestParseWebhookVerifiesTheSignatureFirst(t *testing.T) {
-	p := webhookProvider(t, "")
+	p := webhookProvider(t, qpay.NewSecret(""))
 	body := fixture(t, "webhook-payment-captured.json")
 	sig := Signature(webhookSecret, body)
 	altered := []byte(strings.Replace(string(body), `"amount": 100`, `"amount": 900`, 1))
@@ -227,7 +227,7 @@ func TestParseWebhookVerifiesTheSignatureFirst(t *testing.T) {
 		{"missing", "-", body, qpay.KindInvalidSignature},
 		{"empty", "", body, qpay.KindInvalidSignature},
 		{"body altered", sig, altered, qpay.KindInvalidSignature},
-		{"another secret", Signature("whsec_another", body), body, qpay.KindInvalidSignature},
+		{"another secret", Signature(qpay.NewSecret("whsec_another"), body), body, qpay.KindInvalidSignature},
 		{"signed with the API key", Signature(sandboxKey, body), body, qpay.KindInvalidSignature},
 		{"not hex", "zz" + sig[2:], body, qpay.KindInvalidSignature},
 		{"truncated", sig[:32], body, qpay.KindInvalidSignature},
@@ -260,7 +260,7 @@ func TestParseWebhookVerifiesTheSignatureFirst(t *testing.T) {
 
 // The header name is matched the way net/http canonicalizes it.
 func TestParseWebhookHeaderNameCase(t *testing.T) {
-	p := webhookProvider(t, "")
+	p := webhookProvider(t, qpay.NewSecret(""))
 	body := fixture(t, "webhook-payment-captured.json")
 	h := http.Header{"Cko-Signature": {Signature(webhookSecret, body)}}
 	_, err := p.ParseWebhook(context.Background(), h, body)
@@ -272,7 +272,7 @@ func TestParseWebhookHeaderNameCase(t *testing.T) {
 }
 
 func TestParseWebhookEnforcesTheConfiguredAuthorization(t *testing.T) {
-	const auth = qpay.Secret("Basic d2ViaG9vazpzM2NyM3Q=")
+	auth := qpay.NewSecret("Basic d2ViaG9vazpzM2NyM3Q=")
 	body := fixture(t, "webhook-payment-captured.json")
 	cases := []struct {
 		name       string
@@ -286,14 +286,14 @@ func TestParseWebhookEnforcesTheConfiguredAuthorization(t *testing.T) {
 		{"configured, another value", auth, "Basic d2ViaG9vazp3cm9uZw==", true, qpay.KindInvalidSignature},
 		{"configured, a prefix of it", auth, auth.Reveal()[:10], true, qpay.KindInvalidSignature},
 		{"configured and sent, bad signature", auth, auth.Reveal(), false, qpay.KindInvalidSignature},
-		{"not configured, anything sent", "", "whatever", true, 0},
+		{"not configured, anything sent", qpay.NewSecret(""), "whatever", true, 0},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			p := webhookProvider(t, c.configured)
 			h := signed(body)
 			if !c.sigOK {
-				h.Set(SignatureHeader, Signature("whsec_another", body))
+				h.Set(SignatureHeader, Signature(qpay.NewSecret("whsec_another"), body))
 			}
 			if c.header != "-" {
 				h.Set("Authorization", c.header)
@@ -336,7 +336,7 @@ func TestParseWebhookMalformedButSigned(t *testing.T) {
 			obj(m, "data")["balances"] = map[string]any{"total_refunded": -5}
 		}),
 	}
-	p := webhookProvider(t, "")
+	p := webhookProvider(t, qpay.NewSecret(""))
 	for name, body := range cases {
 		t.Run(name, func(t *testing.T) {
 			ev, err := p.ParseWebhook(context.Background(), signed(body), body)
@@ -348,7 +348,7 @@ func TestParseWebhookMalformedButSigned(t *testing.T) {
 }
 
 func TestParseWebhookRefusesAHugeBody(t *testing.T) {
-	p := webhookProvider(t, "")
+	p := webhookProvider(t, qpay.NewSecret(""))
 	body := make([]byte, driver.DefaultMaxWebhookBytes+1)
 	_, err := p.ParseWebhook(context.Background(), signed(body), body)
 	requireKind(t, err, qpay.KindInvalidRequest)
@@ -356,7 +356,7 @@ func TestParseWebhookRefusesAHugeBody(t *testing.T) {
 
 // A redelivery is the same event: same ID.
 func TestParseWebhookRedeliveryKeepsTheEventID(t *testing.T) {
-	p := webhookProvider(t, "")
+	p := webhookProvider(t, qpay.NewSecret(""))
 	body := fixture(t, "webhook-payment-captured.json")
 	first, err := p.ParseWebhook(context.Background(), signed(body), body)
 	require.NoError(t, err)
@@ -369,11 +369,11 @@ func TestSignatureMatchesAnIndependentComputation(t *testing.T) {
 	// HMAC-SHA256("key", "The quick brown fox jumps over the lazy dog"),
 	// the RFC 4231-style example every HMAC library documents.
 	assert.Equal(t, "f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8",
-		Signature("key", []byte("The quick brown fox jumps over the lazy dog")))
+		Signature(qpay.NewSecret("key"), []byte("The quick brown fox jumps over the lazy dog")))
 }
 
 func TestWebhookForAnotherPaymentMethodIsUnsupported(t *testing.T) {
-	p := webhookProvider(t, "")
+	p := webhookProvider(t, qpay.NewSecret(""))
 	body := []byte(`{"id":"evt_az5sblvku4ge3dwpztvyizgcau","type":"payment_captured","version":"2.0",` +
 		`"data":{"id":"pay_7eil5osdlcdehe62et5aihec4q","action_id":"act_fd3h6evhpn3uxdoqbuu3lqnqbm","amount":100,"currency":"QAR","source":{"type":"card"}}}`)
 	ev, err := p.ParseWebhook(context.Background(), signed(body), body)

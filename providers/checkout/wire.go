@@ -135,7 +135,7 @@ type paymentResponse struct {
 	ID              string                     `json:"id"`
 	RequestedOn     string                     `json:"requested_on"`
 	Source          *responseSource            `json:"source"`
-	Amount          *int64                     `json:"amount"`
+	Amount          *money.MinorUnits          `json:"amount"`
 	Currency        string                     `json:"currency"`
 	Reference       string                     `json:"reference"`
 	Status          string                     `json:"status"`
@@ -163,7 +163,7 @@ type responseSource struct {
 // balances is what current-platform accounts report about a payment's
 // money; only the refunded total is used.
 type balances struct {
-	TotalRefunded *int64 `json:"total_refunded"`
+	TotalRefunded *money.MinorUnits `json:"total_refunded"`
 }
 
 type links struct {
@@ -215,13 +215,13 @@ func toPayment(out *paymentResponse, raw []byte) (*qpay.Payment, error) {
 		Raw:         raw,
 	}
 	if out.Amount != nil {
-		amt, err := money.FromMinor(*out.Amount, out.Currency)
+		amt, err := money.FromMinor(out.Amount.Int64(), out.Currency)
 		if err != nil {
 			return nil, protocolError("payment amount", err)
 		}
 		p.Amount = amt
 		if out.Balances != nil && out.Balances.TotalRefunded != nil {
-			if p.Refunded, err = money.FromMinor(*out.Balances.TotalRefunded, out.Currency); err != nil {
+			if p.Refunded, err = money.FromMinor(out.Balances.TotalRefunded.Int64(), out.Currency); err != nil {
 				return nil, protocolError("refunded total", err)
 			}
 		}
@@ -283,14 +283,14 @@ type refundAccepted struct {
 
 // action is one entry of GET /payments/{id}/actions.
 type action struct {
-	ID              string         `json:"id"`
-	Type            string         `json:"type"`
-	Amount          int64          `json:"amount"`
-	Approved        *bool          `json:"approved"`
-	ProcessedOn     string         `json:"processed_on"`
-	Reference       string         `json:"reference"`
-	ResponseCode    transport.Text `json:"response_code"`
-	ResponseSummary transport.Text `json:"response_summary"`
+	ID              string           `json:"id"`
+	Type            string           `json:"type"`
+	Amount          money.MinorUnits `json:"amount"`
+	Approved        *bool            `json:"approved"`
+	ProcessedOn     string           `json:"processed_on"`
+	Reference       string           `json:"reference"`
+	ResponseCode    transport.Text   `json:"response_code"`
+	ResponseSummary transport.Text   `json:"response_summary"`
 }
 
 // metadata flattens Checkout's metadata, whose values may be any JSON, into

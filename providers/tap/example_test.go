@@ -41,8 +41,8 @@ func ExampleNew() {
 	defer srv.Close()
 
 	p, err := tap.New(tap.Config{
-		SecretKey: "sk_test_XKokBfNWv6FIYuTMg5sLPjhJ", // Tap's public sandbox key
-		BaseURL:   srv.URL,                            // omit for https://api.tap.company
+		SecretKey: qpay.NewSecret("sk_test_XKokBfNWv6FIYuTMg5sLPjhJ"), // Tap's public sandbox key
+		BaseURL:   srv.URL,                                            // omit for https://api.tap.company
 	})
 	if err != nil {
 		fmt.Println(err)
@@ -69,7 +69,7 @@ func ExampleHashstring() {
 	body := []byte(`{"id":"chg_TS07A0320241133g5RO1906000","object":"charge","status":"CAPTURED",
 		"amount":1,"currency":"QAR","reference":{"gateway":"00","payment":"0519241133062344298"},
 		"transaction":{"created":"1718796783000"}}`)
-	sig, err := tap.Hashstring("sk_test_XKokBfNWv6FIYuTMg5sLPjhJ", body)
+	sig, err := tap.Hashstring(qpay.NewSecret("sk_test_XKokBfNWv6FIYuTMg5sLPjhJ"), body)
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -22,7 +22,7 @@ import (
 
 // fuzzKey signs and verifies the fuzzed deliveries. It is Tap's documented
 // sandbox key, so the fixture's recorded hashstring is a valid seed too.
-const fuzzKey qpay.Secret = "sk_test_XKokBfNWv6FIYuTMg5sLPjhJ"
+var fuzzKey = qpay.NewSecret("sk_test_XKokBfNWv6FIYuTMg5sLPjhJ")
 
 // fuzzSeeds are the Tap objects of testdata: what Tap posts, as Tap
 // documents it. More seeds (edge cases) are in testdata/fuzz.

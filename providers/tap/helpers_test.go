@@ -23,7 +23,7 @@ import (
 
 // testKey is Tap's public sandbox key, the one its documentation and the
 // reference's worked hashstring vector use.
-const testKey qpay.Secret = "sk_test_XKokBfNWv6FIYuTMg5sLPjhJ"
+var testKey = qpay.NewSecret("sk_test_XKokBfNWv6FIYuTMg5sLPjhJ")
 
 // seedChargeID is the charge of Tap's documented QPay example.
 const seedChargeID = "chg_TS07A0320241133g5RO1906000"

@@ -4,9 +4,8 @@ import (
 	"encoding/json"
 	"strings"
 
-	"github.com/shopspring/decimal"
-
 	"github.com/qpay-go/qpay"
+	"github.com/qpay-go/qpay/money"
 	"github.com/qpay-go/qpay/providers/internal/driver"
 )
 
@@ -78,9 +77,9 @@ func (d *destinations) UnmarshalJSON(b []byte) error {
 }
 
 type destination struct {
-	ID       flexID           `json:"id"`
-	Amount   *decimal.Decimal `json:"amount"`
-	Currency string           `json:"currency"`
+	ID       flexID        `json:"id"`
+	Amount   *money.Number `json:"amount"` // bounded: money.ParseNumber
+	Currency string        `json:"currency"`
 }
 
 // flexID is a destination ID, a numeric string in Tap's examples, read

@@ -65,7 +65,7 @@ func (m *volumeMerchant) seed(tb testing.TB, n int) {
 				for i := range perCharge {
 					body := fmt.Sprintf(`{"charge_id":%q,"amount":1.00,"currency":"QAR","reason":"requested_by_customer","reference":{"merchant":"SEED-%s-%d"}}`, chg, chg[len(chg)-6:], i)
 					req, _ := http.NewRequest(http.MethodPost, m.sim.TapBaseURL()+"/v2/refunds", bytes.NewReader([]byte(body)))
-					req.Header.Set("Authorization", "Bearer "+string(m.sim.TapSecretKey()))
+					req.Header.Set("Authorization", "Bearer "+m.sim.TapSecretKey().Reveal())
 					req.Header.Set("Content-Type", "application/json")
 					res, err := http.DefaultClient.Do(req)
 					if err == nil {

@@ -7,11 +7,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
-
-	"github.com/shopspring/decimal"
+	"time"
 
 	"github.com/qpay-go/qpay"
 	"github.com/qpay-go/qpay/money"
+	"github.com/qpay-go/qpay/providers/internal/driver"
 	"github.com/qpay-go/qpay/providers/internal/transport"
 )
 
@@ -49,12 +49,12 @@ func Hashstring(secretKey qpay.Secret, body []byte) (string, error) {
 
 // signedObject is what the hashstring covers of a charge or refund object.
 type signedObject struct {
-	ID        string          `json:"id"`
-	Object    string          `json:"object"`
-	Amount    decimal.Decimal `json:"amount"`
-	Currency  string          `json:"currency"`
-	Status    string          `json:"status"`
-	Created   transport.Text  `json:"created"`
+	ID        string         `json:"id"`
+	Object    string         `json:"object"`
+	Amount    money.Number   `json:"amount"`
+	Currency  string         `json:"currency"`
+	Status    string         `json:"status"`
+	Created   transport.Text `json:"created"`
 	Reference struct {
 		Gateway transport.Text `json:"gateway"`
 		Payment transport.Text `json:"payment"`
@@ -67,7 +67,23 @@ type signedObject struct {
 // hashstring is the raw HMAC-SHA256 of the signed string: the recipe of
 // Hashstring, on fields already decoded.
 func (o *signedObject) hashstring(secretKey qpay.Secret) ([]byte, error) {
-	amount, err := money.New(o.Amount, o.Currency)
+	msg, err := o.signedString()
+	if err != nil {
+		return nil, err
+	}
+	return hmacSHA256(secretKey, msg), nil
+}
+
+func hmacSHA256(secretKey qpay.Secret, msg []byte) []byte {
+	mac := hmac.New(sha256.New, []byte(secretKey.Reveal()))
+	mac.Write(msg)
+	return mac.Sum(nil)
+}
+
+// signedString is the string the hashstring signs, built once however many
+// keys it is checked against.
+func (o *signedObject) signedString() ([]byte, error) {
+	amount, err := money.New(o.Amount.Decimal(), o.Currency)
 	if err != nil {
 		return nil, fmt.Errorf("tap: webhook amount: %w", err)
 	}
@@ -93,9 +109,7 @@ func (o *signedObject) hashstring(secretKey qpay.Secret) ([]byte, error) {
 	for _, kv := range fields {
 		msg = append(append(msg, kv[0]...), kv[1]...)
 	}
-	mac := hmac.New(sha256.New, []byte(secretKey.Reveal()))
-	mac.Write(msg)
-	return mac.Sum(nil), nil
+	return msg, nil
 }
 
 // The objects Tap posts to a post.url that qpay understands.
@@ -132,18 +146,19 @@ func objectType(object, id string) string {
 }
 
 // verifySignature checks the hashstring header against body in constant
-// time. Hex case is ignored: Tap's examples are lower case, and decoding
-// first compares the bytes, not their spelling.
-func verifySignature(secretKey qpay.Secret, header string, body []byte) error {
+// time, with every key of keys valid at now. Hex case is ignored: Tap's
+// examples are lower case, and decoding first compares the bytes, not their
+// spelling.
+func verifySignature(keys driver.Keyring, now time.Time, header string, body []byte) (qpay.SigningKey, error) {
 	got, err := headerSignature(header)
 	if err != nil {
-		return err
+		return "", err
 	}
 	var o signedObject
 	if err := json.Unmarshal(body, &o); err != nil {
-		return cannotSign(fmt.Errorf("tap: webhook body is not a charge or refund object: %w", err))
+		return "", cannotSign(fmt.Errorf("tap: webhook body is not a charge or refund object: %w", err))
 	}
-	return checkSignature(secretKey, got, &o)
+	return checkSignature(keys, now, got, &o)
 }
 
 // headerSignature reads the hashstring header: 32 bytes in hex.
@@ -158,16 +173,18 @@ func headerSignature(header string) ([]byte, error) {
 	return got, nil
 }
 
-// checkSignature compares the header's signature with o's, in constant time.
-func checkSignature(secretKey qpay.Secret, got []byte, o *signedObject) error {
-	want, err := o.hashstring(secretKey)
+// checkSignature compares the header's signature with o's under each key,
+// in constant time, and says which key signed it.
+func checkSignature(keys driver.Keyring, now time.Time, got []byte, o *signedObject) (qpay.SigningKey, error) {
+	msg, err := o.signedString()
 	if err != nil {
-		return cannotSign(err)
+		return "", cannotSign(err)
 	}
-	if !hmac.Equal(got, want) {
-		return &qpay.Error{Kind: qpay.KindInvalidSignature, Message: "the " + SignatureHeader + " header does not match the body"}
+	by, ok := keys.Verify(now, got, func(k qpay.Secret) []byte { return hmacSHA256(k, msg) })
+	if !ok {
+		return "", &qpay.Error{Kind: qpay.KindInvalidSignature, Message: "the " + SignatureHeader + " header does not match the body"}
 	}
-	return nil
+	return by, nil
 }
 
 func cannotSign(err error) error {

@@ -12,8 +12,6 @@ import (
 	"time"
 	"unicode"
 
-	"github.com/shopspring/decimal"
-
 	"github.com/qpay-go/qpay"
 	"github.com/qpay-go/qpay/money"
 	"github.com/qpay-go/qpay/providers/internal/driver"
@@ -45,6 +43,12 @@ type Config struct {
 	// MerchantID is sent as merchant.id, for platform accounts that charge
 	// on behalf of several merchants. Optional.
 	MerchantID string
+	// PreviousSecretKeys are secret keys being rotated out. Each still
+	// verifies webhook hashstrings until its Until, never after, so that
+	// deliveries Tap signed (or retries) with the old key are not lost
+	// while the new SecretKey takes over; API calls use SecretKey only.
+	// WebhookEvent.SignedBy says which key verified a delivery.
+	PreviousSecretKeys []qpay.PreviousSecret
 	// HTTP tunes timeouts, retries and logging.
 	HTTP qpay.HTTPOptions // Account names the merchant this configuration belongs to; it is
 	// stamped on every Payment, Refund and WebhookEvent the Provider
@@ -67,7 +71,7 @@ func New(cfg Config) (qpay.Provider, error) {
 // adapter is the Tap driver: it translates between qpay's types and Tap's
 // wire format and leaves everything provider-neutral to package driver.
 type adapter struct {
-	key        qpay.Secret
+	keys       driver.Keyring // verify webhooks: SecretKey and the previous keys
 	merchantID string
 	mode       qpay.Mode
 	http       *transport.Client
@@ -96,6 +100,10 @@ func newAdapter(cfg Config) (*adapter, error) {
 	if strings.ContainsFunc(cfg.MerchantID, unicode.IsControl) {
 		return nil, errors.New("tap: MerchantID contains control characters")
 	}
+	keys, err := driver.NewKeyring("tap: PreviousSecretKeys", cfg.SecretKey, cfg.PreviousSecretKeys)
+	if err != nil {
+		return nil, err
+	}
 	auth := "Bearer " + key // built once, not on every request
 	client, err := transport.New(transport.Config{
 		Provider: providerName,
@@ -103,14 +111,14 @@ func newAdapter(cfg Config) (*adapter, error) {
 		Authorize: func(h http.Header) {
 			h.Set("Authorization", auth)
 		},
-		Secrets:     []string{key},
+		Secrets:     keys.Secrets(),
 		DecodeError: decodeError,
 		UserAgent:   "qpay-go (tap)",
 	}.WithOptions(cfg.HTTP))
 	if err != nil {
 		return nil, fmt.Errorf("tap: %w", err)
 	}
-	return &adapter{key: cfg.SecretKey, merchantID: cfg.MerchantID, mode: mode, http: client, now: time.Now}, nil
+	return &adapter{keys: keys, merchantID: cfg.MerchantID, mode: mode, http: client, now: time.Now}, nil
 }
 
 // baseURL checks and normalizes Config.BaseURL.
@@ -241,11 +249,11 @@ func (a *adapter) chargePayment(op string, httpStatus int, body []byte, c *charg
 // amount reads one of Tap's amounts exactly. An amount with more decimals
 // than its currency has is an answer qpay cannot represent without
 // rounding, so it is a protocol error rather than a silently changed sum.
-func (a *adapter) amount(op string, httpStatus int, body []byte, what string, d *decimal.Decimal, currency string) (money.Money, error) {
+func (a *adapter) amount(op string, httpStatus int, body []byte, what string, d *money.Number, currency string) (money.Money, error) {
 	if d == nil || currency == "" {
 		return money.Money{}, a.protocol(op, httpStatus, body, what+" has no amount or currency", nil)
 	}
-	m, err := money.New(*d, currency)
+	m, err := money.New(d.Decimal(), currency)
 	if err != nil {
 		return money.Money{}, a.protocol(op, httpStatus, body, what+" has an amount qpay cannot take exactly", err)
 	}

@@ -25,18 +25,18 @@ func TestNewChecksConfig(t *testing.T) {
 		mode    qpay.Mode
 	}{
 		{name: "test key, default URL", cfg: Config{SecretKey: testKey}, mode: qpay.TestMode},
-		{name: "live key", cfg: Config{SecretKey: "sk_live_XKokBfNWv6FIYuTMg5sLPjhJ"}, mode: qpay.LiveMode},
+		{name: "live key", cfg: Config{SecretKey: qpay.NewSecret("sk_live_XKokBfNWv6FIYuTMg5sLPjhJ")}, mode: qpay.LiveMode},
 		{name: "simulator under a path", cfg: Config{SecretKey: testKey, BaseURL: "http://sim.internal:8080/tap/"}, mode: qpay.TestMode},
-		{name: "live key over loopback http", cfg: Config{SecretKey: "sk_live_abc123", BaseURL: "http://127.0.0.1:9999"}, mode: qpay.LiveMode},
-		{name: "live key over localhost http", cfg: Config{SecretKey: "sk_live_abc123", BaseURL: "http://localhost:9999"}, mode: qpay.LiveMode},
+		{name: "live key over loopback http", cfg: Config{SecretKey: qpay.NewSecret("sk_live_abc123"), BaseURL: "http://127.0.0.1:9999"}, mode: qpay.LiveMode},
+		{name: "live key over localhost http", cfg: Config{SecretKey: qpay.NewSecret("sk_live_abc123"), BaseURL: "http://localhost:9999"}, mode: qpay.LiveMode},
 		{name: "missing key", cfg: Config{}, wantErr: "SecretKey is required"},
-		{name: "key with a newline", cfg: Config{SecretKey: "sk_test_abc\n"}, wantErr: "spaces or control characters"},
-		{name: "publishable key", cfg: Config{SecretKey: "pk_test_XKokBfNWv6FIYuTMg5sLPjhJ"}, wantErr: "publishable key"},
+		{name: "key with a newline", cfg: Config{SecretKey: qpay.NewSecret("sk_test_abc\n")}, wantErr: "spaces or control characters"},
+		{name: "publishable key", cfg: Config{SecretKey: qpay.NewSecret("pk_test_XKokBfNWv6FIYuTMg5sLPjhJ")}, wantErr: "publishable key"},
 		{name: "not a URL", cfg: Config{SecretKey: testKey, BaseURL: "api.tap.company"}, wantErr: "not an absolute http(s) URL"},
 		{name: "other scheme", cfg: Config{SecretKey: testKey, BaseURL: "ftp://api.tap.company"}, wantErr: "not an absolute http(s) URL"},
 		{name: "query", cfg: Config{SecretKey: testKey, BaseURL: "https://api.tap.company?x=1"}, wantErr: "query"},
 		{name: "credentials", cfg: Config{SecretKey: testKey, BaseURL: "https://u:p@api.tap.company"}, wantErr: "credentials"},
-		{name: "live key over remote http", cfg: Config{SecretKey: "sk_live_abc123", BaseURL: "http://api.tap.company"}, wantErr: "plain http"},
+		{name: "live key over remote http", cfg: Config{SecretKey: qpay.NewSecret("sk_live_abc123"), BaseURL: "http://api.tap.company"}, wantErr: "plain http"},
 		{name: "merchant ID with a newline", cfg: Config{SecretKey: testKey, MerchantID: "599424\n"}, wantErr: "MerchantID"},
 	}
 	for _, tt := range tests {

@@ -30,7 +30,8 @@ func (a *adapter) ParseWebhook(_ context.Context, header http.Header, body []byt
 	if json.Unmarshal(body, &o) != nil {
 		return a.parseWebhookStepwise(sig, body)
 	}
-	if err := checkSignature(a.key, got, o.signed()); err != nil {
+	by, err := checkSignature(a.keys, a.now(), got, o.signed())
+	if err != nil {
 		return nil, err
 	}
 	switch kind := objectType(o.Object, o.ID); kind {
@@ -39,13 +40,13 @@ func (a *adapter) ParseWebhook(_ context.Context, header http.Header, body []byt
 		if err != nil {
 			return nil, err
 		}
-		return paymentEvent(kind, p), nil
+		return paymentEvent(kind, p, by), nil
 	case objectRefund:
 		r, err := a.refundOf(qpay.OpParseWebhook, 0, body, o.refund())
 		if err != nil {
 			return nil, err
 		}
-		return refundEvent(kind, r), nil
+		return refundEvent(kind, r, by), nil
 	default:
 		return nil, unsupportedObject(o.Object, o.ID)
 	}
@@ -65,7 +66,8 @@ func (a *adapter) WebhookSignature() qpay.Fields {
 // parseWebhookStepwise verifies, then reads the object's kind, then decodes
 // it as that kind, each from the body.
 func (a *adapter) parseWebhookStepwise(sig string, body []byte) (*qpay.WebhookEvent, error) {
-	if err := verifySignature(a.key, sig, body); err != nil {
+	by, err := verifySignature(a.keys, a.now(), sig, body)
+	if err != nil {
 		return nil, err
 	}
 	var head struct {
@@ -81,20 +83,21 @@ func (a *adapter) parseWebhookStepwise(sig string, body []byte) (*qpay.WebhookEv
 		if err != nil {
 			return nil, err
 		}
-		return paymentEvent(kind, p), nil
+		return paymentEvent(kind, p, by), nil
 	case objectRefund:
 		r, err := a.decodeRefund(qpay.OpParseWebhook, 0, body)
 		if err != nil {
 			return nil, err
 		}
-		return refundEvent(kind, r), nil
+		return refundEvent(kind, r, by), nil
 	default:
 		return nil, unsupportedObject(head.Object, head.ID)
 	}
 }
 
-func paymentEvent(kind string, p *qpay.Payment) *qpay.WebhookEvent {
+func paymentEvent(kind string, p *qpay.Payment, by qpay.SigningKey) *qpay.WebhookEvent {
 	return &qpay.WebhookEvent{
+		SignedBy:  by,
 		ID:        eventID(p.ID, p.RawStatus),
 		Type:      qpay.EventPayment,
 		RawType:   kind,
@@ -103,8 +106,9 @@ func paymentEvent(kind string, p *qpay.Payment) *qpay.WebhookEvent {
 	}
 }
 
-func refundEvent(kind string, r *qpay.Refund) *qpay.WebhookEvent {
+func refundEvent(kind string, r *qpay.Refund, by qpay.SigningKey) *qpay.WebhookEvent {
 	return &qpay.WebhookEvent{
+		SignedBy:  by,
 		ID:        eventID(r.ID, r.RawStatus),
 		Type:      qpay.EventRefund,
 		RawType:   kind,

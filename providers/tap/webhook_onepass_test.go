@@ -81,7 +81,7 @@ func TestWebhookOnePassMatchesStepwise(t *testing.T) {
 			"unsigned":  {},
 			"wrong":     {"Hashstring": {"0011223344556677889900112233445566778899001122334455667788990011"}},
 			"not hex":   {"Hashstring": {"zz"}},
-			"wrong key": {"Hashstring": {mustHashstring("sk_test_other", body)}},
+			"wrong key": {"Hashstring": {mustHashstring(qpay.NewSecret("sk_test_other"), body)}},
 		} {
 			t.Run(name, func(t *testing.T) { requireSameOutcome(t, a, header, body) })
 		}

@@ -161,7 +161,7 @@ func TestWebhookSignatureFailures(t *testing.T) {
 		{"empty header", http.Header{"Hashstring": {""}}, d.Body, "no hashstring header"},
 		{"not hex", http.Header{"Hashstring": {"zz" + good[2:]}}, d.Body, "not a hex HMAC-SHA256"},
 		{"too short", http.Header{"Hashstring": {good[:62]}}, d.Body, "not a hex HMAC-SHA256"},
-		{"signed with another key", signedHeader(t, "sk_test_another_merchant_key_000", d.Body), d.Body, "does not match"},
+		{"signed with another key", signedHeader(t, qpay.NewSecret("sk_test_another_merchant_key_000"), d.Body), d.Body, "does not match"},
 		{"Tap's hash header instead", http.Header{"Hash": {good}}, d.Body, "no hashstring header"},
 		{"empty body", http.Header{"Hashstring": {good}}, nil, "cannot compute"},
 		{"not JSON", http.Header{"Hashstring": {good}}, []byte("x_id=chg_1"), "cannot compute"},

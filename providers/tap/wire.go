@@ -6,9 +6,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/shopspring/decimal"
-
 	"github.com/qpay-go/qpay"
+	"github.com/qpay-go/qpay/money"
 	"github.com/qpay-go/qpay/providers/internal/transport"
 )
 
@@ -136,12 +135,12 @@ func splitName(name string) (first, last string) {
 // charge is the part of Tap's charge object that qpay reads. Everything
 // else stays available in Payment.Raw.
 type charge struct {
-	ID       string           `json:"id"`
-	Object   string           `json:"object"`
-	Status   string           `json:"status"`
-	Amount   *decimal.Decimal `json:"amount"` // 1, 1.0 and 1.000 all occur: decoded exactly, never as a float
-	Currency string           `json:"currency"`
-	Metadata metadata         `json:"metadata"`
+	ID       string        `json:"id"`
+	Object   string        `json:"object"`
+	Status   string        `json:"status"`
+	Amount   *money.Number `json:"amount"` // 1, 1.0 and 1.000 all occur: decoded exactly, never as a float, and bounded
+	Currency string        `json:"currency"`
+	Metadata metadata      `json:"metadata"`
 	// Transaction.Created is a string of epoch milliseconds in Tap's
 	// examples; transport.Text also takes a number.
 	Transaction struct {
@@ -190,13 +189,13 @@ type refundReference struct {
 
 // refund is the part of Tap's refund object that qpay reads.
 type refund struct {
-	ID        string           `json:"id"`
-	Object    string           `json:"object"`
-	ChargeID  string           `json:"charge_id"`
-	Status    string           `json:"status"`
-	Amount    *decimal.Decimal `json:"amount"`
-	Currency  string           `json:"currency"`
-	Created   transport.Text   `json:"created"`
+	ID        string         `json:"id"`
+	Object    string         `json:"object"`
+	ChargeID  string         `json:"charge_id"`
+	Status    string         `json:"status"`
+	Amount    *money.Number  `json:"amount"`
+	Currency  string         `json:"currency"`
+	Created   transport.Text `json:"created"`
 	Reference struct {
 		Merchant transport.Text `json:"merchant"`
 	} `json:"reference"`
@@ -345,10 +344,10 @@ func (o *webhookObject) refund() *refund {
 }
 
 // wireAmount decodes "amount" once for readers that treat a null apart: a
-// decimal.Decimal field (signedObject's) keeps whatever it held, a
-// *decimal.Decimal field (charge's, refund's) becomes nil.
+// money.Number field (signedObject's) keeps whatever it held, a
+// *money.Number field (charge's, refund's) becomes nil.
 type wireAmount struct {
-	value   decimal.Decimal
+	value   money.Number
 	present bool
 }
 
@@ -364,8 +363,8 @@ func (w *wireAmount) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// pointer is the amount as a *decimal.Decimal field would hold it.
-func (w *wireAmount) pointer() *decimal.Decimal {
+// pointer is the amount as a *money.Number field would hold it.
+func (w *wireAmount) pointer() *money.Number {
 	if !w.present {
 		return nil
 	}

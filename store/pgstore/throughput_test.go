@@ -48,8 +48,8 @@ func BenchmarkWebhookThroughput(b *testing.B) {
 		b.Skip("PostgreSQL benchmarks skipped: " + urlEnv + " is not set (run .ci/postgres.sh)")
 	}
 	p, err := providers.Open(providers.Config{
-		Provider: providers.Checkout, SecretKey: qpaytest.DefaultCheckoutSecretKey,
-		WebhookSecret: qpaytest.DefaultCheckoutWebhookSecret, BaseURL: "http://127.0.0.1:9",
+		Provider: providers.Checkout, SecretKey: qpay.NewSecret(qpaytest.DefaultCheckoutSecretKey),
+		WebhookSecret: qpay.NewSecret(qpaytest.DefaultCheckoutWebhookSecret), BaseURL: "http://127.0.0.1:9",
 	})
 	if err != nil {
 		b.Fatal(err)
@@ -98,7 +98,7 @@ func BenchmarkWebhookThroughput(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				deliveries[i] = delivery{qpaytest.CheckoutWebhook(qpaytest.DefaultCheckoutWebhookSecret, body), body}
+				deliveries[i] = delivery{qpaytest.CheckoutWebhook(qpay.NewSecret(qpaytest.DefaultCheckoutWebhookSecret), body), body}
 			}
 			handler := func(r, i int) error {
 				d := deliveries[i]

@@ -13,9 +13,9 @@ import (
 
 // Checkout's test credentials. The webhook secret signs the reference
 // event at start-up.
-const (
-	ckoKey           qpay.Secret = "sk_sbox_m73dzbpy7cf3gfd46xr4yj5xo4e"
-	ckoWebhookSecret qpay.Secret = "whsec_bench_4f0c2a7e9b1d"
+var (
+	ckoKey           = qpay.NewSecret("sk_sbox_m73dzbpy7cf3gfd46xr4yj5xo4e")
+	ckoWebhookSecret = qpay.NewSecret("whsec_bench_4f0c2a7e9b1d")
 )
 
 // ckoPaymentID is the payment of every Checkout fixture.

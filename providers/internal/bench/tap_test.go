@@ -16,7 +16,7 @@ import (
 
 // tapKey is Tap's public sandbox key, the one the reference webhook's
 // hashstring was computed with.
-const tapKey qpay.Secret = "sk_test_XKokBfNWv6FIYuTMg5sLPjhJ"
+var tapKey = qpay.NewSecret("sk_test_XKokBfNWv6FIYuTMg5sLPjhJ")
 
 // tapChargeID is the charge of every Tap fixture.
 const tapChargeID = "chg_TS07A0320241133g5RO1906000"

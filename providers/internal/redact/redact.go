@@ -6,6 +6,8 @@ package redact
 import (
 	"bytes"
 	"strings"
+
+	"github.com/qpay-go/qpay"
 )
 
 // Mask is what a secret is replaced with.
@@ -17,17 +19,19 @@ const minLen = 6
 
 // Redactor replaces every occurrence of a known secret. The zero value knows
 // no secrets and changes nothing. A Redactor is immutable and safe for
-// concurrent use.
+// concurrent use. It keeps the secrets as qpay.Secret values, so that a dump
+// of a Provider that walks its fields with reflection (spew, testify's
+// failure messages) finds no key in it.
 type Redactor struct {
-	secrets []string
+	secrets []qpay.Secret
 }
 
 // New returns a Redactor for the given secrets; empty and very short ones are
 // ignored.
-func New(secrets ...string) Redactor {
+func New(secrets ...qpay.Secret) Redactor {
 	var r Redactor
 	for _, s := range secrets {
-		if len(s) >= minLen {
+		if len(s.Reveal()) >= minLen {
 			r.secrets = append(r.secrets, s)
 		}
 	}
@@ -36,8 +40,8 @@ func New(secrets ...string) Redactor {
 
 // String returns s with every secret masked.
 func (r Redactor) String(s string) string {
-	for _, sec := range r.secrets {
-		if strings.Contains(s, sec) {
+	for _, secret := range r.secrets {
+		if sec := secret.Reveal(); strings.Contains(s, sec) {
 			s = strings.ReplaceAll(s, sec, Mask)
 		}
 	}
@@ -47,8 +51,8 @@ func (r Redactor) String(s string) string {
 // Bytes returns b with every secret masked. It returns b itself, not a copy,
 // when there is nothing to mask.
 func (r Redactor) Bytes(b []byte) []byte {
-	for _, sec := range r.secrets {
-		if bytes.Contains(b, []byte(sec)) {
+	for _, secret := range r.secrets {
+		if sec := secret.Reveal(); bytes.Contains(b, []byte(sec)) {
 			b = bytes.ReplaceAll(b, []byte(sec), []byte(Mask))
 		}
 	}

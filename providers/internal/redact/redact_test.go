@@ -5,10 +5,12 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+
+	"github.com/qpay-go/qpay"
 )
 
 func TestRedactor(t *testing.T) {
-	r := New("sk_test_XKokBfNWv6FIYuTMg5sLPjhJ", "whsec_abcdef", "", "abc")
+	r := New(qpay.NewSecret("sk_test_XKokBfNWv6FIYuTMg5sLPjhJ"), qpay.NewSecret("whsec_abcdef"), qpay.Secret{}, qpay.NewSecret("abc"))
 	tests := []struct{ in, want string }{
 		{"no secret here", "no secret here"},
 		{"Authorization: Bearer sk_test_XKokBfNWv6FIYuTMg5sLPjhJ", "Authorization: Bearer [REDACTED]"},

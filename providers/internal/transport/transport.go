@@ -81,7 +81,7 @@ type Config struct {
 	// logs or errors.
 	Authorize func(http.Header)
 	// Secrets are masked in every error message, stored body and log line.
-	Secrets []string
+	Secrets []qpay.Secret
 	// DecodeError reads the provider's error bodies.
 	DecodeError ErrorDecoder
 	// IdempotencyHeader, when set, carries Request.IdempotencyKey

@@ -91,7 +91,7 @@ func newClient(t *testing.T, rec *recorder, mutate ...func(*Config)) (*Client, *
 		Provider:          "test",
 		BaseURL:           srv.URL,
 		Authorize:         func(h http.Header) { h.Set("Authorization", "Bearer "+secret) },
-		Secrets:           []string{secret},
+		Secrets:           []qpay.Secret{qpay.NewSecret(secret)},
 		IdempotencyHeader: "Cko-Idempotency-Key",
 		RequestIDHeader:   "Cko-Request-Id",
 		Logger:            slog.New(slog.NewJSONHandler(&logs, nil)),

@@ -34,9 +34,9 @@ const (
 	// DefaultSecretKey has the shape of a current ("NAS") sandbox key,
 	// ^sk_sbox_[a-z2-7]{26}[a-z2-7*#$=]$, so adapters send it as
 	// "Authorization: Bearer <key>".
-	DefaultSecretKey qpay.Secret = "sk_sbox_qpaytestsimulatorkeyabcdef="
+	DefaultSecretKey = "sk_sbox_qpaytestsimulatorkeyabcdef="
 	// DefaultWebhookSecret signs Checkout's webhook deliveries.
-	DefaultWebhookSecret qpay.Secret = "qpaytest-checkout-webhook-secret"
+	DefaultWebhookSecret = "qpaytest-checkout-webhook-secret"
 )
 
 // SessionLifetime is how long Checkout's cko-session-id (sid_...) can be
@@ -63,11 +63,11 @@ var _ sim.Route = (*Route)(nil)
 
 // New returns Checkout's front end. Pass it to sim.New.
 func New(opts Options) *Route {
-	if opts.SecretKey == "" {
-		opts.SecretKey = DefaultSecretKey
+	if opts.SecretKey.IsZero() {
+		opts.SecretKey = qpay.NewSecret(DefaultSecretKey)
 	}
-	if opts.WebhookSecret == "" {
-		opts.WebhookSecret = DefaultWebhookSecret
+	if opts.WebhookSecret.IsZero() {
+		opts.WebhookSecret = qpay.NewSecret(DefaultWebhookSecret)
 	}
 	return &Route{opts: opts, webhookURL: opts.WebhookURL, customers: map[string]string{}}
 }
@@ -200,7 +200,7 @@ func (rt *Route) notice(ev Event) (sim.Notice, error) {
 		return sim.Notice{}, fmt.Errorf("qpaytest: encode webhook: %w", err)
 	}
 	h := WebhookHeader(rt.opts.WebhookSecret, body)
-	if a := rt.opts.WebhookAuthorization; a != "" {
+	if a := rt.opts.WebhookAuthorization; !a.IsZero() {
 		h.Set("Authorization", a.Reveal())
 	}
 	n := sim.Notice{Event: ev.Type, URL: rt.webhookURL, Deliver: rt.webhookURL != ""}

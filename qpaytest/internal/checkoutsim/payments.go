@@ -78,8 +78,9 @@ const ckoMaxMinor = 999_999_999
 // a QPay payment (a 0 amount is a card verification at Checkout), of at
 // most nine digits.
 func ckoMinor(raw json.RawMessage) (int64, bool) {
-	n, err := strconv.ParseInt(string(raw), 10, 64)
-	return n, err == nil && n > 0 && n <= ckoMaxMinor
+	var n money.MinorUnits // bounded: the request is untrusted
+	err := n.UnmarshalJSON(raw)
+	return n.Int64(), err == nil && n > 0 && n <= ckoMaxMinor // null leaves n at 0
 }
 
 func (rt *Route) createPayment(r *http.Request, body []byte) sim.Reply {

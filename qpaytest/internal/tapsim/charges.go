@@ -9,8 +9,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/shopspring/decimal"
-
 	"github.com/qpay-go/qpay/money"
 	"github.com/qpay-go/qpay/qpaytest/internal/sim"
 	"github.com/qpay-go/qpay/status"
@@ -136,7 +134,7 @@ func tapAmount(raw json.RawMessage, currency string) (money.Money, bool) {
 	if len(raw) == 0 || !(raw[0] == '-' || raw[0] >= '0' && raw[0] <= '9') {
 		return money.Money{}, false // a string or anything else is not a number
 	}
-	d, err := decimal.NewFromString(string(raw))
+	d, err := money.ParseNumber(string(raw)) // bounded: the request is untrusted
 	if err != nil {
 		return money.Money{}, false
 	}

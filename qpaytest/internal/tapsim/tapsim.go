@@ -16,6 +16,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/qpay-go/qpay"
+	"github.com/qpay-go/qpay/money"
 	"github.com/qpay-go/qpay/providers/tap"
 	"github.com/qpay-go/qpay/qpaytest/internal/sim"
 	"github.com/qpay-go/qpay/status"
@@ -29,7 +30,7 @@ const Prefix = "/tap"
 
 // DefaultSecretKey is Tap's public sandbox key from its own examples, so
 // the reference's worked hashstring vector holds for the simulator.
-const DefaultSecretKey qpay.Secret = "sk_test_XKokBfNWv6FIYuTMg5sLPjhJ"
+const DefaultSecretKey = "sk_test_XKokBfNWv6FIYuTMg5sLPjhJ"
 
 // Route is Tap's front end. Its state is guarded by the Core's lock.
 type Route struct {
@@ -46,8 +47,8 @@ var _ sim.Route = (*Route)(nil)
 // New returns Tap's front end, accepting and signing with secretKey
 // (DefaultSecretKey when empty). Pass it to sim.New.
 func New(secretKey qpay.Secret) *Route {
-	if secretKey == "" {
-		secretKey = DefaultSecretKey
+	if secretKey.IsZero() {
+		secretKey = qpay.NewSecret(DefaultSecretKey)
 	}
 	return &Route{key: secretKey, idem: map[string]tapIdem{}}
 }
@@ -151,7 +152,7 @@ func (rt *Route) Misreport(op string, body []byte) []byte {
 			m["id"], _ = json.Marshal(newID("chg"))
 			return true
 		}
-		d, err := decimal.NewFromString(string(m["amount"]))
+		d, err := money.ParseNumber(string(m["amount"]))
 		if err != nil {
 			return false
 		}

@@ -119,8 +119,9 @@ var (
 	}
 )
 
-// targets are the issue's: request overhead within 1.2x of the floor in
-// time and 1.5x in allocations, ParseWebhook within 1.5x in time, one
+// targets are the issues': request overhead within 1.2x of the floor in
+// time and 1.5x in allocations, ParseWebhook within 1.5x in time, a forged
+// webhook refused within 3x of a genuine one's verification, one
 // connection per worker (none opened under steady load), and no goroutine
 // left behind by any benchmark.
 var targets = []target{
@@ -130,6 +131,11 @@ var targets = []target{
 	{"ParseWebhook/", "<=1.5x ns", map[string]decimal.Decimal{
 		"x-floor-ns":      decimal.RequireFromString("1.5"),
 		"goroutines-left": zero,
+	}},
+	// A forged 1 MiB webhook is refused for at most 3x what verifying a
+	// genuine one of the same size costs (issue 12).
+	{"RejectForged/", "<=3x genuine ns", map[string]decimal.Decimal{
+		"x-genuine-ns": decimal.NewFromInt(3),
 	}},
 	{"ParallelGetPayment/", "<=1 new conn/1k calls", map[string]decimal.Decimal{
 		"steady-conns/kop": decimal.NewFromInt(1),
@@ -190,6 +196,7 @@ var columns = []column{
 	{"floor allocs/op", "floor-allocs/op", 0, ""},
 	{"ratio ns", "x-floor-ns", 2, "x"},
 	{"ratio allocs", "x-floor-allocs", 2, "x"},
+	{"ratio to genuine", "x-genuine-ns", 2, "x"},
 	{"conns/worker", "conns/worker", 2, ""},
 	{"new conns/1k calls", "steady-conns/kop", 2, ""},
 	{"ops/s", "ops/s", 0, ""},

@@ -1,0 +1,65 @@
+package driver
+
+import (
+	"crypto/hmac"
+	"fmt"
+	"time"
+
+	"github.com/qpay-go/qpay"
+)
+
+// Keyring holds the secrets that verify one account's webhooks: the
+// current one, and the previous ones of a key rotation until their windows
+// end. Both adapters verify through it, so that rotation works, and is
+// reported, the same way for every provider.
+type Keyring struct {
+	current  qpay.Secret
+	previous []qpay.PreviousSecret
+}
+
+// NewKeyring returns the keyring of current and previous. It refuses an
+// empty previous secret and one without the end of its window; field names
+// the configuration field in the error, which never holds a secret.
+func NewKeyring(field string, current qpay.Secret, previous []qpay.PreviousSecret) (Keyring, error) {
+	for i, p := range previous {
+		switch {
+		case p.Secret.IsZero():
+			return Keyring{}, fmt.Errorf("%s[%d] has no secret", field, i)
+		case p.Until.IsZero():
+			return Keyring{}, fmt.Errorf("%s[%d] has no end (Until): a rotation window must end", field, i)
+		case p.Secret.Equal(current):
+			return Keyring{}, fmt.Errorf("%s[%d] is the current secret", field, i)
+		}
+	}
+	return Keyring{current: current, previous: append([]qpay.PreviousSecret(nil), previous...)}, nil
+}
+
+// Secrets returns every secret of the keyring, for redaction.
+func (k Keyring) Secrets() []qpay.Secret {
+	out := []qpay.Secret{k.current}
+	for _, p := range k.previous {
+		out = append(out, p.Secret)
+	}
+	return out
+}
+
+// Verify reports whether got is the MAC that mac computes with one of the
+// secrets valid at now, and which. A previous secret is valid strictly
+// before its Until. Every valid secret is tried, and compared in constant
+// time, whichever matches: the time taken says nothing about which one
+// did, and a forged delivery costs one MAC per secret, no more.
+func (k Keyring) Verify(now time.Time, got []byte, mac func(secret qpay.Secret) []byte) (qpay.SigningKey, bool) {
+	matched := qpay.SigningKey("")
+	if hmac.Equal(got, mac(k.current)) {
+		matched = qpay.SignedByCurrent
+	}
+	for _, p := range k.previous {
+		if !now.Before(p.Until) {
+			continue
+		}
+		if hmac.Equal(got, mac(p.Secret)) && matched == "" {
+			matched = qpay.SignedByPrevious
+		}
+	}
+	return matched, matched != ""
+}
