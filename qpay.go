@@ -212,6 +212,11 @@ type Payment struct {
 	Refunded    money.Money
 	Reference   string // the merchant's reference, as echoed by the provider
 	RedirectURL string // where to send the shopper while the payment is pending
+	// RedirectHTML is the shopper's next step as an HTML fragment (an
+	// auto-submitting form), for a provider that answers with one instead
+	// of a URL (the Mastercard Gateway's browserPayment.redirectHtml):
+	// serve it as the whole page, never in an iframe. Empty otherwise.
+	RedirectHTML string
 	// WebhookURL is where the provider sends this payment's webhooks, for
 	// providers that take it per payment (Tap's post.url); empty otherwise.
 	WebhookURL string
