@@ -213,6 +213,10 @@ func (a *adapter) Mode() qpay.Mode { return a.mode }
 // nothing it would add).
 func (a *adapter) ReturnParam() (param, prefix string) { return ReturnParam, OrderIDPrefix }
 
+// PaymentIDPrefixes implements driver.Driver: every Payment ID is an
+// order ID qpay derived.
+func (a *adapter) PaymentIDPrefixes() []string { return []string{OrderIDPrefix} }
+
 // OrderID is the order ID, and so the Payment ID, that CreatePayment uses
 // for a request with this reference and idempotency key on merchant
 // profile merchantID: "qp-" and 32 hex digits of a SHA-256 over the three.
