@@ -37,6 +37,7 @@ type gockBackend struct {
 	counts    map[string]int
 	failures  map[string][]int
 	misreport map[string]int
+	lose      map[string][]int // op -> statuses answered after the operation was carried out
 }
 
 type gockOrder struct {
@@ -70,6 +71,7 @@ func newGockBackend(t *testing.T) *gockBackend {
 		counts:    map[string]int{},
 		failures:  map[string][]int{},
 		misreport: map[string]int{},
+		lose:      map[string][]int{},
 	}
 	gock.Intercept()
 	gock.CleanUnmatchedRequest()
@@ -153,6 +155,24 @@ func (b *gockBackend) failed(op string) (answer, bool) {
 	return answer{code: code}, true // 429: not documented, no body
 }
 
+// LoseNextAnswer makes the gateway carry out the next request of op and
+// then answer code instead of its answer, as a proxy that fails after the
+// gateway did the work.
+func (b *gockBackend) LoseNextAnswer(op string, code int) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.lose[op] = append(b.lose[op], code)
+}
+
+func (b *gockBackend) lost(op string, a answer) answer {
+	q := b.lose[op]
+	if len(q) == 0 || a.code != http.StatusCreated {
+		return a
+	}
+	b.lose[op] = q[1:]
+	return answer{q[0], []byte("<html><body><h1>" + http.StatusText(q[0]) + "</h1></body></html>")}
+}
+
 func (b *gockBackend) misreported(op string) bool {
 	if b.misreport[op] == 0 {
 		return false
@@ -197,10 +217,10 @@ func (b *gockBackend) put(orderID, txID string, body []byte) answer {
 	}
 	switch in.APIOperation {
 	case opInitiate:
-		return b.initiate(orderID, txID, in.BrowserPayment.Operation, in.BrowserPayment.ReturnURL, in.Order.Amount, in.Order.Currency,
-			in.Order.Reference, in.SourceOfFunds.Type+"/"+in.SourceOfFunds.BrowserPayment.Type)
+		return b.lost(conformance.OpCreatePayment, b.initiate(orderID, txID, in.BrowserPayment.Operation, in.BrowserPayment.ReturnURL,
+			in.Order.Amount, in.Order.Currency, in.Order.Reference, in.SourceOfFunds.Type+"/"+in.SourceOfFunds.BrowserPayment.Type))
 	case opRefund:
-		return b.refund(orderID, txID, in.Transaction.Amount, in.Transaction.Currency, in.Transaction.Reference)
+		return b.lost(conformance.OpRefund, b.refund(orderID, txID, in.Transaction.Amount, in.Transaction.Currency, in.Transaction.Reference))
 	}
 	return answer{http.StatusBadRequest, errorBody("INVALID_REQUEST", "Value '"+in.APIOperation+"' is invalid.")}
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/h2non/gock"
+	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/require"
 
 	"github.com/qpay-go/qpay"
@@ -27,7 +28,7 @@ const (
 )
 
 // fixture reads a file of testdata/.
-func fixture(t *testing.T, name string) []byte {
+func fixture(t testing.TB, name string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join("testdata", name))
 	require.NoError(t, err)
@@ -94,3 +95,5 @@ func notification(secret qpay.Secret, id string) http.Header {
 	h.Set(AttemptHeader, "1")
 	return h
 }
+
+func mustDecimal(s string) decimal.Decimal { return decimal.RequireFromString(s) }
