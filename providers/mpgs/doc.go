@@ -178,8 +178,11 @@
 //     found (errors.go); the explanation is the only marker.
 //   - 429 and Retry-After are not documented; the shared transport treats
 //     them as everywhere else.
-//   - The limits of order.reference and transaction.reference: taken to be
-//     40 characters (like order.id), checked before sending (mpgs.go).
+//   - The limits of order.reference and transaction.reference (perhaps 40
+//     characters, like order.id): qpay sends the merchant's references of
+//     up to qpay.MaxReferenceLen (50) as they are, so that switching route
+//     never refuses a request another route takes; a gateway that allows
+//     fewer refuses the call with a 400, and nothing is made.
 //   - How an abandoned or timed-out QPay session ends: taken to be a
 //     FAILURE with gatewayCode TIMED_OUT (status.Expired), CANCELLED and
 //     ABORTED being the payer's cancellation (status.go). Until then the

@@ -15,7 +15,6 @@ import (
 	"strings"
 	"time"
 	"unicode"
-	"unicode/utf8"
 
 	"github.com/shopspring/decimal"
 
@@ -52,9 +51,6 @@ const (
 	// transaction of each order. The order ID is already unique per
 	// logical create, so the transaction needs no derivation of its own.
 	paymentTransactionID = "qpay-pay"
-	// maxGatewayText is the length qpay allows for order.reference and
-	// transaction.reference (UNCONFIRMED limit, likely 40).
-	maxGatewayText = 40
 )
 
 // ReturnParam is the query parameter qpay adds to the shopper's return URL:
@@ -255,10 +251,6 @@ func transactionPath(orderID, transactionID string) string {
 // paymentTransactionID (see put for retries).
 func (a *adapter) CreatePayment(ctx context.Context, req qpay.PaymentRequest) (*qpay.Payment, error) {
 	const op = qpay.OpCreatePayment
-	if n := utf8.RuneCountInString(req.Reference); n > maxGatewayText {
-		return nil, &qpay.Error{Provider: providerName, Op: op, Kind: qpay.KindInvalidRequest,
-			Message: fmt.Sprintf("reference is %d characters; the Mastercard Gateway takes at most %d in order.reference", n, maxGatewayText)}
-	}
 	orderID := OrderID(a.merchantID, req.Reference, req.IdempotencyKey)
 	body, err := newInitiateRequest(req, orderID)
 	if err != nil {
@@ -348,10 +340,6 @@ func (a *adapter) PaymentForRefund(ctx context.Context, id string) (*qpay.Paymen
 // duplicate protection.
 func (a *adapter) Refund(ctx context.Context, req qpay.RefundRequest, p *qpay.Payment) (*qpay.Refund, error) {
 	const op = qpay.OpRefund
-	if n := utf8.RuneCountInString(req.Reference); n > maxGatewayText {
-		return nil, &qpay.Error{Provider: providerName, Op: op, Kind: qpay.KindInvalidRequest,
-			Message: fmt.Sprintf("refund reference is %d characters; the Mastercard Gateway takes at most %d in transaction.reference", n, maxGatewayText)}
-	}
 	txID := RefundID(p.ID, req.Reference)
 	res, err := a.put(ctx, op, p.ID, txID, refundRequest{
 		APIOperation: opRefund,

@@ -263,15 +263,6 @@ func TestNewRefusesBadConfigurations(t *testing.T) {
 	assert.NoError(t, err)
 }
 
-func TestReferencesLongerThanTheGatewayTakesAreRefusedBeforeSending(t *testing.T) {
-	b := newGockBackend(t)
-	p := b.Provider(t)
-	_, err := p.CreatePayment(context.Background(), conformance.Request(strings.Repeat("R", 41), "1.00"))
-	assert.ErrorIs(t, err, qpay.KindInvalidRequest)
-	assert.ErrorContains(t, err, "at most 40")
-	assert.Equal(t, 0, b.Requests(conformance.OpCreatePayment))
-}
-
 func TestReturnID(t *testing.T) {
 	p := newTestProvider(t, testConfig(t))
 	rr := p.(qpay.ReturnReader)
