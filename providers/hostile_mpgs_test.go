@@ -26,7 +26,9 @@ import (
 func TestHostileMPGSWebhooks(t *testing.T) {
 	ctx := context.Background()
 	sim := newSimulator(t, nil)
-	p := openProvider(t, simulatorConfig(sim, providers.MPGS, nil))
+	cfg := simulatorConfig(sim, providers.MPGS, nil)
+	p := openProvider(t, cfg)
+	open := func() qpay.Provider { return openProvider(t, cfg) }
 	pending, err := p.CreatePayment(ctx, paymentRequest("ORD-hostile-pending"))
 	require.NoError(t, err)
 	paid := capturedPayment(t, sim, p, "ORD-hostile-paid")
@@ -47,7 +49,7 @@ func TestHostileMPGSWebhooks(t *testing.T) {
 	tenMB := withJSON(t, claim, "order.description", strings.Repeat("A", 10<<20))
 
 	t.Run("pending at the gateway", func(t *testing.T) {
-		runHostile(t, p, *pending, []hostileCase{
+		runHostile(t, open, *pending, []hostileCase{
 			{name: "no secret", header: with(func(h http.Header) { h.Del(mpgs.SecretHeader) }), body: claim,
 				wantHTTP: http.StatusUnauthorized, wantKind: qpay.KindInvalidSignature},
 			{name: "wrong secret", header: with(func(h http.Header) { h.Set(mpgs.SecretHeader, "not-the-secret") }), body: claim,
@@ -67,7 +69,7 @@ func TestHostileMPGSWebhooks(t *testing.T) {
 				body: withJSON(t, withJSON(t, claim, "order.amount", "1.00"), "order.reference", "ORD-someone-else"), wantHTTP: http.StatusOK},
 			{name: "the payment relabelled as a refund of this order", header: genuine,
 				body:     withJSON(t, withJSON(t, claim, "transaction.type", "REFUND"), "transaction.id", mpgs.RefundID(pending.ID, "RFD-forged")),
-				wantHTTP: http.StatusOK},
+				wantHTTP: http.StatusBadRequest, wantKind: qpay.KindNotFound},
 			{name: "the order's own initiated notification, redelivered", header: genuine, body: initiated,
 				wantHTTP: http.StatusOK},
 			{name: "an order the gateway does not have", header: genuine,
@@ -83,10 +85,10 @@ func TestHostileMPGSWebhooks(t *testing.T) {
 				wantHTTP: http.StatusBadRequest, wantKind: qpay.KindProtocol},
 			{name: "10 MB body", header: genuine, body: tenMB,
 				wantHTTP: http.StatusRequestEntityTooLarge, wantKind: qpay.KindInvalidRequest},
-		})
+		}, nil)
 	})
 	t.Run("captured at the gateway", func(t *testing.T) {
-		runHostile(t, p, *paid, []hostileCase{
+		runHostile(t, open, *paid, []hostileCase{
 			{name: "genuine delivery (control: this one moves the payment)", header: genuine, body: paidBody,
 				wantHTTP: http.StatusOK, wantStatus: status.Captured},
 			// A forgery about a captured order can only report the capture,
@@ -97,7 +99,7 @@ func TestHostileMPGSWebhooks(t *testing.T) {
 				body: withJSON(t, withJSON(t, paidBody, "result", "FAILURE"), "order.status", "FAILED"), wantHTTP: http.StatusOK, wantStatus: status.Captured},
 			{name: "stale: the initiated notification after the capture", stored: status.Captured, header: genuine,
 				body: withJSON(t, initiated, "order.id", paid.ID), wantHTTP: http.StatusOK, wantStatus: status.Captured},
-		})
+		}, nil)
 	})
 	// Nothing a hostile delivery did reached the gateway as a write.
 	require.Equal(t, 2, sim.Requests(providers.MPGS, qpaytest.OpCreatePayment))

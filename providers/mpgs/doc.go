@@ -36,8 +36,9 @@
 //
 // Authentication is HTTP Basic with the user "merchant.<merchantId>" and
 // the API password [IBP, SAMPLES] confirmed. A merchant ID starting with
-// TEST is a test merchant [gateway test profiles] confirmed, and puts the
-// provider in qpay.TestMode (plain http then allowed, for the simulator).
+// TEST is a test merchant (gr4vy's Mastercard Gateway connection guide)
+// likely, and puts the provider in qpay.TestMode (plain http then allowed,
+// for the simulator).
 //
 // # What is mapped
 //
@@ -120,11 +121,15 @@
 //     makes one per call, so a caller's own retry after a crash needs its
 //     own key, as with Tap and Checkout. The order has one payment
 //     transaction, "qpay-pay";
-//   - a refund's transaction ID, which is the Refund's ID, is "rf-" and 32
-//     hex digits of SHA-256 over the order ID and RefundRequest.Reference
-//     (RefundID): one refund per (payment, reference) at the gateway,
-//     whatever idempotency keys callers pass. RefundRequest.IdempotencyKey
-//     is not sent; the transaction ID is the duplicate protection.
+//   - a refund's transaction ID, which is the Refund's ID, is derived from
+//     the order ID and RefundRequest.Reference (RefundID): one refund per
+//     (payment, reference) at the gateway, whatever idempotency keys
+//     callers pass. It is 40 characters of base64url, the order's 128 bits
+//     and then 108 bits of SHA-256 over the order ID and the reference, so
+//     that a refund names its own order: a refund notification is read
+//     back from the order its transaction ID names, never from the
+//     order.id the delivery claims. RefundRequest.IdempotencyKey is not
+//     sent; the transaction ID is the duplicate protection.
 //
 // The gateway's answer to a PUT of a transaction that exists already is
 // UNCONFIRMED, so qpay does not rely on it: after an ambiguous failure (no
@@ -151,15 +156,19 @@
 // exact bytes; Mastercard's Java sample compares case-insensitively, qpay
 // does not) before reading the body. The secret proves the sender, not the
 // body, and anyone who has seen one delivery holds it, so the delivery is
-// only a claim about an order: the order is read back with Retrieve Order
-// and the event is what the gateway says (webhook.go, confirm). Only
-// order.id and transaction.id are taken from the body; which object the
-// event is about (a refund when the gateway lists that transaction as a
-// REFUND of the order), its status, amount and reference come from the
-// read-back. The event ID is "mpgs:<X-Notification-Id>:<order>:<transaction>:<status>",
-// so a redelivery de-duplicates on the notification ID while a delivery
-// with a guessed or replayed notification ID cannot shadow a real
-// notification of another state.
+// only a claim: WebhookSignature covers no field, and the portable layer
+// (providers/internal/driver, verify.go) reads the payment back with
+// Retrieve Order, or the refund from the order its transaction ID names,
+// and takes every fact from the gateway; the delivery's claim is kept
+// apart in WebhookEvent.Verification. A notification of a REFUND
+// transaction is a refund event, any other a payment event; a REFUND the
+// gateway does not have is an error of kind qpay.KindNotFound and moves
+// nothing. The event ID is
+// "mpgs:<X-Notification-Id>:<order>:<transaction>:<status read back>", so
+// a redelivery de-duplicates on the notification ID, and a delivery with a
+// replayed or guessed notification ID cannot take the ID of a genuine
+// notification of another state; for the same reason nothing read back is
+// cached for this route.
 //
 // # UNCONFIRMED points
 //

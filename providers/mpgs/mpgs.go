@@ -227,9 +227,40 @@ func OrderID(merchantID, reference, idempotencyKey string) string {
 // RefundID is the transaction ID, and so the Refund ID, of the refund of
 // order orderID under the merchant's refund reference: one refund per
 // (payment, reference) at the gateway, whatever idempotency keys callers
-// pass.
+// pass. For an order ID qpay derived it is 40 characters of base64url: the
+// order's 128 bits, then 108 bits of SHA-256 over the order ID and the
+// reference. So a refund names its order by itself, and a refund
+// notification is read back from the order its transaction ID names, not
+// from the order.id the delivery claims. For another order ID it is "rf-"
+// and 32 hex digits of that SHA-256.
 func RefundID(orderID, reference string) string {
-	return refundIDPrefix + digest("qpay-mpgs-refund", orderID, reference)
+	sum := sha256.Sum256([]byte(strings.Join([]string{"qpay-mpgs-refund", orderID, reference}, "\x00")))
+	if raw, ok := orderBits(orderID); ok {
+		return base64.RawURLEncoding.EncodeToString(raw) + base64.RawURLEncoding.EncodeToString(sum[:14])[:18]
+	}
+	return refundIDPrefix + hex.EncodeToString(sum[:16])
+}
+
+// orderBits returns the 128 bits of an order ID OrderID made.
+func orderBits(orderID string) ([]byte, bool) {
+	h, ok := strings.CutPrefix(orderID, OrderIDPrefix)
+	if !ok || len(h) != 32 {
+		return nil, false
+	}
+	raw, err := hex.DecodeString(h)
+	return raw, err == nil && hex.EncodeToString(raw) == h // lower-case hex only, as OrderID writes it
+}
+
+// refundOrder returns the order a refund ID made by RefundID names.
+func refundOrder(refundID string) (string, bool) {
+	if len(refundID) != 40 {
+		return "", false
+	}
+	raw, err := base64.RawURLEncoding.Strict().DecodeString(refundID[:22])
+	if err != nil || len(raw) != 16 {
+		return "", false
+	}
+	return OrderIDPrefix + hex.EncodeToString(raw), true
 }
 
 // digest is 128 bits of SHA-256 over parts, in hex. The parts are joined
@@ -361,10 +392,16 @@ func (a *adapter) Refund(ctx context.Context, req qpay.RefundRequest, p *qpay.Pa
 	return a.refundOf(op, res.status, res.body, p.ID, &t)
 }
 
-// GetRefund reads refund refundID of payment paymentID back from the
-// order's transactions (qpay.RefundGetter's contract).
+// GetRefund implements driver.Driver: the refund transaction refundID of
+// the order it names (RefundID), or, for a transaction ID qpay did not
+// make, of order paymentID, read from Retrieve Order. The portable layer
+// checks which payment it belongs to.
 func (a *adapter) GetRefund(ctx context.Context, paymentID, refundID string) (*qpay.Refund, error) {
-	o, err := a.readOrder(ctx, qpay.OpGetRefund, paymentID)
+	orderID := paymentID
+	if o, ok := refundOrder(refundID); ok {
+		orderID = o
+	}
+	o, err := a.readOrder(ctx, qpay.OpGetRefund, orderID)
 	if err != nil {
 		return nil, err
 	}
@@ -537,7 +574,7 @@ func (a *adapter) orderRefunds(op string, o *orderRead) ([]*qpay.Refund, error) 
 		if t.Transaction.Type != typeRefund {
 			continue
 		}
-		r, err := a.refundOf(op, o.status, o.body, o.answer.ID, t)
+		r, err := a.elementRefund(op, o, t)
 		if err != nil {
 			return nil, err
 		}
@@ -552,6 +589,16 @@ func (a *adapter) orderRefund(op string, o *orderRead, txID string) (*qpay.Refun
 	if t == nil || t.Transaction.Type != typeRefund {
 		return nil, &qpay.Error{Provider: providerName, Op: op, Kind: qpay.KindNotFound, HTTPStatus: o.status,
 			Message: fmt.Sprintf("order %s has no refund transaction %s", o.answer.ID, txID)}
+	}
+	return a.elementRefund(op, o, t)
+}
+
+// elementRefund is a REFUND transaction of Retrieve Order's array: a
+// refund of that order, which an element naming another order contradicts.
+func (a *adapter) elementRefund(op string, o *orderRead, t *transactionAnswer) (*qpay.Refund, error) {
+	if t.Order.ID != "" && t.Order.ID != o.answer.ID {
+		return nil, &qpay.Error{Provider: providerName, Op: op, Kind: qpay.KindIntegrity, HTTPStatus: o.status,
+			Message: fmt.Sprintf("order %s lists refund %s as one of order %s", o.answer.ID, t.Transaction.ID, t.Order.ID)}
 	}
 	return a.refundOf(op, o.status, o.body, o.answer.ID, t)
 }

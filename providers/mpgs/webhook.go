@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -25,16 +24,23 @@ const (
 )
 
 // maxNotificationIDLen bounds the X-Notification-Id qpay puts into an
-// event ID (whose bound is 255 bytes).
+// event ID (whose bound is 255 bytes, with two gateway IDs of at most 40
+// and a status).
 const maxNotificationIDLen = 128
+
+// maxGatewayID is the gateway's limit on order and transaction IDs.
+const maxGatewayID = 40
 
 // ParseWebhook implements driver.Driver. The notification secret is
 // compared in constant time before anything in the body is read. The
 // secret authenticates the sender, not the body: anyone who has seen one
-// delivery holds it. So the body is only a claim about an order, and the
-// event is what the gateway's Retrieve Order says about that order
-// (confirm), never what the body says.
-func (a *adapter) ParseWebhook(ctx context.Context, header http.Header, body []byte) (*qpay.WebhookEvent, error) {
+// delivery holds it. So the event returned here is only the delivery's
+// claim about a transaction of an order (a REFUND transaction is a refund
+// event, anything else the order's payment), and the portable layer reads
+// the payment or refund back and takes every fact from the gateway
+// (WebhookSignature covers nothing).
+func (a *adapter) ParseWebhook(_ context.Context, header http.Header, body []byte) (*qpay.WebhookEvent, error) {
+	const op = qpay.OpParseWebhook
 	// The portable layer has canonicalised the header map.
 	if err := a.checkSecret(header[SecretHeader]); err != nil {
 		return nil, err
@@ -45,17 +51,51 @@ func (a *adapter) ParseWebhook(ctx context.Context, header http.Header, body []b
 	}
 	var n transactionAnswer
 	if err := json.Unmarshal(body, &n); err != nil {
-		return nil, a.protocol(qpay.OpParseWebhook, 0, body, "cannot decode the notification", err)
+		return nil, a.protocol(op, 0, body, "cannot decode the notification", err)
 	}
-	if err := qpay.ValidateID(n.Order.ID); err != nil {
-		return nil, a.protocol(qpay.OpParseWebhook, 0, body, "the notification's order.id "+err.Error(), nil)
-	}
-	if n.Transaction.ID != "" {
-		if err := qpay.ValidateID(n.Transaction.ID); err != nil {
-			return nil, a.protocol(qpay.OpParseWebhook, 0, body, "the notification's transaction.id "+err.Error(), nil)
+	for _, id := range []struct{ what, v string }{{"order.id", n.Order.ID}, {"transaction.id", n.Transaction.ID}} {
+		if err := gatewayID(id.v); err != nil {
+			return nil, a.protocol(op, 0, body, "the notification's "+id.what+" "+err.Error(), nil)
 		}
 	}
-	return a.confirm(ctx, nid, n.Order.ID, n.Transaction.ID)
+	eventID := strings.Join([]string{"mpgs", nid, n.Order.ID, n.Transaction.ID}, ":")
+	if nid == "" {
+		eventID = strings.Join([]string{"mpgs", n.Order.ID, n.Transaction.ID}, ":")
+	}
+	if n.Transaction.Type == typeRefund {
+		r, err := a.refundOf(op, 0, body, n.Order.ID, &n)
+		if err != nil {
+			return nil, err
+		}
+		return &qpay.WebhookEvent{ID: eventID, Type: qpay.EventRefund, RawType: typeRefund, PaymentID: r.PaymentID, Refund: r}, nil
+	}
+	p, err := a.transactionPayment(op, 0, body, &n)
+	if err != nil {
+		return nil, err
+	}
+	return &qpay.WebhookEvent{ID: eventID, Type: qpay.EventPayment, RawType: firstOf(n.Transaction.Type, typePayment), PaymentID: p.ID, Payment: p}, nil
+}
+
+// WebhookSignature implements driver.Driver: the notification secret is no
+// signature, so it covers no fact of an event, and the portable layer reads
+// every payment (Retrieve Order) and refund (from its order) back before
+// the event is returned. It also completes the event ID,
+// "mpgs:<X-Notification-Id>:<order>:<transaction>", with the status read
+// back: a redelivery de-duplicates on the notification ID, and a forgery
+// with a replayed or guessed notification ID cannot take the ID of a
+// genuine notification of another state.
+func (a *adapter) WebhookSignature() qpay.Fields { return 0 }
+
+// gatewayID accepts what an order or transaction ID of the gateway may be
+// in qpay: 1 to 40 (the gateway's limit) letters, digits, '_' or '-'.
+func gatewayID(id string) error {
+	if err := qpay.ValidateID(id); err != nil {
+		return err
+	}
+	if len(id) > maxGatewayID {
+		return fmt.Errorf("is %d bytes, the gateway allows at most %d", len(id), maxGatewayID)
+	}
+	return nil
 }
 
 // checkSecret compares the delivered secret with the configured one in
@@ -100,72 +140,4 @@ func notificationID(values []string) (string, error) {
 		return fail(fmt.Sprintf("%s %.40q is not 1 to %d printable ASCII characters", NotificationIDHeader, id, maxNotificationIDLen))
 	}
 	return id, nil
-}
-
-// confirm builds the event a notification about transaction txID of order
-// orderID stands for, from the order read back over the authenticated API:
-// which object the event is about (a refund if the gateway lists txID as a
-// REFUND of the order, else the payment), its status, amount and
-// reference. Nothing of the delivered body but the two IDs is used.
-//
-// It is the one place of the read-back, kept apart so that it can move to
-// the portable layer's read-back (providers/internal/driver) unchanged in
-// meaning.
-//
-// The event ID is "mpgs:<notification ID>:<order>:<transaction>:<status
-// read back>": the same for every redelivery of a notification (Mastercard
-// resends the same notification ID, likely), and never the ID of a genuine
-// event of another state, so that a forged delivery reusing or guessing a
-// notification ID cannot shadow the gateway's real notification in a
-// store's de-duplication. Without an X-Notification-Id it is
-// "mpgs:<order>:<transaction>:<status read back>".
-func (a *adapter) confirm(ctx context.Context, notificationID, orderID, txID string) (*qpay.WebhookEvent, error) {
-	const op = qpay.OpParseWebhook
-	o, err := a.readOrder(ctx, op, orderID)
-	if err != nil {
-		var e *qpay.Error
-		if errors.As(err, &e) {
-			e.Message = fmt.Sprintf("reading back order %s to confirm the notification: %s", orderID, e.Message)
-		}
-		return nil, err
-	}
-	if o.answer.ID != orderID {
-		return nil, &qpay.Error{Provider: providerName, Op: op, Kind: qpay.KindIntegrity,
-			Message: fmt.Sprintf("the notification is about order %s, the gateway answered with order %s", orderID, o.answer.ID)}
-	}
-	id := func(txID, rawStatus string) string {
-		parts := []string{"mpgs", orderID, txID, rawStatus}
-		if notificationID != "" {
-			parts = append([]string{"mpgs", notificationID}, parts[1:]...)
-		}
-		return strings.Join(parts, ":")
-	}
-	if t := o.answer.transaction(txID); t != nil && t.Transaction.Type == typeRefund {
-		r, err := a.refundOf(op, o.status, o.body, orderID, t)
-		if err != nil {
-			return nil, err
-		}
-		return &qpay.WebhookEvent{
-			ID:        id(r.ID, r.RawStatus),
-			Type:      qpay.EventRefund,
-			RawType:   typeRefund,
-			PaymentID: r.PaymentID,
-			Refund:    r,
-		}, nil
-	}
-	p, err := a.orderPayment(op, o)
-	if err != nil {
-		return nil, err
-	}
-	payTx := paymentTransactionID
-	if t := o.answer.payment(); t != nil {
-		payTx = t.Transaction.ID
-	}
-	return &qpay.WebhookEvent{
-		ID:        id(payTx, p.RawStatus),
-		Type:      qpay.EventPayment,
-		RawType:   typePayment,
-		PaymentID: p.ID,
-		Payment:   p,
-	}, nil
 }

@@ -93,9 +93,9 @@ func TestWebhookFactsComeFromTheReadBack(t *testing.T) {
 	assert.True(t, strings.HasPrefix(later.ID, "mpgs:"+h.Get(NotificationIDHeader)+":"+pay.ID+":"), later.ID)
 }
 
-// A notification about a refund transaction is a refund event only when
-// the gateway lists that transaction as a refund of the order; a body
-// calling the payment transaction a REFUND stays a payment event.
+// A notification about a refund transaction is a refund event with the
+// gateway's refund; a body calling the payment transaction a REFUND names
+// a refund the gateway does not have, and yields no event at all.
 func TestWebhookObjectKindComesFromTheReadBack(t *testing.T) {
 	b := newGockBackend(t)
 	p := b.Provider(t)
@@ -113,12 +113,18 @@ func TestWebhookObjectKindComesFromTheReadBack(t *testing.T) {
 	assert.Equal(t, r.ID, ev.Refund.ID)
 	assert.Equal(t, "RFD-k", ev.Refund.Reference)
 
+	assert.Equal(t, pay.ID, ev.PaymentID)
+	assert.Equal(t, qpay.VerifiedReadBack, ev.Verification.Method)
+	assert.Equal(t, qpay.Fields(0), ev.Verification.Signed)
+
 	ph, pbody := b.PaymentWebhook(t, pay.ID)
 	relabelled := patch(t, pbody, func(m map[string]any) { obj(m, "transaction")["type"] = "REFUND" })
 	ev, err = p.ParseWebhook(ctx, ph, relabelled)
-	require.NoError(t, err)
-	assert.Equal(t, qpay.EventPayment, ev.Type)
-	assert.Equal(t, status.PartiallyRefunded, ev.Payment.Status)
+	assert.Nil(t, ev)
+	var e *qpay.Error
+	require.ErrorAs(t, err, &e)
+	assert.Equal(t, qpay.KindNotFound, e.Kind)
+	assert.False(t, e.Retryable, "a claim about nothing is not worth a redelivery")
 }
 
 func TestWebhookEventIDs(t *testing.T) {
@@ -178,6 +184,6 @@ func TestWebhookBodiesThatCannotBeAboutAnOrder(t *testing.T) {
 	assert.Equal(t, 0, b.Requests(conformance.OpGetPayment))
 
 	// An order the gateway does not have: refused, never an event.
-	_, err := p.ParseWebhook(context.Background(), h, []byte(`{"order":{"id":"qp-unknown"},"transaction":{"id":"qpay-pay"}}`))
+	_, err := p.ParseWebhook(context.Background(), h, []byte(`{"order":{"id":"qp-unknown","amount":1,"currency":"QAR"},"transaction":{"id":"qpay-pay"}}`))
 	assert.ErrorIs(t, err, qpay.KindNotFound)
 }
