@@ -1,12 +1,13 @@
 // Package qpay takes QPay payments (Qatar's NAPS debit scheme) through Tap
-// Payments or Checkout.com behind one provider-neutral interface.
+// Payments, Checkout.com or the acquiring bank's Mastercard Gateway behind
+// one provider-neutral interface.
 //
 // A merchant service creates a payment, sends the shopper to the QPay page,
 // learns the outcome from a verified webhook or from GetPayment, and refunds
 // all or part of it. The same code works whichever provider a merchant's
 // configuration names:
 //
-//	p, err := providers.Open(cfg) // cfg.Provider is "tap" or "checkout"
+//	p, err := providers.Open(cfg) // cfg.Provider is "tap", "checkout" or "mpgs"
 //	if err != nil { ... }
 //	pay, err := p.CreatePayment(ctx, qpay.PaymentRequest{
 //		Amount:    money.MustParse("79.10", "QAR"),
@@ -15,7 +16,7 @@
 //		ReturnURL: "https://shop.example/qpay/return",
 //	})
 //	if err != nil { ... }
-//	http.Redirect(w, r, pay.RedirectURL, http.StatusSeeOther) // full page, never an iframe
+//	qpay.SendShopper(w, r, pay) // a full page, never an iframe: RedirectURL or RedirectHTML
 //
 //	// later, in the webhook handler:
 //	ev, err := p.ParseWebhook(ctx, r.Header, body) // verifies the signature first
@@ -201,7 +202,7 @@ func (r PaymentRequest) Validate(mode Mode) error {
 
 // Payment is a QPay payment as the provider last reported it.
 type Payment struct {
-	Provider  string        // "tap" or "checkout"
+	Provider  string        // "tap", "checkout" or "mpgs"
 	Account   string        // the merchant account of the Provider that returned it (providers.Config.Account); "" for a single merchant
 	ID        string        // the provider's ID: chg_... (Tap) or pay_... (Checkout)
 	Status    status.Status // normalized
@@ -309,7 +310,7 @@ func (r RefundRequest) Validate() error {
 
 // Refund is a refund as the provider last reported it.
 type Refund struct {
-	Provider       string              // "tap" or "checkout"
+	Provider       string              // "tap", "checkout" or "mpgs"
 	Account        string              // as Payment.Account
 	ID             string              // re_... (Tap) or the refund action's act_... (Checkout)
 	PaymentID      string              // the refunded payment
