@@ -204,7 +204,7 @@ func (r PaymentRequest) Validate(mode Mode) error {
 type Payment struct {
 	Provider  string        // "tap", "checkout" or "mpgs"
 	Account   string        // the merchant account of the Provider that returned it (providers.Config.Account); "" for a single merchant
-	ID        string        // the provider's ID: chg_... (Tap) or pay_... (Checkout)
+	ID        string        // the provider's ID: chg_... (Tap), pay_... (Checkout) or the order ID qp-... (Mastercard Gateway)
 	Status    status.Status // normalized
 	RawStatus string        // the provider's own word, e.g. "CAPTURED" or "Partially Refunded"
 	Amount    money.Money   // the payment's amount
@@ -312,7 +312,7 @@ func (r RefundRequest) Validate() error {
 type Refund struct {
 	Provider       string              // "tap", "checkout" or "mpgs"
 	Account        string              // as Payment.Account
-	ID             string              // re_... (Tap) or the refund action's act_... (Checkout)
+	ID             string              // re_... (Tap), the refund action's act_... (Checkout) or the refund transaction's ID (Mastercard Gateway)
 	PaymentID      string              // the refunded payment
 	Status         status.RefundStatus // normalized
 	RawStatus      string              // e.g. "PENDING" (Tap) or "Pending" (Checkout's 202)
