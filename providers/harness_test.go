@@ -40,6 +40,10 @@ var allSecrets = []qpay.Secret{secretTapKey, secretCheckoutKey, secretWebhookKey
 // Checkout.com and the bank's Mastercard Gateway.
 var allRoutes = []string{providers.Tap, providers.Checkout, providers.MPGS}
 
+// bothProviders lists the two PSPs, for the tests of what only they offer
+// (a search of payments by reference, qpay.PaymentFinder).
+var bothProviders = []string{providers.Tap, providers.Checkout}
+
 // readBackOp is the operation by which provider's adapter reads a
 // payment's refunds back before it resends or reports a refund: Tap's
 // refund list and Checkout's actions, the gateway's Retrieve Order.

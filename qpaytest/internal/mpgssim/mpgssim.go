@@ -137,9 +137,11 @@ func (rt *Route) Authenticate(r *http.Request) (sim.Reply, bool) {
 	return sim.Reply{}, true
 }
 
-// IdempotencyKey is "": the gateway has no idempotency header; its IDs
-// are the merchant's own, and a transaction ID is taken once.
-func (rt *Route) IdempotencyKey(*http.Request) string { return "" }
+// IdempotencyKey is none: the gateway has no idempotency key; its IDs are
+// the merchant's own, and a transaction ID is taken once (a second PUT of
+// it is refused by the endpoint, under the Core's lock, so even a
+// concurrent one never makes a second order or refund).
+func (rt *Route) IdempotencyKey(string, *http.Request, []byte) (string, bool) { return "", false }
 
 // BadBody is an INVALID_REQUEST.
 func (rt *Route) BadBody(msg string) sim.Reply {
