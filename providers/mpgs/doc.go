@@ -131,6 +131,13 @@
 //     order.id the delivery claims. RefundRequest.IdempotencyKey is not
 //     sent; the transaction ID is the duplicate protection.
 //
+// No search of orders by reference is documented, so the Provider is no
+// qpay.PaymentFinder (PaymentsByReference answers qpay.KindUnsupported):
+// after a crash between CreatePayment and saving the payment's ID, a
+// merchant that passed its own IdempotencyKey finds the payment again with
+// GetPayment(OrderID(merchantID, reference, key)); with a key made by the
+// call, the order is found only through the gateway's own tools.
+//
 // The gateway's answer to a PUT of a transaction that exists already is
 // UNCONFIRMED, so qpay does not rely on it: after an ambiguous failure (no
 // answer, or a 5xx) the order is read back before anything is resent, and

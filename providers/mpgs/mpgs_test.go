@@ -308,3 +308,21 @@ func TestReadsTheDocumentedRefundAnswer(t *testing.T) {
 	assert.True(t, r.Amount.Equal(money.MustParse("4.00", "QAR")))
 	assert.Equal(t, status.RefundSucceeded, r.Status)
 }
+
+// The gateway documents no search of orders: Recover says so rather than
+// "nothing found", and the merchant's own key finds the order again.
+func TestNoSearchByReferenceButTheOrderIDIsKnown(t *testing.T) {
+	b := newGockBackend(t)
+	p := b.Provider(t)
+	ctx := context.Background()
+	_, err := qpay.Recover(ctx, p, "ORD-crash")
+	assert.ErrorIs(t, err, qpay.KindUnsupported)
+
+	req := conformance.Request("ORD-crash", "5.00")
+	req.IdempotencyKey = "shop-7:ORD-crash:1"
+	pay, err := p.CreatePayment(ctx, req)
+	require.NoError(t, err)
+	got, err := p.GetPayment(ctx, OrderID(testMerchant, "ORD-crash", "shop-7:ORD-crash:1"))
+	require.NoError(t, err)
+	assert.Equal(t, pay.ID, got.ID)
+}
