@@ -85,7 +85,11 @@
 // produces UNCONFIRMED) do. The order.status values are Mastercard's table
 // read through third-party copies: likely. Payment.RawStatus is
 // order.status; FailureCode and FailureMessage are the gatewayCode and the
-// acquirer's message.
+// acquirer's message; Payment.Method is QPay for the QPAY browser payment
+// (sourceOfFunds). The hosted pages and splits of package qpay
+// (PaymentRequest.Page, Splits) are not built for this route: the
+// portable layer refuses them with qpay.KindUnsupported before any
+// request (the gateway's Hosted Checkout also offers QPay [QPAY] likely).
 //
 // Refund is PUT .../order/{orderId}/transaction/{newTransactionId} with
 // apiOperation REFUND, transaction.amount (a decimal string),

@@ -554,6 +554,7 @@ func (a *adapter) payment(op string, httpStatus int, body []byte, o *orderFields
 		p.RawStatus = pay.Result
 	}
 	if pay != nil {
+		p.Method = method(pay.SourceOfFunds)
 		if st == status.Pending {
 			p.RedirectURL = pay.BrowserPayment.RedirectURL
 			p.RedirectHTML = pay.BrowserPayment.RedirectHTML
@@ -564,6 +565,21 @@ func (a *adapter) payment(op string, httpStatus int, body []byte, o *orderFields
 		}
 	}
 	return p, nil
+}
+
+// method says how the shopper paid: QPay for the QPAY browser payment
+// this adapter makes, the gateway's words otherwise (a payment of the
+// order made outside qpay). Nothing when the answer does not say.
+func method(s sourceOfFunds) qpay.Method {
+	switch {
+	case s.Type == fundsBrowserPayment && s.BrowserPayment.Type == browserQPay:
+		return qpay.Method{Type: qpay.MethodQPay, Raw: browserQPay}
+	case s.BrowserPayment.Type != "":
+		return qpay.Method{Type: strings.ToLower(s.BrowserPayment.Type), Raw: s.BrowserPayment.Type}
+	case s.Type != "":
+		return qpay.Method{Type: strings.ToLower(s.Type), Raw: s.Type}
+	}
+	return qpay.Method{}
 }
 
 // orderRefunds lists the order's REFUND transactions.

@@ -81,3 +81,11 @@ func TestRefundStatus(t *testing.T) {
 		assert.Equal(t, tt.want, refundStatus(tt.result, tt.code), "%s/%s", tt.result, tt.code)
 	}
 }
+
+func TestMethod(t *testing.T) {
+	qpayFunds := sourceOfFunds{Type: "BROWSER_PAYMENT", BrowserPayment: browserPaymentSrc{Type: "QPAY"}}
+	assert.True(t, method(qpayFunds).IsQPay())
+	assert.Equal(t, "knet", method(sourceOfFunds{Type: "BROWSER_PAYMENT", BrowserPayment: browserPaymentSrc{Type: "KNET"}}).Type)
+	assert.Equal(t, "card", method(sourceOfFunds{Type: "CARD"}).Type)
+	assert.False(t, method(sourceOfFunds{}).Known())
+}

@@ -96,6 +96,7 @@ type transactionAnswer struct {
 	Transaction    transactionFields  `json:"transaction"`
 	Response       gatewayResponse    `json:"response"`
 	BrowserPayment browserPaymentInfo `json:"browserPayment"`
+	SourceOfFunds  sourceOfFunds      `json:"sourceOfFunds"`
 	TimeOfRecord   string             `json:"timeOfRecord"`
 }
 
