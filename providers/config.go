@@ -22,6 +22,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -63,7 +64,7 @@ type Config struct {
 	// PreviousSecretKeyUntil, which it requires, and never after.
 	PreviousSecretKey      qpay.Secret `json:"previous_secret_key,omitempty"`
 	PreviousSecretKeyUntil time.Time   `json:"previous_secret_key_until,omitempty"`
-	// PreviousWebhookSecret, for Checkout, is the webhook secret being
+	// PreviousWebhookSecret, for Checkout and the Mastercard Gateway, is the webhook secret being
 	// rotated out: it verifies deliveries until PreviousWebhookSecretUntil,
 	// which it requires, and never after.
 	PreviousWebhookSecret      qpay.Secret `json:"previous_webhook_secret,omitempty"`
@@ -176,17 +177,19 @@ func (c Config) Validate() error {
 }
 
 // rotationProblems checks a key rotation: each previous secret needs the
-// end of its window, and belongs to the provider that signs with it (Tap
-// with its secret key, Checkout with its webhook secret).
+// end of its window, and belongs to a provider that verifies with it (Tap
+// with its secret key, Checkout and the Mastercard Gateway with their
+// webhook secret).
 func rotationProblems(c Config) []string {
 	var problems []string
 	for _, r := range []struct {
-		name, provider string
-		secret         qpay.Secret
-		until          time.Time
+		name      string
+		providers []string
+		secret    qpay.Secret
+		until     time.Time
 	}{
-		{"previous_secret_key", Tap, c.PreviousSecretKey, c.PreviousSecretKeyUntil},
-		{"previous_webhook_secret", Checkout, c.PreviousWebhookSecret, c.PreviousWebhookSecretUntil},
+		{"previous_secret_key", []string{Tap}, c.PreviousSecretKey, c.PreviousSecretKeyUntil},
+		{"previous_webhook_secret", []string{Checkout, MPGS}, c.PreviousWebhookSecret, c.PreviousWebhookSecretUntil},
 	} {
 		switch {
 		case r.secret.IsZero() && !r.until.IsZero():
@@ -194,8 +197,8 @@ func rotationProblems(c Config) []string {
 		case r.secret.IsZero():
 		case r.until.IsZero():
 			problems = append(problems, r.name+" needs "+r.name+"_until, the end of the rotation window")
-		case c.Provider != "" && c.Provider != r.provider:
-			problems = append(problems, fmt.Sprintf("%s is for %s webhooks, not %s", r.name, r.provider, c.Provider))
+		case c.Provider != "" && !slices.Contains(r.providers, c.Provider):
+			problems = append(problems, fmt.Sprintf("%s is for %s webhooks, not %s", r.name, strings.Join(r.providers, " and "), c.Provider))
 		}
 	}
 	return problems
@@ -252,13 +255,14 @@ func Open(c Config) (qpay.Provider, error) {
 	switch c.Provider {
 	case MPGS:
 		return mpgs.New(mpgs.Config{
-			MerchantID:    c.MerchantID,
-			APIPassword:   c.APIPassword,
-			Host:          c.GatewayHost,
-			APIVersion:    c.APIVersion,
-			WebhookSecret: c.WebhookSecret,
-			HTTP:          c.HTTPOptions(),
-			Account:       c.Account,
+			MerchantID:             c.MerchantID,
+			APIPassword:            c.APIPassword,
+			Host:                   c.GatewayHost,
+			APIVersion:             c.APIVersion,
+			WebhookSecret:          c.WebhookSecret,
+			PreviousWebhookSecrets: previous(c.PreviousWebhookSecret, c.PreviousWebhookSecretUntil),
+			HTTP:                   c.HTTPOptions(),
+			Account:                c.Account,
 		})
 	case Tap:
 		return tap.New(tap.Config{

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/qpay-go/qpay"
 	"github.com/qpay-go/qpay/providers"
 )
 
@@ -59,19 +60,19 @@ func TestMPGSConfigFromJSONAndEnv(t *testing.T) {
 }
 
 func TestMPGSConfigProblems(t *testing.T) {
-	full := providers.Config{Provider: "mpgs", MerchantID: mpgsMerchant, APIPassword: mpgsPassword, GatewayHost: mpgsHost, WebhookSecret: mpgsHook}
+	full := providers.Config{Provider: "mpgs", MerchantID: mpgsMerchant, APIPassword: qpay.NewSecret(mpgsPassword), GatewayHost: mpgsHost, WebhookSecret: qpay.NewSecret(mpgsHook)}
 	tests := []struct {
 		name string
 		edit func(*providers.Config)
 		want string
 	}{
 		{"no merchant", func(c *providers.Config) { c.MerchantID = "" }, "merchant_id is required for mpgs"},
-		{"no password", func(c *providers.Config) { c.APIPassword = "" }, "api_password is required for mpgs"},
+		{"no password", func(c *providers.Config) { c.APIPassword = qpay.Secret{} }, "api_password is required for mpgs"},
 		{"no host", func(c *providers.Config) { c.GatewayHost = "" }, "gateway_host is required for mpgs"},
-		{"no webhook secret", func(c *providers.Config) { c.WebhookSecret = "" }, "webhook_secret is required for mpgs"},
-		{"a Tap key too", func(c *providers.Config) { c.SecretKey = "sk_test_x" }, "not used by mpgs"},
+		{"no webhook secret", func(c *providers.Config) { c.WebhookSecret = qpay.Secret{} }, "webhook_secret is required for mpgs"},
+		{"a Tap key too", func(c *providers.Config) { c.SecretKey = qpay.NewSecret("sk_test_x") }, "not used by mpgs"},
 		{"base_url instead of gateway_host", func(c *providers.Config) { c.BaseURL = "https://" + mpgsHost }, "not used by mpgs"},
-		{"saved from a printed config", func(c *providers.Config) { c.APIPassword = "[REDACTED]" }, `api_password is "[REDACTED]"`},
+		{"saved from a printed config", func(c *providers.Config) { c.APIPassword = qpay.NewSecret("[REDACTED]") }, `api_password is "[REDACTED]"`},
 		{"version before QPay", func(c *providers.Config) { c.APIVersion = 78 }, "has no QPay"},
 		{"live merchant over http", func(c *providers.Config) {
 			c.MerchantID, c.GatewayHost = "QPAYMID01", "http://gateway.bank.example"
@@ -88,12 +89,12 @@ func TestMPGSConfigProblems(t *testing.T) {
 			assert.NotContains(t, err.Error(), mpgsPassword)
 		})
 	}
-	_, err := providers.Open(providers.Config{Provider: "tap", SecretKey: tapKey, APIPassword: mpgsPassword})
+	_, err := providers.Open(providers.Config{Provider: "tap", SecretKey: qpay.NewSecret(tapKey), APIPassword: qpay.NewSecret(mpgsPassword)})
 	assert.ErrorContains(t, err, "for mpgs only")
 }
 
 func TestMPGSConfigNeverPrintsSecrets(t *testing.T) {
-	cfg := providers.Config{Provider: "mpgs", MerchantID: mpgsMerchant, APIPassword: mpgsPassword, GatewayHost: mpgsHost, WebhookSecret: mpgsHook}
+	cfg := providers.Config{Provider: "mpgs", MerchantID: mpgsMerchant, APIPassword: qpay.NewSecret(mpgsPassword), GatewayHost: mpgsHost, WebhookSecret: qpay.NewSecret(mpgsHook)}
 	var logs bytes.Buffer
 	slog.New(slog.NewJSONHandler(&logs, nil)).Info("config", "cfg", cfg)
 	j, err := json.Marshal(cfg)
@@ -107,18 +108,18 @@ func TestMPGSConfigNeverPrintsSecrets(t *testing.T) {
 	}
 }
 
-// A merchant moves from Tap to its bank's gateway by configuration: new
-// payments go to the gateway, and a Tap payment still in flight is still
-// read from Tap.
+// A merchant moves from Tap to its bank's gateway by configuration: the
+// merchant's Provider is the gateway's from then on (the Registry keeps the
+// Tap configuration for the payments it made, by their chg_ IDs).
 func TestRegistrySwitchesAMerchantToMPGS(t *testing.T) {
 	reg := providers.NewRegistry()
-	require.NoError(t, reg.Configure("shop-1", providers.Config{Provider: "tap", SecretKey: tapKey}))
+	require.NoError(t, reg.Configure("shop-1", providers.Config{Provider: "tap", SecretKey: qpay.NewSecret(tapKey)}))
 	p, err := reg.Get("shop-1")
 	require.NoError(t, err)
 	assert.Equal(t, "tap", p.Name())
 
 	require.NoError(t, reg.Configure("shop-1", providers.Config{Provider: "mpgs", MerchantID: mpgsMerchant,
-		APIPassword: mpgsPassword, GatewayHost: mpgsHost, WebhookSecret: mpgsHook}))
+		APIPassword: qpay.NewSecret(mpgsPassword), GatewayHost: mpgsHost, WebhookSecret: qpay.NewSecret(mpgsHook)}))
 	p, err = reg.Get("shop-1")
 	require.NoError(t, err)
 	assert.Equal(t, "mpgs", p.Name())

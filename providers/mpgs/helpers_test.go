@@ -20,11 +20,15 @@ import (
 const (
 	testHost        = "https://test-gateway.mastercard.com"
 	testMerchant    = "TESTQPAY01"
-	testPassword    = qpay.Secret("0a1b2c3d4e5f60718293a4b5c6d7e8f9")
-	testHookSecret  = qpay.Secret("5B8D1C7E2F9A4E6B3D0C8A7F1E2D3C4B")
 	testBasePath    = "/api/rest/version/100/merchant/" + testMerchant
 	fixtureOrderID  = "ord-7f3a9c"
 	fixtureRefundID = "ref-INV-1001-r1"
+)
+
+// The test merchant's secrets.
+var (
+	testPassword   = qpay.NewSecret("0a1b2c3d4e5f60718293a4b5c6d7e8f9")
+	testHookSecret = qpay.NewSecret("5B8D1C7E2F9A4E6B3D0C8A7F1E2D3C4B")
 )
 
 // fixture reads a file of testdata/.

@@ -79,6 +79,12 @@ type Config struct {
 	// Administration, which the gateway sends as is in
 	// X-Notification-Secret. Required: there is no unverified path.
 	WebhookSecret qpay.Secret
+	// PreviousWebhookSecrets are notification secrets being rotated out:
+	// each is still accepted until its Until, never after, so that
+	// notifications sent (or retried) with the old secret are not lost
+	// while WebhookSecret takes over. WebhookEvent.SignedBy says which
+	// secret a delivery carried.
+	PreviousWebhookSecrets []qpay.PreviousSecret
 	// HTTP tunes timeouts, retries and logging.
 	HTTP qpay.HTTPOptions
 	// Account names the merchant this configuration belongs to (see
@@ -101,10 +107,11 @@ func New(cfg Config) (qpay.Provider, error) {
 // the gateway's wire format and leaves everything provider-neutral to
 // package driver.
 type adapter struct {
-	merchantID    string
-	webhookSecret qpay.Secret
-	mode          qpay.Mode
-	http          *transport.Client
+	merchantID string
+	keys       driver.Keyring   // the notification secrets
+	now        func() time.Time // the clock of the rotation windows; tests replace it
+	mode       qpay.Mode
+	http       *transport.Client
 }
 
 func newAdapter(cfg Config) (*adapter, error) {
@@ -118,8 +125,12 @@ func newAdapter(cfg Config) (*adapter, error) {
 	case strings.IndexFunc(password, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0:
 		return nil, errors.New("mpgs: APIPassword contains spaces or control characters")
 	}
-	if cfg.WebhookSecret.Reveal() == "" {
+	if cfg.WebhookSecret.IsZero() {
 		return nil, errors.New("mpgs: WebhookSecret is required (the notification secret of Merchant Administration)")
+	}
+	keys, err := driver.NewKeyring("mpgs: Config.PreviousWebhookSecrets", cfg.WebhookSecret, cfg.PreviousWebhookSecrets)
+	if err != nil {
+		return nil, err
 	}
 	version := cfg.APIVersion
 	switch {
@@ -144,14 +155,14 @@ func newAdapter(cfg Config) (*adapter, error) {
 		Authorize: func(h http.Header) {
 			h.Set("Authorization", auth)
 		},
-		Secrets:     []string{password, credentials, cfg.WebhookSecret.Reveal()},
+		Secrets:     append(keys.Secrets(), cfg.APIPassword, qpay.NewSecret(credentials)),
 		DecodeError: decodeError,
 		UserAgent:   "qpay-go (mpgs)",
 	}.WithOptions(cfg.HTTP))
 	if err != nil {
 		return nil, fmt.Errorf("mpgs: %w", err)
 	}
-	return &adapter{merchantID: cfg.MerchantID, webhookSecret: cfg.WebhookSecret, mode: mode, http: client}, nil
+	return &adapter{merchantID: cfg.MerchantID, keys: keys, now: time.Now, mode: mode, http: client}, nil
 }
 
 // checkMerchantID accepts what the gateway documents: 1 to 40 of 0-9, a-z,

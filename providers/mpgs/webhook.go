@@ -3,7 +3,6 @@ package mpgs
 import (
 	"context"
 	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -42,7 +41,8 @@ const maxGatewayID = 40
 func (a *adapter) ParseWebhook(_ context.Context, header http.Header, body []byte) (*qpay.WebhookEvent, error) {
 	const op = qpay.OpParseWebhook
 	// The portable layer has canonicalised the header map.
-	if err := a.checkSecret(header[SecretHeader]); err != nil {
+	by, err := a.checkSecret(header[SecretHeader])
+	if err != nil {
 		return nil, err
 	}
 	nid, err := notificationID(header[NotificationIDHeader])
@@ -67,13 +67,13 @@ func (a *adapter) ParseWebhook(_ context.Context, header http.Header, body []byt
 		if err != nil {
 			return nil, err
 		}
-		return &qpay.WebhookEvent{ID: eventID, Type: qpay.EventRefund, RawType: typeRefund, PaymentID: r.PaymentID, Refund: r}, nil
+		return &qpay.WebhookEvent{ID: eventID, Type: qpay.EventRefund, RawType: typeRefund, PaymentID: r.PaymentID, Refund: r, SignedBy: by}, nil
 	}
 	p, err := a.transactionPayment(op, 0, body, &n)
 	if err != nil {
 		return nil, err
 	}
-	return &qpay.WebhookEvent{ID: eventID, Type: qpay.EventPayment, RawType: firstOf(n.Transaction.Type, typePayment), PaymentID: p.ID, Payment: p}, nil
+	return &qpay.WebhookEvent{ID: eventID, Type: qpay.EventPayment, RawType: firstOf(n.Transaction.Type, typePayment), PaymentID: p.ID, Payment: p, SignedBy: by}, nil
 }
 
 // WebhookSignature implements driver.Driver: the notification secret is no
@@ -98,14 +98,15 @@ func gatewayID(id string) error {
 	return nil
 }
 
-// checkSecret compares the delivered secret with the configured one in
-// time independent of both: over their SHA-256 digests, so that not even
-// the length is leaked. Exactly one header value is accepted, and the
-// comparison is exact (Mastercard's Java sample compares case-insensitively;
-// qpay does not).
-func (a *adapter) checkSecret(values []string) error {
-	fail := func(msg string) error {
-		return &qpay.Error{Provider: providerName, Op: qpay.OpParseWebhook, Kind: qpay.KindInvalidSignature, Message: msg}
+// checkSecret compares the delivered secret with the configured ones (the
+// current one and those still inside their rotation window) in time
+// independent of all of them: over their SHA-256 digests, so that not even
+// the length is leaked, each compared whichever matches. Exactly one header
+// value is accepted, and the comparison is exact (Mastercard's Java sample
+// compares case-insensitively; qpay does not).
+func (a *adapter) checkSecret(values []string) (qpay.SigningKey, error) {
+	fail := func(msg string) (qpay.SigningKey, error) {
+		return "", &qpay.Error{Provider: providerName, Op: qpay.OpParseWebhook, Kind: qpay.KindInvalidSignature, Message: msg}
 	}
 	switch len(values) {
 	case 0:
@@ -115,11 +116,14 @@ func (a *adapter) checkSecret(values []string) error {
 		return fail(fmt.Sprintf("%d %s headers", len(values), SecretHeader))
 	}
 	got := sha256.Sum256([]byte(values[0]))
-	want := sha256.Sum256([]byte(a.webhookSecret.Reveal()))
-	if subtle.ConstantTimeCompare(got[:], want[:]) != 1 {
+	by, ok := a.keys.Verify(a.now(), got[:], func(secret qpay.Secret) []byte {
+		want := sha256.Sum256([]byte(secret.Reveal()))
+		return want[:]
+	})
+	if !ok {
 		return fail(SecretHeader + " does not match the configured notification secret")
 	}
-	return nil
+	return by, nil
 }
 
 // notificationID reads X-Notification-Id: at most one value, printable

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -12,6 +13,7 @@ import (
 	"github.com/qpay-go/qpay"
 	"github.com/qpay-go/qpay/money"
 	"github.com/qpay-go/qpay/providers/internal/conformance"
+	"github.com/qpay-go/qpay/providers/internal/driver"
 	"github.com/qpay-go/qpay/status"
 )
 
@@ -186,4 +188,41 @@ func TestWebhookBodiesThatCannotBeAboutAnOrder(t *testing.T) {
 	// An order the gateway does not have: refused, never an event.
 	_, err := p.ParseWebhook(context.Background(), h, []byte(`{"order":{"id":"qp-unknown","amount":1,"currency":"QAR"},"transaction":{"id":"qpay-pay"}}`))
 	assert.ErrorIs(t, err, qpay.KindNotFound)
+}
+
+// A notification secret being rotated out is still accepted until the end
+// of its window, never after, and the event says which secret it carried.
+func TestWebhookSecretRotation(t *testing.T) {
+	b := newGockBackend(t)
+	old := qpay.NewSecret("OLDNOTIFICATIONSECRET0123456789AB")
+	until := time.Date(2026, 12, 2, 0, 0, 0, 0, time.UTC)
+	cfg := testConfig(t)
+	cfg.PreviousWebhookSecrets = []qpay.PreviousSecret{{Secret: old, Until: until}}
+	a, err := newAdapter(cfg)
+	require.NoError(t, err)
+	now := until.Add(-time.Hour)
+	a.now = func() time.Time { return now }
+	p := driver.Wrap(a, driver.Options{})
+	ctx := context.Background()
+	pay, err := p.CreatePayment(ctx, conformance.Request("ORD-rot", "1.00"))
+	require.NoError(t, err)
+	b.Settle(t, pay.ID, status.Captured)
+	h, body := b.PaymentWebhook(t, pay.ID)
+
+	ev, err := p.ParseWebhook(ctx, h, body)
+	require.NoError(t, err)
+	assert.Equal(t, qpay.SignedByCurrent, ev.SignedBy)
+
+	h.Set(SecretHeader, old.Reveal())
+	ev, err = p.ParseWebhook(ctx, h, body)
+	require.NoError(t, err)
+	assert.Equal(t, qpay.SignedByPrevious, ev.SignedBy)
+
+	now = until
+	_, err = p.ParseWebhook(ctx, h, body)
+	assert.ErrorIs(t, err, qpay.KindInvalidSignature, "the window has ended")
+
+	cfg.PreviousWebhookSecrets = []qpay.PreviousSecret{{Secret: old}}
+	_, err = New(cfg)
+	assert.ErrorContains(t, err, "Until", "a window must end")
 }

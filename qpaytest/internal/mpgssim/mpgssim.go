@@ -52,10 +52,10 @@ const (
 	// names them).
 	DefaultMerchantID = "TESTQPAYSIM01"
 	// DefaultAPIPassword is the merchant's API password.
-	DefaultAPIPassword qpay.Secret = "qpaytest-mpgs-api-password-0001"
+	DefaultAPIPassword = "qpaytest-mpgs-api-password-0001"
 	// DefaultWebhookSecret is the notification secret sent in
 	// X-Notification-Secret.
-	DefaultWebhookSecret qpay.Secret = "QPAYTESTMPGSNOTIFICATIONSECRET01"
+	DefaultWebhookSecret = "QPAYTESTMPGSNOTIFICATIONSECRET01"
 )
 
 // Options configure the gateway's front end; see qpaytest.Options.
@@ -84,11 +84,11 @@ func New(opts Options) *Route {
 	if opts.MerchantID == "" {
 		opts.MerchantID = DefaultMerchantID
 	}
-	if opts.APIPassword == "" {
-		opts.APIPassword = DefaultAPIPassword
+	if opts.APIPassword.IsZero() {
+		opts.APIPassword = qpay.NewSecret(DefaultAPIPassword)
 	}
-	if opts.WebhookSecret == "" {
-		opts.WebhookSecret = DefaultWebhookSecret
+	if opts.WebhookSecret.IsZero() {
+		opts.WebhookSecret = qpay.NewSecret(DefaultWebhookSecret)
 	}
 	creds := base64.StdEncoding.EncodeToString([]byte("merchant." + opts.MerchantID + ":" + opts.APIPassword.Reveal()))
 	return &Route{opts: opts, auth: "Basic " + creds, webhookURL: opts.WebhookURL}
