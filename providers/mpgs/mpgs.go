@@ -16,8 +16,6 @@ import (
 	"time"
 	"unicode"
 
-	"github.com/shopspring/decimal"
-
 	"github.com/qpay-go/qpay"
 	"github.com/qpay-go/qpay/money"
 	"github.com/qpay-go/qpay/providers/internal/driver"
@@ -529,8 +527,8 @@ func (a *adapter) orderPayment(op string, o *orderRead) (*qpay.Payment, error) {
 	if err != nil {
 		return nil, err
 	}
-	if ans.TotalRefundedAmount != nil && ans.TotalRefundedAmount.IsPositive() {
-		refunded, err := money.New(*ans.TotalRefundedAmount, ans.Currency)
+	if ans.TotalRefundedAmount != nil && ans.TotalRefundedAmount.Decimal().IsPositive() {
+		refunded, err := money.New(ans.TotalRefundedAmount.Decimal(), ans.Currency)
 		if err != nil {
 			return nil, a.protocol(op, o.status, o.body, "order "+ans.ID+" has a refunded total qpay cannot take exactly", err)
 		}
@@ -664,11 +662,11 @@ func (a *adapter) refundOf(op string, httpStatus int, body []byte, orderID strin
 
 // amount reads one of the gateway's amounts exactly; one with more
 // decimals than its currency has is a protocol error, never rounded.
-func (a *adapter) amount(op string, httpStatus int, body []byte, what string, d *decimal.Decimal, currency string) (money.Money, error) {
+func (a *adapter) amount(op string, httpStatus int, body []byte, what string, d *money.Number, currency string) (money.Money, error) {
 	if d == nil || currency == "" {
 		return money.Money{}, a.protocol(op, httpStatus, body, what+" has no amount or currency", nil)
 	}
-	m, err := money.New(*d, currency)
+	m, err := money.New(d.Decimal(), currency)
 	if err != nil {
 		return money.Money{}, a.protocol(op, httpStatus, body, what+" has an amount qpay cannot take exactly", err)
 	}

@@ -1,8 +1,7 @@
 package mpgs
 
 import (
-	"github.com/shopspring/decimal"
-
+	"github.com/qpay-go/qpay/money"
 	"github.com/qpay-go/qpay/providers/internal/transport"
 )
 
@@ -10,7 +9,8 @@ import (
 // QPay uses it. Sources and confidence are in the package documentation.
 // Requests send amounts as decimal strings in the units of the currency
 // ("10.50"); answers carry them as JSON numbers (10.5, 1.00), which
-// decimal.Decimal reads exactly, as it does a string.
+// money.Number reads exactly, as it does a string, within the bounds of
+// money.ParseNumber (no unbounded decimal arithmetic on untrusted text).
 
 // Fixed values of the requests.
 const (
@@ -77,14 +77,14 @@ type transactionRequest struct {
 // answer and in a notification, at the top level of a Retrieve Order
 // answer.
 type orderFields struct {
-	ID                  string           `json:"id"`
-	Amount              *decimal.Decimal `json:"amount"`
-	Currency            string           `json:"currency"`
-	Status              string           `json:"status"`
-	Reference           string           `json:"reference"`
-	CreationTime        string           `json:"creationTime"`
-	TotalCapturedAmount *decimal.Decimal `json:"totalCapturedAmount"`
-	TotalRefundedAmount *decimal.Decimal `json:"totalRefundedAmount"`
+	ID                  string        `json:"id"`
+	Amount              *money.Number `json:"amount"`
+	Currency            string        `json:"currency"`
+	Status              string        `json:"status"`
+	Reference           string        `json:"reference"`
+	CreationTime        string        `json:"creationTime"`
+	TotalCapturedAmount *money.Number `json:"totalCapturedAmount"`
+	TotalRefundedAmount *money.Number `json:"totalRefundedAmount"`
 }
 
 // transactionAnswer is the answer to a PUT and to Retrieve Transaction,
@@ -101,11 +101,11 @@ type transactionAnswer struct {
 }
 
 type transactionFields struct {
-	ID        string           `json:"id"`
-	Type      string           `json:"type"`
-	Amount    *decimal.Decimal `json:"amount"`
-	Currency  string           `json:"currency"`
-	Reference string           `json:"reference"`
+	ID        string        `json:"id"`
+	Type      string        `json:"type"`
+	Amount    *money.Number `json:"amount"`
+	Currency  string        `json:"currency"`
+	Reference string        `json:"reference"`
 }
 
 type gatewayResponse struct {
