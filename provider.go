@@ -12,7 +12,7 @@ import (
 // for concurrent use. Build one with providers.Open, or with qpaytest.NewFake
 // in tests.
 type Provider interface {
-	// Name is the provider's short name: "tap" or "checkout".
+	// Name is the provider's short name: "tap", "checkout" or "mpgs".
 	Name() string
 
 	// CreatePayment asks the provider for a QPay payment and returns it with

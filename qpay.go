@@ -1,12 +1,13 @@
 // Package qpay takes QPay payments (Qatar's NAPS debit scheme) through Tap
-// Payments or Checkout.com behind one provider-neutral interface.
+// Payments, Checkout.com or the acquiring bank's Mastercard Gateway behind
+// one provider-neutral interface.
 //
 // A merchant service creates a payment, sends the shopper to the QPay page,
 // learns the outcome from a verified webhook or from GetPayment, and refunds
 // all or part of it. The same code works whichever provider a merchant's
 // configuration names:
 //
-//	p, err := providers.Open(cfg) // cfg.Provider is "tap" or "checkout"
+//	p, err := providers.Open(cfg) // cfg.Provider is "tap", "checkout" or "mpgs"
 //	if err != nil { ... }
 //	pay, err := p.CreatePayment(ctx, qpay.PaymentRequest{
 //		Amount:    money.MustParse("79.10", "QAR"),
@@ -15,7 +16,7 @@
 //		ReturnURL: "https://shop.example/qpay/return",
 //	})
 //	if err != nil { ... }
-//	http.Redirect(w, r, pay.RedirectURL, http.StatusSeeOther) // full page, never an iframe
+//	qpay.SendShopper(w, r, pay) // a full page, never an iframe: RedirectURL or RedirectHTML
 //
 //	// later, in the webhook handler:
 //	ev, err := p.ParseWebhook(ctx, r.Header, body) // verifies the signature first
@@ -201,9 +202,9 @@ func (r PaymentRequest) Validate(mode Mode) error {
 
 // Payment is a QPay payment as the provider last reported it.
 type Payment struct {
-	Provider  string        // "tap" or "checkout"
+	Provider  string        // "tap", "checkout" or "mpgs"
 	Account   string        // the merchant account of the Provider that returned it (providers.Config.Account); "" for a single merchant
-	ID        string        // the provider's ID: chg_... (Tap) or pay_... (Checkout)
+	ID        string        // the provider's ID: chg_... (Tap), pay_... (Checkout) or the order ID qp-... (Mastercard Gateway)
 	Status    status.Status // normalized
 	RawStatus string        // the provider's own word, e.g. "CAPTURED" or "Partially Refunded"
 	Amount    money.Money   // the payment's amount
@@ -212,6 +213,11 @@ type Payment struct {
 	Refunded    money.Money
 	Reference   string // the merchant's reference, as echoed by the provider
 	RedirectURL string // where to send the shopper while the payment is pending
+	// RedirectHTML is the shopper's next step as an HTML fragment (an
+	// auto-submitting form), for a provider that answers with one instead
+	// of a URL (the Mastercard Gateway's browserPayment.redirectHtml):
+	// serve it as the whole page, never in an iframe. Empty otherwise.
+	RedirectHTML string
 	// WebhookURL is where the provider sends this payment's webhooks, for
 	// providers that take it per payment (Tap's post.url); empty otherwise.
 	WebhookURL string
@@ -304,9 +310,9 @@ func (r RefundRequest) Validate() error {
 
 // Refund is a refund as the provider last reported it.
 type Refund struct {
-	Provider       string              // "tap" or "checkout"
+	Provider       string              // "tap", "checkout" or "mpgs"
 	Account        string              // as Payment.Account
-	ID             string              // re_... (Tap) or the refund action's act_... (Checkout)
+	ID             string              // re_... (Tap), the refund action's act_... (Checkout) or the refund transaction's ID (Mastercard Gateway)
 	PaymentID      string              // the refunded payment
 	Status         status.RefundStatus // normalized
 	RawStatus      string              // e.g. "PENDING" (Tap) or "Pending" (Checkout's 202)

@@ -57,7 +57,8 @@ const (
 	// Cko-Signature).
 	VerifiedBody VerificationMethod = iota + 1
 	// VerifiedReadBack: the provider's signature covers some fields only
-	// (Tap's hashstring), so qpay read the payment or refund back over the
+	// (Tap's hashstring), or none (the Mastercard Gateway's shared secret,
+	// Signed empty), so qpay read the payment or refund back over the
 	// provider's authenticated API before returning the event, checked the
 	// signed fields against it and took the facts from the read-back.
 	VerifiedReadBack

@@ -50,7 +50,7 @@ var cancelWaits = []cancelWait{
 	},
 }
 
-// TestContextEndStopsCallsWithin50ms holds each operation of both adapters
+// TestContextEndStopsCallsWithin50ms holds each operation of every adapter
 // in a slow answer or in a Retry-After wait, ends its context (canceled,
 // or past its deadline), and measures from that instant to the call's
 // return. It must be at most 50ms, the error must say why, and no request
@@ -60,7 +60,7 @@ func TestContextEndStopsCallsWithin50ms(t *testing.T) {
 		mu    sync.Mutex
 		spans = map[string]time.Duration{}
 	)
-	for _, provider := range bothProviders {
+	for _, provider := range allRoutes {
 		for _, op := range allOps {
 			for _, wait := range cancelWaits {
 				for _, byDeadline := range []bool{false, true} {
@@ -189,7 +189,7 @@ func spanTable(spans map[string]time.Duration) string {
 		fmt.Fprintf(&b, "%-27s", c)
 	}
 	b.WriteString("\n")
-	for _, provider := range bothProviders {
+	for _, provider := range allRoutes {
 		for _, op := range allOps {
 			row := provider + " " + strings.TrimSuffix(op, "_payment")
 			fmt.Fprintf(&b, "%-17s", row)

@@ -1,6 +1,7 @@
 // Package providers builds a qpay.Provider from one merchant's
-// configuration, so that switching a merchant between Tap and Checkout.com
-// is a configuration change, not a code change.
+// configuration, so that switching a merchant between Tap, Checkout.com and
+// its acquiring bank's Mastercard Gateway is a configuration change, not a
+// code change.
 //
 //	cfg, err := providers.FromEnv("QPAY_")   // or providers.LoadJSON(file)
 //	if err != nil { ... }
@@ -21,6 +22,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -28,6 +30,7 @@ import (
 
 	"github.com/qpay-go/qpay"
 	"github.com/qpay-go/qpay/providers/checkout"
+	"github.com/qpay-go/qpay/providers/mpgs"
 	"github.com/qpay-go/qpay/providers/tap"
 )
 
@@ -35,28 +38,33 @@ import (
 const (
 	Tap      = "tap"
 	Checkout = "checkout"
+	// MPGS is the acquiring bank's Mastercard Gateway (QPAY browser
+	// payments), package mpgs.
+	MPGS = "mpgs"
 )
 
 // Config is one merchant's provider configuration. It can be read from JSON
 // (LoadJSON) or from environment variables (FromEnv).
 type Config struct {
-	// Provider is "tap" or "checkout".
+	// Provider is "tap", "checkout" or "mpgs".
 	Provider string `json:"provider"`
 	// Account names the merchant (see tap.Config.Account); a Registry sets
 	// it to the merchant ID when empty.
 	Account string `json:"account,omitempty"`
 	// SecretKey is the secret API key (Tap sk_test_/sk_live_, Checkout
-	// sk_... ). Tap also signs its webhooks with it.
+	// sk_... ). Tap also signs its webhooks with it. The Mastercard Gateway
+	// takes APIPassword instead.
 	SecretKey qpay.Secret `json:"secret_key"`
-	// WebhookSecret is the key Checkout signs webhooks with (required for
-	// Checkout, unused for Tap).
+	// WebhookSecret is the key Checkout signs webhooks with, or the
+	// Mastercard Gateway's notification secret (required for both, unused
+	// for Tap).
 	WebhookSecret qpay.Secret `json:"webhook_secret,omitempty"`
 	// PreviousSecretKey, for Tap, is the secret key being rotated out: it
 	// verifies webhook hashstrings (never API calls) until
 	// PreviousSecretKeyUntil, which it requires, and never after.
 	PreviousSecretKey      qpay.Secret `json:"previous_secret_key,omitempty"`
 	PreviousSecretKeyUntil time.Time   `json:"previous_secret_key_until,omitempty"`
-	// PreviousWebhookSecret, for Checkout, is the webhook secret being
+	// PreviousWebhookSecret, for Checkout and the Mastercard Gateway, is the webhook secret being
 	// rotated out: it verifies deliveries until PreviousWebhookSecretUntil,
 	// which it requires, and never after.
 	PreviousWebhookSecret      qpay.Secret `json:"previous_webhook_secret,omitempty"`
@@ -67,8 +75,19 @@ type Config struct {
 	// BaseURL overrides the provider's API address (the simulator's, or
 	// Checkout's per-merchant host).
 	BaseURL string `json:"base_url,omitempty"`
-	// MerchantID is Tap's merchant.id for platform accounts.
+	// MerchantID is Tap's merchant.id for platform accounts, or the
+	// Mastercard Gateway's merchant ID (required for mpgs).
 	MerchantID string `json:"merchant_id,omitempty"`
+	// APIPassword is the Mastercard Gateway merchant's API password
+	// (required for mpgs).
+	APIPassword qpay.Secret `json:"api_password,omitempty"`
+	// GatewayHost is the Mastercard Gateway host the acquiring bank gave
+	// (required for mpgs; see mpgs.Config.Host). BaseURL is not used by
+	// mpgs.
+	GatewayHost string `json:"gateway_host,omitempty"`
+	// APIVersion is the Mastercard Gateway's REST API version; zero means
+	// mpgs.DefaultAPIVersion.
+	APIVersion int `json:"api_version,omitempty"`
 	// ProcessingChannelID is Checkout's processing channel, on current
 	// accounts that require one.
 	ProcessingChannelID string `json:"processing_channel_id,omitempty"`
@@ -118,13 +137,18 @@ func (c Config) Validate() error {
 		if c.WebhookSecret.IsZero() {
 			problems = append(problems, "webhook_secret is required for checkout")
 		}
+	case MPGS:
+		problems = append(problems, c.mpgsProblems()...)
 	case "":
-		problems = append(problems, `provider is required ("tap" or "checkout")`)
+		problems = append(problems, `provider is required ("tap", "checkout" or "mpgs")`)
 	default:
-		problems = append(problems, fmt.Sprintf(`provider %q is not "tap" or "checkout"`, c.Provider))
+		problems = append(problems, fmt.Sprintf(`provider %q is not "tap", "checkout" or "mpgs"`, c.Provider))
 	}
-	if c.SecretKey.IsZero() {
+	if c.SecretKey.IsZero() && c.Provider != MPGS {
 		problems = append(problems, "secret_key is required")
+	}
+	if c.Provider != MPGS && (!c.APIPassword.IsZero() || c.GatewayHost != "" || c.APIVersion != 0) {
+		problems = append(problems, "api_password, gateway_host and api_version are for mpgs only")
 	}
 	// The account is a key of every stored row: one a store would refuse
 	// (package store's rule, qpay.IsHidden) would fail every webhook.
@@ -138,7 +162,7 @@ func (c Config) Validate() error {
 		name  string
 		value qpay.Secret
 	}{{"secret_key", c.SecretKey}, {"webhook_secret", c.WebhookSecret}, {"webhook_authorization", c.WebhookAuthorization},
-		{"previous_secret_key", c.PreviousSecretKey}, {"previous_webhook_secret", c.PreviousWebhookSecret}} {
+		{"previous_secret_key", c.PreviousSecretKey}, {"previous_webhook_secret", c.PreviousWebhookSecret}, {"api_password", c.APIPassword}} {
 		if s.value.Reveal() == redactedMask {
 			problems = append(problems, s.name+` is "[REDACTED]": the configuration was saved from a printed or marshalled Config, which never holds keys`)
 		}
@@ -153,17 +177,19 @@ func (c Config) Validate() error {
 }
 
 // rotationProblems checks a key rotation: each previous secret needs the
-// end of its window, and belongs to the provider that signs with it (Tap
-// with its secret key, Checkout with its webhook secret).
+// end of its window, and belongs to a provider that verifies with it (Tap
+// with its secret key, Checkout and the Mastercard Gateway with their
+// webhook secret).
 func rotationProblems(c Config) []string {
 	var problems []string
 	for _, r := range []struct {
-		name, provider string
-		secret         qpay.Secret
-		until          time.Time
+		name      string
+		providers []string
+		secret    qpay.Secret
+		until     time.Time
 	}{
-		{"previous_secret_key", Tap, c.PreviousSecretKey, c.PreviousSecretKeyUntil},
-		{"previous_webhook_secret", Checkout, c.PreviousWebhookSecret, c.PreviousWebhookSecretUntil},
+		{"previous_secret_key", []string{Tap}, c.PreviousSecretKey, c.PreviousSecretKeyUntil},
+		{"previous_webhook_secret", []string{Checkout, MPGS}, c.PreviousWebhookSecret, c.PreviousWebhookSecretUntil},
 	} {
 		switch {
 		case r.secret.IsZero() && !r.until.IsZero():
@@ -171,8 +197,8 @@ func rotationProblems(c Config) []string {
 		case r.secret.IsZero():
 		case r.until.IsZero():
 			problems = append(problems, r.name+" needs "+r.name+"_until, the end of the rotation window")
-		case c.Provider != "" && c.Provider != r.provider:
-			problems = append(problems, fmt.Sprintf("%s is for %s webhooks, not %s", r.name, r.provider, c.Provider))
+		case c.Provider != "" && !slices.Contains(r.providers, c.Provider):
+			problems = append(problems, fmt.Sprintf("%s is for %s webhooks, not %s", r.name, strings.Join(r.providers, " and "), c.Provider))
 		}
 	}
 	return problems
@@ -184,6 +210,27 @@ func previous(secret qpay.Secret, until time.Time) []qpay.PreviousSecret {
 		return nil
 	}
 	return []qpay.PreviousSecret{{Secret: secret, Until: until}}
+}
+
+// mpgsProblems are what a Mastercard Gateway configuration lacks or holds
+// that belongs to another provider.
+func (c Config) mpgsProblems() []string {
+	var problems []string
+	for _, f := range []struct {
+		name string
+		set  bool
+	}{{"merchant_id", c.MerchantID != ""}, {"api_password", !c.APIPassword.IsZero()}, {"gateway_host", c.GatewayHost != ""}, {"webhook_secret", !c.WebhookSecret.IsZero()}} {
+		if !f.set {
+			problems = append(problems, f.name+" is required for mpgs")
+		}
+	}
+	if !c.SecretKey.IsZero() || c.BaseURL != "" || !c.WebhookAuthorization.IsZero() || c.ProcessingChannelID != "" {
+		problems = append(problems, "secret_key, base_url, webhook_authorization and processing_channel_id are not used by mpgs (its key is api_password, its address gateway_host)")
+	}
+	if c.APIVersion < 0 {
+		problems = append(problems, "api_version must not be negative")
+	}
+	return problems
 }
 
 // HTTPOptions returns the transport settings of c.
@@ -206,6 +253,17 @@ func Open(c Config) (qpay.Provider, error) {
 		return nil, err
 	}
 	switch c.Provider {
+	case MPGS:
+		return mpgs.New(mpgs.Config{
+			MerchantID:             c.MerchantID,
+			APIPassword:            c.APIPassword,
+			Host:                   c.GatewayHost,
+			APIVersion:             c.APIVersion,
+			WebhookSecret:          c.WebhookSecret,
+			PreviousWebhookSecrets: previous(c.PreviousWebhookSecret, c.PreviousWebhookSecretUntil),
+			HTTP:                   c.HTTPOptions(),
+			Account:                c.Account,
+		})
 	case Tap:
 		return tap.New(tap.Config{
 			SecretKey:          c.SecretKey,
@@ -245,8 +303,11 @@ func LoadJSON(r io.Reader) (Config, error) {
 // field name in upper case: with prefix "QPAY_", QPAY_PROVIDER,
 // QPAY_SECRET_KEY, QPAY_WEBHOOK_SECRET, QPAY_BASE_URL, QPAY_CALL_TIMEOUT
 // ("60s"), QPAY_MAX_ATTEMPTS and so on. A key rotation adds
-// QPAY_PREVIOUS_SECRET_KEY (Tap) or QPAY_PREVIOUS_WEBHOOK_SECRET (Checkout),
-// each with its _UNTIL time in RFC 3339 ("2026-12-31T00:00:00Z").
+// QPAY_PREVIOUS_SECRET_KEY (Tap) or QPAY_PREVIOUS_WEBHOOK_SECRET (Checkout,
+// the Mastercard Gateway), each with its _UNTIL time in RFC 3339
+// ("2026-12-31T00:00:00Z"). For the Mastercard Gateway: QPAY_MERCHANT_ID,
+// QPAY_API_PASSWORD, QPAY_GATEWAY_HOST, QPAY_WEBHOOK_SECRET and
+// QPAY_API_VERSION.
 func FromEnv(prefix string) (Config, error) {
 	return FromLookup(prefix, os.LookupEnv)
 }
@@ -294,18 +355,24 @@ func FromLookup(prefix string, lookup func(string) (string, bool)) (Config, erro
 	str("BASE_URL", &c.BaseURL)
 	str("MERCHANT_ID", &c.MerchantID)
 	str("PROCESSING_CHANNEL_ID", &c.ProcessingChannelID)
+	secret("API_PASSWORD", &c.APIPassword)
+	str("GATEWAY_HOST", &c.GatewayHost)
 	dur("ATTEMPT_TIMEOUT", &c.AttemptTimeout)
 	dur("CALL_TIMEOUT", &c.CallTimeout)
 	dur("MIN_BACKOFF", &c.MinBackoff)
 	dur("MAX_BACKOFF", &c.MaxBackoff)
 	dur("MAX_RETRY_AFTER", &c.MaxRetryAfter)
-	if v, ok := lookup(prefix + "MAX_ATTEMPTS"); ok {
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("%sMAX_ATTEMPTS: %w", prefix, err))
+	integer := func(name string, dst *int) {
+		if v, ok := lookup(prefix + name); ok {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s%s: %w", prefix, name, err))
+			}
+			*dst = n
 		}
-		c.MaxAttempts = n
 	}
+	integer("MAX_ATTEMPTS", &c.MaxAttempts)
+	integer("API_VERSION", &c.APIVersion)
 	if err := errors.Join(errs...); err != nil {
 		return Config{}, fmt.Errorf("providers: reading config from the environment: %w", err)
 	}

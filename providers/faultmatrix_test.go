@@ -60,7 +60,7 @@ type matrixCell struct {
 	elapsed             time.Duration
 	attempts            int // requests of the operation the provider received during the call
 	inFlight            int // of those, the ones answered 409: the key still in flight
-	readBacks           int // refund read-backs (Tap's refund list, Checkout's actions) during the call
+	readBacks           int // refund read-backs (Tap's refund list, Checkout's actions, the gateway's Retrieve Order) during the call
 	effects             int // charges with the reference (create, get) or refunds with the reference (refund)
 	afterRetry          int // effects after the merchant's retry; -1 when there was none
 }
@@ -101,7 +101,7 @@ func (c matrixCell) String() string {
 	return s
 }
 
-// TestFaultMatrix runs CreatePayment, GetPayment and Refund of both adapters
+// TestFaultMatrix runs CreatePayment, GetPayment and Refund of every adapter
 // against a provider that fails in each way a real one does, first on the
 // first attempt only, then on every attempt, and counts what the provider
 // really did (after it has finished with the attempts the client gave up
@@ -127,7 +127,7 @@ func TestFaultMatrix(t *testing.T) {
 	w := &witness{}
 	t.Run("cells", func(t *testing.T) {
 		for _, every := range []bool{false, true} {
-			for _, provider := range bothProviders {
+			for _, provider := range allRoutes {
 				for _, op := range allOps {
 					for _, mf := range matrixFaults {
 						if every && mf.isNone() {
@@ -203,7 +203,7 @@ func runMatrixCell(t *testing.T, w *witness, provider, op string, mf matrixFault
 		require.NoError(t, sim.Inject(f))
 	}
 	c := matrixCell{provider: provider, op: op, fault: mf.name, every: every, afterRetry: -1}
-	before, beforeLists := sim.Requests(provider, op), sim.Requests(provider, qpaytest.OpListRefunds)
+	before, beforeLists := sim.Requests(provider, op), sim.Requests(provider, readBackOp(provider))
 	start := time.Now()
 	got, err := call(ctx, p, op, id, ref)
 	c.elapsed = time.Since(start)
@@ -213,7 +213,7 @@ func runMatrixCell(t *testing.T, w *witness, provider, op string, mf matrixFault
 	// simulator answered after the attempt's timeout was never read
 	// (unless a loaded machine fired the timeout late).
 	c.inFlight = readConflicts(logs.String(), op)
-	c.readBacks = sim.Requests(provider, qpaytest.OpListRefunds) - beforeLists
+	c.readBacks = sim.Requests(provider, readBackOp(provider)) - beforeLists
 	w.error(c.String(), err)
 	if mf.isSlow() {
 		// The provider is still working on the attempts the client gave up
@@ -401,7 +401,7 @@ func matrixTable(cells []matrixCell, every bool) string {
 		}
 	}
 	rows := [][]string{append([]string{"provider/op"}, cols...)}
-	for _, provider := range bothProviders {
+	for _, provider := range allRoutes {
 		for _, op := range allOps {
 			row := []string{provider + " " + strings.TrimSuffix(op, "_payment")}
 			for _, col := range cols {

@@ -12,6 +12,7 @@ import (
 	"github.com/qpay-go/qpay"
 	"github.com/qpay-go/qpay/money"
 	"github.com/qpay-go/qpay/providers"
+	"github.com/qpay-go/qpay/providers/mpgs"
 	"github.com/qpay-go/qpay/qpaytest"
 	"github.com/qpay-go/qpay/status"
 	"github.com/qpay-go/qpay/store"
@@ -78,12 +79,12 @@ func (m *merchant) received() []*qpay.WebhookEvent {
 	return append([]*qpay.WebhookEvent(nil), m.events...)
 }
 
-// TestFlowThroughTheSimulator drives both real adapters over HTTP through
+// TestFlowThroughTheSimulator drives every real adapter over HTTP through
 // the whole merchant flow: create, the shopper on the hosted page (form
 // posts), the signed webhook into a WebhookHandler, the return URL, GetPayment,
 // a partial and then a full refund; and through decline, cancel and expiry.
 func TestFlowThroughTheSimulator(t *testing.T) {
-	for _, provider := range []string{providers.Tap, providers.Checkout} {
+	for _, provider := range allRoutes {
 		t.Run(provider, func(t *testing.T) {
 			ctx := context.Background()
 			sim, err := qpaytest.NewServer(qpaytest.Options{})
@@ -95,7 +96,7 @@ func TestFlowThroughTheSimulator(t *testing.T) {
 			back, err := sim.Pay(ctx, pay.RedirectURL, qpaytest.TestCard)
 			require.NoError(t, err)
 			assert.Equal(t, "shop.test", back.Host)
-			returnID := back.Query().Get(map[string]string{providers.Tap: "tap_id", providers.Checkout: "cko-session-id"}[provider])
+			returnID := back.Query().Get(map[string]string{providers.Tap: "tap_id", providers.Checkout: "cko-session-id", providers.MPGS: mpgs.ReturnParam}[provider])
 			require.NotEmpty(t, returnID, "the return URL %s carries the provider's ID", back)
 
 			got, err := m.p.GetPayment(ctx, returnID)

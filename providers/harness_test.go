@@ -29,13 +29,30 @@ var (
 	secretCheckoutKey    = qpay.NewSecret("sk_sbox_reliabilitycheckoutkeyq2w3e4r5t=")
 	secretWebhookKey     = qpay.NewSecret("whsec_ReliabilityCheckoutHook_8Hd2Lp")
 	secretWebhookAuthKey = qpay.NewSecret("Basic UmVsaWFiaWxpdHk6SG9vazc3")
+	secretMPGSPassword   = qpay.NewSecret("ReliabilityMPGSApiPassword7Q2w9Zx4")
+	secretMPGSHook       = qpay.NewSecret("RELIABILITYMPGSNOTIFICATIONSECRET")
 )
 
 // allSecrets are the values no output may contain.
-var allSecrets = []qpay.Secret{secretTapKey, secretCheckoutKey, secretWebhookKey, secretWebhookAuthKey}
+var allSecrets = []qpay.Secret{secretTapKey, secretCheckoutKey, secretWebhookKey, secretWebhookAuthKey, secretMPGSPassword, secretMPGSHook}
 
-// bothProviders lists the adapters every reliability test runs against.
+// allRoutes lists the adapters every reliability test runs against: Tap,
+// Checkout.com and the bank's Mastercard Gateway.
+var allRoutes = []string{providers.Tap, providers.Checkout, providers.MPGS}
+
+// bothProviders lists the two PSPs, for the tests of what only they offer
+// (a search of payments by reference, qpay.PaymentFinder).
 var bothProviders = []string{providers.Tap, providers.Checkout}
+
+// readBackOp is the operation by which provider's adapter reads a
+// payment's refunds back before it resends or reports a refund: Tap's
+// refund list and Checkout's actions, the gateway's Retrieve Order.
+func readBackOp(provider string) string {
+	if provider == providers.MPGS {
+		return qpaytest.OpGetPayment
+	}
+	return qpaytest.OpListRefunds
+}
 
 // The three operations of the Provider that talk to the provider, as the
 // simulator names the endpoint each one's fault must hit.
@@ -56,6 +73,8 @@ func newSimulator(t *testing.T, logger *slog.Logger) *qpaytest.Server {
 		CheckoutSecretKey:            secretCheckoutKey,
 		CheckoutWebhookSecret:        secretWebhookKey,
 		CheckoutWebhookAuthorization: secretWebhookAuthKey,
+		MPGSAPIPassword:              secretMPGSPassword,
+		MPGSWebhookSecret:            secretMPGSHook,
 		Logger:                       logger,
 	})
 	require.NoError(t, err)

@@ -59,7 +59,7 @@ func TestEdgesCountTheRequestsSent(t *testing.T) {
 		{"refund reason of 250 characters", func(r *qpay.RefundRequest) { r.Reason = strings.Repeat("x", 250) }},
 		{"refund metadata key of 250 characters", func(r *qpay.RefundRequest) { r.Metadata = map[string]string{strings.Repeat("k", 250): "v"} }},
 	}
-	for _, provider := range bothProviders {
+	for _, provider := range allRoutes {
 		t.Run(provider, func(t *testing.T) {
 			sim := newSimulator(t, nil)
 			p := openProvider(t, simulatorConfig(sim, provider, nil))

@@ -23,6 +23,7 @@ import (
 	"github.com/qpay-go/qpay/providers/internal/driver"
 	"github.com/qpay-go/qpay/providers/internal/redact"
 	"github.com/qpay-go/qpay/providers/internal/transport"
+	"github.com/qpay-go/qpay/providers/mpgs"
 	"github.com/qpay-go/qpay/providers/tap"
 	"github.com/qpay-go/qpay/qpaytest"
 )
@@ -38,6 +39,8 @@ var (
 	canaryAuth        = "Basic " + canary + "QXV0aG9yaXphdGlvbg=="
 	canaryPreviousTap = "sk_test_" + canary + "PreviousTap000000"
 	canaryPreviousCko = "whsec_" + canary + "_previous_hook"
+	canaryMPGSPass    = canary + "MPGSApiPassword0000"
+	canaryMPGSHook    = canary + "MPGSNOTIFICATIONSECRET"
 )
 
 // farFuture ends the rotation windows of these tests.
@@ -181,6 +184,11 @@ func TestNoPrinterShowsASecret(t *testing.T) {
 	ckoCfg := providers.Config{Provider: providers.Checkout, Account: "m-2", SecretKey: qpay.NewSecret(canaryCkoKey),
 		WebhookSecret: qpay.NewSecret(canaryWebhook), WebhookAuthorization: qpay.NewSecret(canaryAuth), BaseURL: "http://127.0.0.1:9",
 		PreviousWebhookSecret: qpay.NewSecret(canaryPreviousCko), PreviousWebhookSecretUntil: farFuture}
+	mpgsCfg := providers.Config{Provider: providers.MPGS, Account: "m-3", MerchantID: "TESTCANARY", APIPassword: qpay.NewSecret(canaryMPGSPass),
+		GatewayHost: "http://127.0.0.1:9", WebhookSecret: qpay.NewSecret(canaryMPGSHook),
+		PreviousWebhookSecret: qpay.NewSecret(canaryPreviousCko), PreviousWebhookSecretUntil: farFuture}
+	mpgsP, err := providers.Open(mpgsCfg)
+	require.NoError(t, err)
 	tapP, err := providers.Open(tapCfg)
 	require.NoError(t, err)
 	ckoP, err := providers.Open(ckoCfg)
@@ -188,8 +196,10 @@ func TestNoPrinterShowsASecret(t *testing.T) {
 	reg := providers.NewRegistry()
 	require.NoError(t, reg.Configure("m-1", tapCfg))
 	require.NoError(t, reg.Configure("m-2", ckoCfg))
+	require.NoError(t, reg.Configure("m-3", mpgsCfg))
 	simOpts := qpaytest.Options{TapSecretKey: secret, CheckoutSecretKey: qpay.NewSecret(canaryCkoKey),
-		CheckoutWebhookSecret: qpay.NewSecret(canaryWebhook), CheckoutWebhookAuthorization: qpay.NewSecret(canaryAuth)}
+		CheckoutWebhookSecret: qpay.NewSecret(canaryWebhook), CheckoutWebhookAuthorization: qpay.NewSecret(canaryAuth),
+		MPGSAPIPassword: qpay.NewSecret(canaryMPGSPass), MPGSWebhookSecret: qpay.NewSecret(canaryMPGSHook)}
 	sim, err := qpaytest.NewServer(simOpts)
 	require.NoError(t, err)
 	// Closed before it is printed: a walk of a serving Server would race
@@ -208,6 +218,10 @@ func TestNoPrinterShowsASecret(t *testing.T) {
 		"checkout.Config": checkout.Config{SecretKey: qpay.NewSecret(canaryCkoKey), WebhookSecret: qpay.NewSecret(canaryWebhook),
 			WebhookAuthorization:   qpay.NewSecret(canaryAuth),
 			PreviousWebhookSecrets: []qpay.PreviousSecret{{Secret: qpay.NewSecret(canaryPreviousCko), Until: farFuture}}},
+		"providers.Config mpgs": mpgsCfg,
+		"mpgs.Config": mpgs.Config{MerchantID: "TESTCANARY", APIPassword: qpay.NewSecret(canaryMPGSPass), WebhookSecret: qpay.NewSecret(canaryMPGSHook),
+			PreviousWebhookSecrets: []qpay.PreviousSecret{{Secret: qpay.NewSecret(canaryPreviousCko), Until: farFuture}}},
+		"qpay.Provider mpgs":  mpgsP,
 		"qpay.Provider tap":   tapP,
 		"qpay.Provider cko":   ckoP,
 		"*providers.Registry": reg,

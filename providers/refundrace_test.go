@@ -72,7 +72,7 @@ func TestOneRefundPerReferenceAcrossReplicas(t *testing.T) {
 		totals = map[string]*raceTally{}
 	)
 	t.Run("cells", func(t *testing.T) {
-		for _, provider := range bothProviders {
+		for _, provider := range allRoutes {
 			for _, mode := range keyModes {
 				name := provider + "/" + mode.name
 				t.Run(name, func(t *testing.T) {

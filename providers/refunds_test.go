@@ -17,7 +17,7 @@ import (
 // providers, although Tap's charge reports no refunded total: the refunds
 // are read when the caller asks.
 func TestRefundTheRestIsPortable(t *testing.T) {
-	for _, name := range bothProviders {
+	for _, name := range allRoutes {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()
 			sim := newSimulator(t, nil)
@@ -72,7 +72,7 @@ func TestRefundTheRestIsPortable(t *testing.T) {
 
 // A payment that was never captured has nothing to refund.
 func TestRefundTheRestOfAPendingPayment(t *testing.T) {
-	for _, name := range bothProviders {
+	for _, name := range allRoutes {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()
 			sim := newSimulator(t, nil)

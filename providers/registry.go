@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"sort"
+	"strconv"
 	"sync"
 
 	"github.com/qpay-go/qpay"
@@ -221,7 +222,8 @@ func (r *Registry) Get(merchantID string) (qpay.Provider, error) {
 func configID(c Config) string {
 	h := sha256.New()
 	for _, s := range []string{c.Provider, c.Account, c.SecretKey.Reveal(), c.WebhookSecret.Reveal(),
-		c.WebhookAuthorization.Reveal(), c.BaseURL, c.MerchantID, c.ProcessingChannelID} {
+		c.WebhookAuthorization.Reveal(), c.BaseURL, c.MerchantID, c.ProcessingChannelID,
+		c.APIPassword.Reveal(), c.GatewayHost, strconv.Itoa(c.APIVersion)} {
 		fmt.Fprintf(h, "%d:%s;", len(s), s)
 	}
 	return string(h.Sum(nil))

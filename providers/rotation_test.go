@@ -121,7 +121,7 @@ func TestKeyRotationConfigProblems(t *testing.T) {
 			c := base("tap")
 			c.PreviousWebhookSecret, c.PreviousWebhookSecretUntil = old, later
 			return c
-		}(), "previous_webhook_secret is for checkout webhooks, not tap"},
+		}(), "previous_webhook_secret is for checkout and mpgs webhooks, not tap"},
 		"checkout, a previous secret key": {func() providers.Config {
 			c := base("checkout")
 			c.PreviousSecretKey, c.PreviousSecretKeyUntil = old, later

@@ -102,6 +102,7 @@ func TestSecretsStayOutOfEchoedErrorBodies(t *testing.T) {
 	own := map[string][]qpay.Secret{
 		providers.Tap:      {secretTapKey},
 		providers.Checkout: {secretCheckoutKey, secretWebhookKey, secretWebhookAuthKey},
+		providers.MPGS:     {secretMPGSPassword, secretMPGSHook},
 	}
 	echo := func(provider string) string {
 		var all []string
@@ -112,7 +113,7 @@ func TestSecretsStayOutOfEchoedErrorBodies(t *testing.T) {
 			strings.Join(all, " "), strings.Join(all, ","))
 	}
 	w := &witness{}
-	for _, provider := range bothProviders {
+	for _, provider := range allRoutes {
 		for _, code := range []int{http.StatusInternalServerError, http.StatusBadRequest, http.StatusUnauthorized, http.StatusTooManyRequests} {
 			t.Run(fmt.Sprintf("%s/%d", provider, code), func(t *testing.T) {
 				logs := &logSink{}

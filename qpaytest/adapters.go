@@ -8,6 +8,7 @@ import (
 	"github.com/qpay-go/qpay"
 	"github.com/qpay-go/qpay/providers"
 	"github.com/qpay-go/qpay/providers/checkout"
+	"github.com/qpay-go/qpay/providers/mpgs"
 	"github.com/qpay-go/qpay/providers/tap"
 )
 
@@ -45,14 +46,37 @@ func CheckoutConfig(s *Server) checkout.Config {
 	}
 }
 
-// Config is a merchant's configuration of provider (ProviderTap or
-// ProviderCheckout) against s, as providers.Open takes it: the simulator's
+// MPGSConfig is the configuration of the real Mastercard Gateway adapter
+// against s (its merchant, API password, notification secret and host),
+// with millisecond backoffs and Retry-After capped at 50ms; change what a
+// test needs and pass it to mpgs.New.
+func MPGSConfig(s *Server) mpgs.Config {
+	return mpgs.Config{
+		MerchantID:    s.MPGSMerchantID(),
+		APIPassword:   s.MPGSAPIPassword(),
+		WebhookSecret: s.MPGSWebhookSecret(),
+		Host:          s.MPGSHost(),
+		HTTP:          testHTTP(nil),
+	}
+}
+
+// Config is a merchant's configuration of provider (ProviderTap,
+// ProviderCheckout or ProviderMPGS) against s, as providers.Open takes it: the simulator's
 // keys, webhook secret and base URL, and the providers' own timeouts and
 // retries. It is what a merchant's service, an example or a test opens to
 // run its real code path offline.
 func (s *Server) Config(provider string) providers.Config {
-	if provider == ProviderTap {
+	switch provider {
+	case ProviderTap:
 		return providers.Config{Provider: providers.Tap, SecretKey: s.TapSecretKey(), BaseURL: s.TapBaseURL()}
+	case ProviderMPGS:
+		return providers.Config{
+			Provider:      providers.MPGS,
+			MerchantID:    s.MPGSMerchantID(),
+			APIPassword:   s.MPGSAPIPassword(),
+			WebhookSecret: s.MPGSWebhookSecret(),
+			GatewayHost:   s.MPGSHost(),
+		}
 	}
 	return providers.Config{
 		Provider:             providers.Checkout,
@@ -70,6 +94,17 @@ func NewTap(t testing.TB, s *Server) qpay.Provider {
 	p, err := tap.New(TapConfig(s))
 	if err != nil {
 		t.Fatalf("qpaytest: tap.New: %v", err)
+	}
+	return p
+}
+
+// NewMPGS returns the real Mastercard Gateway adapter talking to s
+// (MPGSConfig). It fails the test if the adapter cannot be built.
+func NewMPGS(t testing.TB, s *Server) qpay.Provider {
+	t.Helper()
+	p, err := mpgs.New(MPGSConfig(s))
+	if err != nil {
+		t.Fatalf("qpaytest: mpgs.New: %v", err)
 	}
 	return p
 }

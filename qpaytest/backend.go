@@ -6,6 +6,7 @@ import (
 
 	"github.com/qpay-go/qpay"
 	"github.com/qpay-go/qpay/providers/checkout"
+	"github.com/qpay-go/qpay/providers/mpgs"
 	"github.com/qpay-go/qpay/providers/tap"
 	"github.com/qpay-go/qpay/status"
 )
@@ -26,11 +27,11 @@ type Backend struct {
 	provider string
 }
 
-// NewBackend starts a Server for provider (ProviderTap or ProviderCheckout)
-// and closes it when the test ends.
+// NewBackend starts a Server for provider (ProviderTap, ProviderCheckout
+// or ProviderMPGS) and closes it when the test ends.
 func NewBackend(t *testing.T, provider string) *Backend {
 	t.Helper()
-	if provider != ProviderTap && provider != ProviderCheckout {
+	if provider != ProviderTap && provider != ProviderCheckout && provider != ProviderMPGS {
 		t.Fatalf("qpaytest: unknown provider %q", provider)
 	}
 	s, err := NewServer(Options{})
@@ -47,8 +48,11 @@ func (b *Backend) Server() *Server { return b.s }
 // Provider returns the real adapter talking to the simulator.
 func (b *Backend) Provider(t *testing.T) qpay.Provider {
 	t.Helper()
-	if b.provider == ProviderTap {
+	switch b.provider {
+	case ProviderTap:
 		return NewTap(t, b.s)
+	case ProviderMPGS:
+		return NewMPGS(t, b.s)
 	}
 	return NewCheckout(t, b.s)
 }
@@ -84,10 +88,14 @@ func (b *Backend) webhook(t *testing.T, id string) (http.Header, []byte) {
 	return h, body
 }
 
-// SignatureHeader names the header that carries the webhook signature.
+// SignatureHeader names the header that carries the webhook signature
+// (for the Mastercard Gateway, the notification secret itself).
 func (b *Backend) SignatureHeader() string {
-	if b.provider == ProviderTap {
+	switch b.provider {
+	case ProviderTap:
 		return tap.SignatureHeader
+	case ProviderMPGS:
+		return mpgs.SecretHeader
 	}
 	return checkout.SignatureHeader
 }

@@ -2,9 +2,10 @@
 // sandbox (Checkout's sandbox answers payee_not_onboarded for QPay, and Tap
 // enables QPay only through an account manager). It has three parts:
 //
-//   - Server, an offline simulator on loopback that speaks both Tap's and
-//     Checkout.com's wire formats, so the real adapters run unchanged
-//     against it, and hosts a QPay-like payment page for every payment;
+//   - Server, an offline simulator on loopback that speaks Tap's,
+//     Checkout.com's and the Mastercard Gateway's wire formats, so the
+//     real adapters run unchanged against it, and hosts a QPay-like
+//     payment page for every payment;
 //   - Fake, an in-memory qpay.Provider for unit tests, with no socket;
 //   - builders of correctly signed Tap and Checkout webhooks
 //     (TapWebhook, CheckoutWebhook, TapChargeJSON, CheckoutEventJSON...).
@@ -12,8 +13,8 @@
 // # The simulator
 //
 // NewServer starts it; Close stops it and waits for everything it started.
-// Give the adapters TapBaseURL and CheckoutBaseURL, or use NewTap and
-// NewCheckout. It serves, with the checks, answers, status words and error
+// Give the adapters TapBaseURL, CheckoutBaseURL and MPGSHost, or use
+// NewTap, NewCheckout and NewMPGS. It serves, with the checks, answers, status words and error
 // bodies that the providers document:
 //
 //	Tap, under /tap:          POST /v2/charges, GET /v2/charges/{id},
@@ -27,6 +28,10 @@
 //	                          POST /payments/{id}/refunds,
 //	                          GET /payments?reference=&limit=&skip=,
 //	                          POST /hosted-payments, GET /hosted-payments/{id}
+//	Mastercard Gateway, under /mpgs/api/rest/version/100/merchant/{merchant}:
+//	                          PUT /order/{o}/transaction/qpay-pay (INITIATE_BROWSER_PAYMENT),
+//	                          PUT /order/{o}/transaction/{t} (REFUND),
+//	                          GET /order/{o}, GET /order/{o}/transaction/{t}
 //	The payment page:         GET and POST /pay/{token}
 //
 // Tap wants "Authorization: Bearer <TapSecretKey>" (otherwise 401 with
@@ -36,7 +41,16 @@
 // reference.idempotent returns the charge or refund it first made, for 24
 // hours; Checkout's Cko-Idempotency-Key replays the status and body of a
 // 2xx for 24 hours. Both answer 409 while a request with the same key is
-// still being processed (for Tap the likely answer, UNCONFIRMED).
+// still being processed (for Tap the likely answer, UNCONFIRMED). The
+// Mastercard Gateway wants Basic merchant.<MPGSMerchantID>:<MPGSAPIPassword>
+// (otherwise 401, cause INVALID_REQUEST); its order and transaction IDs are
+// the merchant's, so a second PUT of an existing one is refused (400
+// INVALID_REQUEST, the gateway's own answer being UNCONFIRMED) and never
+// makes a second order or refund; its notifications carry
+// MPGSWebhookSecret as is, with X-Notification-Id and
+// X-Notification-Attempt, and go to the order's notificationUrl or
+// Options.MPGSWebhookURL. It serves the browser payment on the transaction
+// ID qpay uses, "qpay-pay" (see internal/mpgssim).
 //
 // A payment stays pending until the shopper acts on its page (transaction.url
 // at Tap, _links.redirect.href at Checkout), a test calls Settle or Expire,
@@ -166,9 +180,13 @@
 //	internal/checkoutsim  Checkout's front end: /checkout endpoints, wire
 //	                      JSON, Cko-Idempotency-Key, pay_/act_/sid_ IDs,
 //	                      sessions, Cko-Signature events
+//	internal/mpgssim      the Mastercard Gateway's front end: /mpgs REST
+//	                      version 100, order and transaction PUTs, Retrieve
+//	                      Order, merchant-chosen IDs, Basic merchant.<id>,
+//	                      notifications with X-Notification-Secret
 //
 // The front ends import the core; the core imports no front end. A new
-// route to QPay (the acquiring bank's Mastercard Gateway) is a new folder
+// route to QPay (as the acquiring bank's Mastercard Gateway was) is a new folder
 // internal/<name>sim implementing sim.Route (see package sim's
 // documentation), one registration in newServer (server.go), and its
 // public accessors here (a base URL, its keys, a Config case, a

@@ -7,6 +7,7 @@ import (
 
 	"github.com/qpay-go/qpay"
 	"github.com/qpay-go/qpay/qpaytest/internal/checkoutsim"
+	"github.com/qpay-go/qpay/qpaytest/internal/mpgssim"
 	"github.com/qpay-go/qpay/qpaytest/internal/sim"
 	"github.com/qpay-go/qpay/qpaytest/internal/tapsim"
 )
@@ -16,6 +17,8 @@ import (
 const (
 	ProviderTap      = tapsim.Name
 	ProviderCheckout = checkoutsim.Name
+	// ProviderMPGS is the acquiring bank's Mastercard Gateway.
+	ProviderMPGS = mpgssim.Name
 )
 
 // The operations a Fault can target and Requests counts. The first three are
@@ -43,6 +46,13 @@ const (
 	DefaultCheckoutSecretKey = checkoutsim.DefaultSecretKey
 	// DefaultCheckoutWebhookSecret signs Checkout's webhook deliveries.
 	DefaultCheckoutWebhookSecret = checkoutsim.DefaultWebhookSecret
+	// DefaultMPGSMerchantID is the simulated gateway's test merchant.
+	DefaultMPGSMerchantID = mpgssim.DefaultMerchantID
+	// DefaultMPGSAPIPassword is that merchant's API password.
+	DefaultMPGSAPIPassword = mpgssim.DefaultAPIPassword
+	// DefaultMPGSWebhookSecret is the notification secret the gateway sends
+	// in X-Notification-Secret.
+	DefaultMPGSWebhookSecret = mpgssim.DefaultWebhookSecret
 	// DefaultExpiry is how long a payment page stays open, for both
 	// providers (Tap's documented default; Checkout documents none for QPay).
 	DefaultExpiry = sim.DefaultExpiry
@@ -77,6 +87,20 @@ type Options struct {
 	// none. It can be set later with SetCheckoutWebhookURL. (Tap's webhooks
 	// go to each charge's post.url.)
 	CheckoutWebhookURL string
+	// MPGSMerchantID is the Mastercard Gateway merchant whose requests are
+	// accepted (in the path and as Basic merchant.<id>). Default
+	// DefaultMPGSMerchantID.
+	MPGSMerchantID string
+	// MPGSAPIPassword is that merchant's API password. Default
+	// DefaultMPGSAPIPassword.
+	MPGSAPIPassword qpay.Secret
+	// MPGSWebhookSecret is sent as is in X-Notification-Secret. Default
+	// DefaultMPGSWebhookSecret.
+	MPGSWebhookSecret qpay.Secret
+	// MPGSWebhookURL is the merchant profile's notification URL; an order's
+	// order.notificationUrl (PaymentRequest.WebhookURL) wins over it. ""
+	// sends notifications only for orders that name a URL.
+	MPGSWebhookURL string
 	// Now is the simulator's clock; nil means time.Now. Expiry, sessions and
 	// the times in answers all follow it.
 	Now func() time.Time
@@ -114,19 +138,21 @@ const (
 )
 
 // Server is the offline simulator: one loopback HTTP server that speaks
-// Tap's API under TapBaseURL, Checkout.com's under CheckoutBaseURL, and
+// Tap's API under TapBaseURL, Checkout.com's under CheckoutBaseURL, the
+// Mastercard Gateway's under MPGSHost, and
 // hosts a payment page per payment under URL()+"/pay/". It is safe for
 // concurrent use. Close it when done.
 //
 // It is a thin layer: the route-neutral core (internal/sim) holds the
 // payments, the page, webhook delivery, faults and the controls, and each
 // route to QPay is a front end of its own (internal/tapsim,
-// internal/checkoutsim) registered in newServer.
+// internal/checkoutsim, internal/mpgssim) registered in newServer.
 type Server struct {
 	opts Options // defaults applied
 	core *sim.Core
 	tap  *tapsim.Route
 	cko  *checkoutsim.Route
+	mpgs *mpgssim.Route
 }
 
 // NewServer starts a simulator on loopback (or on opts.Addr).
@@ -146,11 +172,17 @@ func newServer(opts Options, core sim.Options) (*Server, error) {
 			WebhookAuthorization: opts.CheckoutWebhookAuthorization,
 			WebhookURL:           opts.CheckoutWebhookURL,
 		}),
+		mpgs: mpgssim.New(mpgssim.Options{
+			MerchantID:    opts.MPGSMerchantID,
+			APIPassword:   opts.MPGSAPIPassword,
+			WebhookSecret: opts.MPGSWebhookSecret,
+			WebhookURL:    opts.MPGSWebhookURL,
+		}),
 	}
 	s.tap.SetChargesFilter(opts.TapChargesFilter)
 	core.Now, core.Expiry, core.RefundDelay = opts.Now, opts.Expiry, opts.RefundDelay
 	core.WebhookRetryWait, core.HTTPClient, core.Logger = opts.WebhookRetryWait, opts.HTTPClient, opts.Logger
-	c, err := sim.New(core, s.tap, s.cko)
+	c, err := sim.New(core, s.tap, s.cko, s.mpgs)
 	if err != nil {
 		return nil, err
 	}
@@ -158,6 +190,8 @@ func newServer(opts Options, core sim.Options) (*Server, error) {
 	cko := s.cko.Options()
 	opts.TapSecretKey = s.tap.SecretKey()
 	opts.CheckoutSecretKey, opts.CheckoutWebhookSecret = cko.SecretKey, cko.WebhookSecret
+	mp := s.mpgs.Options()
+	opts.MPGSMerchantID, opts.MPGSAPIPassword, opts.MPGSWebhookSecret = mp.MerchantID, mp.APIPassword, mp.WebhookSecret
 	opts.Expiry = c.Expiry()
 	if opts.WebhookRetryWait <= 0 {
 		opts.WebhookRetryWait = DefaultWebhookRetryWait
@@ -200,6 +234,24 @@ func (s *Server) CheckoutWebhookAuthorization() qpay.Secret {
 // SetCheckoutWebhookURL sets where Checkout's events are POSTed from now on;
 // "" stops them.
 func (s *Server) SetCheckoutWebhookURL(u string) { s.cko.SetWebhookURL(u) }
+
+// MPGSHost is the gateway host to give the Mastercard Gateway adapter
+// (mpgs.Config.Host, providers.Config.GatewayHost).
+func (s *Server) MPGSHost() string { return s.mpgs.Host() }
+
+// MPGSMerchantID is the gateway merchant the simulator accepts.
+func (s *Server) MPGSMerchantID() string { return s.opts.MPGSMerchantID }
+
+// MPGSAPIPassword is that merchant's API password.
+func (s *Server) MPGSAPIPassword() qpay.Secret { return s.opts.MPGSAPIPassword }
+
+// MPGSWebhookSecret is the notification secret sent with the gateway's
+// notifications.
+func (s *Server) MPGSWebhookSecret() qpay.Secret { return s.opts.MPGSWebhookSecret }
+
+// SetMPGSWebhookURL sets the gateway merchant profile's notification URL
+// from now on; "" stops notifications of orders that name none.
+func (s *Server) SetMPGSWebhookURL(u string) { s.mpgs.SetWebhookURL(u) }
 
 // String names the server by its URL only, so printing it never prints a key.
 func (s *Server) String() string { return "qpaytest.Server(" + s.URL() + ")" }

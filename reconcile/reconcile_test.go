@@ -178,7 +178,7 @@ func TestAbandonedTapPaymentReachesExpired(t *testing.T) {
 // A capture whose webhook was lost is applied by the reconciler; the
 // webhook arriving after that is a repeat, and the merchant fulfils once.
 func TestLateWebhookAfterReadBackIsNotAppliedTwice(t *testing.T) {
-	for _, provider := range []string{providers.Tap, providers.Checkout} {
+	for _, provider := range []string{providers.Tap, providers.Checkout, providers.MPGS} {
 		t.Run(provider, func(t *testing.T) {
 			s := newShop(t, provider)
 			pay := s.create(t, "50.00")
@@ -461,7 +461,7 @@ func TestItemsWhoseLeaseEndsAreHandedBackUnread(t *testing.T) {
 // back from the provider itself (qpay.RefundGetter of package providers)
 // and counted once, through the merchant's function.
 func TestPendingRefundIsReadBackFromTheProvider(t *testing.T) {
-	for _, provider := range []string{providers.Tap, providers.Checkout} {
+	for _, provider := range []string{providers.Tap, providers.Checkout, providers.MPGS} {
 		t.Run(provider, func(t *testing.T) {
 			ctx := context.Background()
 			s := newShop(t, provider)

@@ -126,6 +126,16 @@ Payment pages stay payable for %v unless the request names an expiry.
 		{envPrefix + "BASE_URL", s.CheckoutBaseURL()},
 	})
 	fmt.Fprintln(w)
+	fmt.Fprintf(w, "# The bank's Mastercard Gateway (providers.FromEnv(%q), qpay get, qpay refund;\n", envPrefix)
+	fmt.Fprintln(w, "# notifications go to each order's PaymentRequest.WebhookURL, with the secret in X-Notification-Secret)")
+	envLines(w, [][2]string{
+		{envProvider, "mpgs"},
+		{envPrefix + "MERCHANT_ID", s.MPGSMerchantID()},
+		{envPrefix + "API_PASSWORD", s.MPGSAPIPassword().Reveal()},
+		{envPrefix + "GATEWAY_HOST", s.MPGSHost()},
+		{envWebhookSecret, s.MPGSWebhookSecret().Reveal()},
+	})
+	fmt.Fprintln(w)
 	fmt.Fprint(w, testCards())
 	fmt.Fprintln(w, "\nServing until Ctrl-C.")
 }

@@ -90,6 +90,8 @@ func TestSandboxPrintsWhatToConfigureAndServesUntilCanceled(t *testing.T) {
 	assert.NotEqual(t, "0", m[2], "the actual port is printed, not the one asked for")
 	assert.Regexp(t, `Tap API:\s+`+regexp.QuoteMeta(base+"/tap")+"\n", out)
 	assert.Regexp(t, `Checkout API:\s+`+regexp.QuoteMeta(base+"/checkout")+"\n", out)
+	assert.Contains(t, out, "export QPAY_PROVIDER='mpgs'\nexport QPAY_MERCHANT_ID='"+qpaytest.DefaultMPGSMerchantID+"'\n")
+	assert.Contains(t, out, "export QPAY_GATEWAY_HOST='"+base+"/mpgs'\n")
 	assert.Regexp(t, `Payment pages:\s+`+regexp.QuoteMeta(base+"/pay/"), out)
 	assert.Contains(t, out, "POSTed to "+receiver.URL+"/hooks")
 	assert.Contains(t, out, "stay payable for 10m0s")

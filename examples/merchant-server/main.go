@@ -6,8 +6,8 @@
 //
 //	go run ./examples/merchant-server
 //
-// With no configuration it starts qpay's simulator and two merchants, one
-// on Tap and one on Checkout.com, and prints the shop's address: open it in
+// With no configuration it starts qpay's simulator and three merchants, on
+// Tap, on Checkout.com and on a bank's Mastercard Gateway, and prints the shop's address: open it in
 // a browser and pay with the test card 4215375500883243 (any future expiry,
 // any PIN and OTP). With QPAY_PROVIDER, QPAY_SECRET_KEY, ... set (see
 // providers.FromEnv) it serves one merchant, "main", on that real account;
@@ -94,11 +94,11 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	return nil
 }
 
-// configureSimulated gives the shop two merchants on the simulator, one per
-// provider, the way real merchants would be configured.
+// configureSimulated gives the shop three merchants on the simulator, one
+// per route, the way real merchants would be configured.
 func configureSimulated(shop *Shop, sim *qpaytest.Server) error {
 	sim.SetCheckoutWebhookURL(shop.BaseURL + "/webhooks/shop-checkout")
-	for merchant, provider := range map[string]string{"shop-tap": qpaytest.ProviderTap, "shop-checkout": qpaytest.ProviderCheckout} {
+	for merchant, provider := range map[string]string{"shop-tap": qpaytest.ProviderTap, "shop-checkout": qpaytest.ProviderCheckout, "shop-bank": qpaytest.ProviderMPGS} {
 		cfg := sim.Config(provider)
 		cfg.Logger = shop.Logger
 		if err := shop.Merchant.Configure(merchant, cfg); err != nil {

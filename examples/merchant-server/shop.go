@@ -82,7 +82,7 @@ func (s *Shop) buy(w http.ResponseWriter, r *http.Request) {
 		Description: "Two karak teas and a cake",
 		Customer:    qpay.Customer{Name: "Mariam Al-Kuwari", Email: "mariam@example.qa"},
 		ReturnURL:   s.BaseURL + "/return/" + merchant,
-		WebhookURL:  s.BaseURL + "/webhooks/" + merchant, // Tap's post.url; Checkout's is set on the account
+		WebhookURL:  s.BaseURL + "/webhooks/" + merchant, // Tap's post.url, the gateway's order.notificationUrl; Checkout's is set on the account
 		// The order reference makes a retried click safe across restarts.
 		IdempotencyKey: merchant + ":" + ref,
 	})
@@ -95,7 +95,11 @@ func (s *Shop) buy(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.orders.Store(pay.ID, order{Merchant: merchant, Account: pay.Account, Reference: ref, PaymentID: pay.ID, Amount: pay.Amount})
-	http.Redirect(w, r, pay.RedirectURL, http.StatusSeeOther)
+	// A full page, never an iframe: a redirect, or the page the bank's
+	// gateway gives instead of a URL.
+	if err := qpay.SendShopper(w, r, pay); err != nil {
+		s.fail(w, r, "could not start the payment", err)
+	}
 }
 
 // returned is the shopper coming back: the payment is read back from the

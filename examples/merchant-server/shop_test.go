@@ -51,8 +51,10 @@ func TestShopperBuysPaysAndReturns(t *testing.T) {
 	}{
 		{"shop-tap", qpaytest.TestCard, "Thank you! Order ORD-10001 is paid (QAR 79.10).", "captured"},
 		{"shop-checkout", qpaytest.TestCard, "Thank you! Order ORD-10001 is paid (QAR 79.10).", "captured"},
+		{"shop-bank", qpaytest.TestCard, "Thank you! Order ORD-10001 is paid (QAR 79.10).", "captured"},
 		{"shop-tap", qpaytest.DeclineCard, "did not go through (failed). Nothing was charged.", "failed"},
 		{"shop-checkout", qpaytest.DeclineCard, "did not go through (failed). Nothing was charged.", "failed"},
+		{"shop-bank", qpaytest.DeclineCard, "did not go through (failed). Nothing was charged.", "failed"},
 	} {
 		t.Run(tt.merchant+"/"+tt.order, func(t *testing.T) {
 			sim, shop := newTestShop(t)

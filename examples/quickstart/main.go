@@ -1,5 +1,5 @@
-// Command quickstart runs the whole QPay flow, offline, for Tap and for
-// Checkout.com in turn:
+// Command quickstart runs the whole QPay flow, offline, for Tap,
+// Checkout.com and the acquiring bank's Mastercard Gateway in turn:
 //
 //	go run ./examples/quickstart
 //
@@ -8,8 +8,8 @@
 // the hosted payment page with form posts as a browser would, receives and
 // verifies the webhook, lands on the return URL and reads the payment back
 // as Captured, then refunds part of it and then the rest. It prints one
-// timeline per provider and exits 1 if any step does not reach the state
-// it should.
+// timeline per route and exits 1 if any step does not reach the state it
+// should.
 //
 // With a real account it creates one real QPay payment and prints the URL
 // to send the shopper to. Keys come from the environment (QPAY_PROVIDER,

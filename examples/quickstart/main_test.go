@@ -13,11 +13,11 @@ import (
 	"github.com/qpay-go/qpay/qpaytest"
 )
 
-func TestOfflineFlowSucceedsForBothProviders(t *testing.T) {
+func TestOfflineFlowSucceedsForTheThreeRoutes(t *testing.T) {
 	var out, errs bytes.Buffer
 	code := run(context.Background(), nil, &out, &errs)
 	require.Equal(t, 0, code, "stdout:\n%s\nstderr:\n%s", out.String(), errs.String())
-	for _, want := range []string{"== tap ==", "== checkout ==", "webhook verified", "partially_refunded", "OK: both providers",
+	for _, want := range []string{"== tap ==", "== checkout ==", "== mpgs ==", "webhook verified", "partially_refunded", "OK: all three routes",
 		"by the reconciler: no webhook came", "abandoned payment reached expired"} {
 		assert.Contains(t, out.String(), want)
 	}
@@ -25,7 +25,7 @@ func TestOfflineFlowSucceedsForBothProviders(t *testing.T) {
 }
 
 func TestAStepThatMissesItsStateFailsTheRun(t *testing.T) {
-	for _, name := range []string{providers.Tap, providers.Checkout} {
+	for _, name := range []string{providers.Tap, providers.Checkout, providers.MPGS} {
 		t.Run(name, func(t *testing.T) {
 			sim, err := qpaytest.NewServer(qpaytest.Options{})
 			require.NoError(t, err)

@@ -19,7 +19,8 @@ import (
 	"github.com/qpay-go/qpay/store"
 )
 
-// runOffline plays the flow against the simulator for both providers.
+// runOffline plays the flow against the simulator for the three routes:
+// Tap, Checkout.com and the acquiring bank's Mastercard Gateway.
 func runOffline(ctx context.Context, stdout, stderr io.Writer) int {
 	sim, err := qpaytest.NewServer(qpaytest.Options{})
 	if err != nil {
@@ -30,7 +31,7 @@ func runOffline(ctx context.Context, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stdout, "qpay quickstart: offline, against the simulator at %s\n", sim.URL())
 
 	failed := false
-	for _, name := range []string{providers.Tap, providers.Checkout} {
+	for _, name := range []string{providers.Tap, providers.Checkout, providers.MPGS} {
 		if err := flow(ctx, sim, name, stdout); err != nil {
 			fmt.Fprintf(stderr, "quickstart: %s: %v\n", name, err)
 			failed = true
@@ -40,7 +41,7 @@ func runOffline(ctx context.Context, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stdout, "\nFAILED: at least one step did not reach the expected state.")
 		return 1
 	}
-	fmt.Fprintln(stdout, "\nOK: both providers went pending -> captured -> partially refunded -> refunded, and an abandoned payment reached expired.")
+	fmt.Fprintln(stdout, "\nOK: all three routes went pending -> captured -> partially refunded -> refunded, and an abandoned payment reached expired.")
 	return 0
 }
 
@@ -193,7 +194,7 @@ func flow(ctx context.Context, sim *qpaytest.Server, name string, stdout io.Writ
 		Description: "Two karak teas and a cake",
 		Customer:    qpay.Customer{Name: "Mariam Al-Kuwari", Email: "mariam@example.qa"},
 		ReturnURL:   s.server.URL + "/return",
-		WebhookURL:  s.server.URL + "/webhooks", // Tap's post.url
+		WebhookURL:  s.server.URL + "/webhooks", // Tap's post.url, the gateway's order.notificationUrl
 	})
 	if err != nil {
 		return err

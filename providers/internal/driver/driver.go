@@ -462,8 +462,8 @@ func (w *portable) checkCreated(req qpay.PaymentRequest, p *qpay.Payment) error 
 	default:
 		return integrity("asked for reference %q, the provider answered %q (payment %s)", req.Reference, p.Reference, p.ID)
 	}
-	if p.Status == status.Pending && p.RedirectURL == "" {
-		return protocol("payment %s is pending but the provider gave no redirect URL for the shopper", p.ID)
+	if p.Status == status.Pending && p.RedirectURL == "" && p.RedirectHTML == "" {
+		return protocol("payment %s is pending but the provider gave no redirect URL or page for the shopper", p.ID)
 	}
 	return nil
 }

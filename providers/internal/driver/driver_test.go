@@ -28,6 +28,7 @@ type stub struct {
 	err      error
 	alias    bool
 	signs    qpay.Fields  // what its webhook signature covers; zero means qpay.AllFields
+	unsigned bool         // its webhook signature covers no field (overrides signs)
 	readRef  *qpay.Refund // GetRefund's answer
 	readErr  error        // GetPayment's and GetRefund's error in a webhook read-back
 	calls    []string
@@ -71,6 +72,9 @@ func (s *stub) GetRefund(_ context.Context, paymentID, refundID string) (*qpay.R
 	return s.readRef, s.readErr
 }
 func (s *stub) WebhookSignature() qpay.Fields {
+	if s.unsigned {
+		return 0
+	}
 	if s.signs == 0 {
 		return qpay.AllFields
 	}

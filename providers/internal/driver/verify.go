@@ -36,6 +36,22 @@ import (
 // delivery's signed fields carries the genuine facts under the genuine ID:
 // whichever of the two a store records first, it records the truth, and
 // the other is a duplicate of it.
+//
+// A provider may sign nothing at all: the Mastercard Gateway sends a shared
+// secret as is, which says who sent a delivery, not what it says, and is
+// held by anyone who has seen one. Its event ID then comes from unsigned
+// fields, which whoever holds the secret writes, so for such a driver
+// (WebhookSignature returns no field):
+//
+//   - the read-back is never taken from the cache, whose key is that
+//     unsigned ID (a forgery would otherwise leave its read-back to answer
+//     a genuine delivery under the same ID);
+//   - the event ID is completed with the status read back
+//     (unsignedEventID), so that a forgery reusing or guessing a genuine
+//     delivery's ID names the state the provider reported, and a store
+//     never drops the genuine event of another state as its duplicate;
+//   - an object the provider does not have is not a lag to wait for but a
+//     claim about nothing (KindNotFound, not retryable).
 
 // signedFacts are the facts of an event of type t that a signature
 // covering signed vouches for. A payment event's PaymentID is its payment's
@@ -73,8 +89,30 @@ func (w *portable) verify(ctx context.Context, ev *qpay.WebhookEvent) error {
 	if err != nil {
 		return err
 	}
+	if signed == 0 {
+		if err := unsignedEventID(ev); err != nil {
+			return err
+		}
+	}
 	ev.Verification = v
 	stamp(ev, w.d.Name(), w.opts.Account)
+	return nil
+}
+
+// unsignedEventID completes the event ID of a delivery whose signature
+// covers no field with the raw status read back (see the model above).
+func unsignedEventID(ev *qpay.WebhookEvent) error {
+	raw := ""
+	switch {
+	case ev.Payment != nil:
+		raw = ev.Payment.RawStatus
+	case ev.Refund != nil:
+		raw = ev.Refund.RawStatus
+	}
+	ev.ID += ":" + raw
+	if err := checkEventID(ev.ID); err != nil {
+		return protocol("webhook event ID %v", err)
+	}
 	return nil
 }
 
@@ -82,12 +120,16 @@ func (w *portable) verify(ctx context.Context, ev *qpay.WebhookEvent) error {
 func (w *portable) readBackPayment(ctx context.Context, ev *qpay.WebhookEvent, v *qpay.Verification) error {
 	got := ev.Payment
 	key := readBackKey(ev.ID, got.ID)
-	cached, fresh := w.readBacks.get(key)
+	var cached readBackEntry
+	fresh := false
+	if v.Signed != 0 {
+		cached, fresh = w.readBacks.get(key)
+	}
 	p := cached.payment
 	if !fresh || p == nil {
 		var err error
 		if p, err = w.d.GetPayment(ctx, got.ID); err != nil {
-			return readBackFailed("payment", got.ID, err)
+			return readBackFailed("payment", got.ID, v.Signed.Has(qpay.FieldID), err)
 		}
 		if err := w.checkRead(got.ID, p); err != nil {
 			return err
@@ -125,7 +167,7 @@ func (w *portable) readBackPayment(ctx context.Context, ev *qpay.WebhookEvent, v
 	v.Differs = differs
 	v.DeliveredPayment = got
 	ev.Payment = p
-	if !fresh {
+	if !fresh && v.Signed != 0 {
 		w.readBacks.put(key, p, nil)
 	}
 	return nil
@@ -137,12 +179,16 @@ func (w *portable) readBackRefund(ctx context.Context, ev *qpay.WebhookEvent, v 
 	// The delivered payment ID only locates the refund for a provider
 	// that files refunds under payments; the read-back says whose it is.
 	key := readBackKey(ev.ID, got.ID)
-	cached, fresh := w.readBacks.get(key)
+	var cached readBackEntry
+	fresh := false
+	if v.Signed != 0 {
+		cached, fresh = w.readBacks.get(key)
+	}
 	r := cached.refund
 	if !fresh || r == nil {
 		var err error
 		if r, err = w.d.GetRefund(ctx, got.PaymentID, got.ID); err != nil {
-			return readBackFailed("refund", got.ID, err)
+			return readBackFailed("refund", got.ID, v.Signed.Has(qpay.FieldID), err)
 		}
 		if err := w.checkRefundRead(got.ID, r); err != nil {
 			return err
@@ -177,7 +223,7 @@ func (w *portable) readBackRefund(ctx context.Context, ev *qpay.WebhookEvent, v 
 	v.Differs = differs
 	v.DeliveredRefund = got
 	ev.Refund = r
-	if !fresh {
+	if !fresh && v.Signed != 0 {
 		w.readBacks.put(key, nil, r)
 	}
 	return nil
@@ -204,9 +250,10 @@ func checkStatus(eventID, what string, signed bool, moved error) error {
 // provider's own error, kept with its kind (so that a network failure, a
 // 5xx or a 429 is retryable and qpay.WebhookHandler asks for the delivery
 // again), under the webhook's operation. A 404 for an object the
-// provider's signature vouches for is the provider's lag, not a malformed
-// delivery: it is retryable too.
-func readBackFailed(what, id string, err error) error {
+// provider's signature vouches for (signedID) is the provider's lag, not a
+// malformed delivery: it is retryable too. One for an unsigned ID stays
+// not found.
+func readBackFailed(what, id string, signedID bool, err error) error {
 	var e *qpay.Error
 	if !errors.As(err, &e) {
 		return &qpay.Error{Kind: qpay.KindUnknown, Message: fmt.Sprintf("reading back %s %s to verify the webhook", what, id), Err: err}
@@ -214,7 +261,7 @@ func readBackFailed(what, id string, err error) error {
 	out := *e
 	out.Op = qpay.OpParseWebhook
 	out.Message = fmt.Sprintf("reading back %s %s to verify the webhook: %s", what, id, e.Message)
-	if e.Kind == qpay.KindNotFound {
+	if e.Kind == qpay.KindNotFound && signedID {
 		out.Kind, out.Retryable = qpay.KindUnavailable, true
 		out.Message = fmt.Sprintf("the provider does not find %s %s, whose webhook it signed; deliver again: %s", what, id, e.Message)
 	}

@@ -228,6 +228,54 @@ func TestAReplayedDeliveryIsNotReadBackAgain(t *testing.T) {
 	assert.Equal(t, 5, count(d.calls, "get"), "a failed read-back is not kept")
 }
 
+// A provider that signs nothing (the Mastercard Gateway's shared secret):
+// every delivery is read back, none from the cache, whose key would be the
+// delivery's unsigned ID; the event ID names the state read back; and an
+// object the provider does not have is not found, not a lag.
+func TestAWebhookSigningNothingIsReadBackEveryTime(t *testing.T) {
+	d := &stub{unsigned: true, read: &qpay.Payment{ID: "pay_1", Status: status.Pending, RawStatus: "INITIATED", Amount: qar("10"), Reference: "ORD-A"}}
+	p := Wrap(d, Options{})
+	parse := func() (*qpay.WebhookEvent, error) {
+		ev := deliveredPayment() // claims CAPTURED, for order ORD-B
+		ev.ID = "n-1:pay_1"
+		d.event = ev
+		return p.ParseWebhook(context.Background(), http.Header{}, []byte(`{}`))
+	}
+	forged, err := parse()
+	require.NoError(t, err)
+	assert.Equal(t, status.Pending, forged.Payment.Status, "the status is the read-back's")
+	assert.Equal(t, "ORD-A", forged.Payment.Reference)
+	assert.Equal(t, "n-1:pay_1:INITIATED", forged.ID)
+	assert.Equal(t, qpay.VerifiedReadBack, forged.Verification.Method)
+	assert.Equal(t, qpay.Fields(0), forged.Verification.Signed)
+	assert.Equal(t, qpay.AllFields, forged.Verification.ReadBack)
+	assert.Equal(t, qpay.FieldStatus|qpay.FieldReference|qpay.FieldMetadata, forged.Verification.Differs)
+
+	// The genuine delivery under the same notification ID, once the
+	// payment is captured: read back again, and another event.
+	d.read = &qpay.Payment{ID: "pay_1", Status: status.Captured, RawStatus: "CAPTURED", Amount: qar("10"), Reference: "ORD-A"}
+	genuine, err := parse()
+	require.NoError(t, err)
+	assert.Equal(t, status.Captured, genuine.Payment.Status)
+	assert.Equal(t, "n-1:pay_1:CAPTURED", genuine.ID)
+	assert.NotEqual(t, forged.ID, genuine.ID, "the forgery does not shadow the genuine event")
+	assert.Equal(t, 2, count(d.calls, "get"), "nothing is served from the cache")
+
+	d.readErr = &qpay.Error{Kind: qpay.KindNotFound}
+	_, err = parse()
+	var e *qpay.Error
+	require.ErrorAs(t, err, &e)
+	assert.Equal(t, qpay.KindNotFound, e.Kind, "a claim about nothing")
+	assert.False(t, e.Retryable)
+
+	// The same answer for a provider that signs the ID is its lag.
+	tap := &stub{signs: tapLike, event: deliveredPayment(), readErr: &qpay.Error{Kind: qpay.KindNotFound}}
+	_, err = Wrap(tap, Options{}).ParseWebhook(context.Background(), http.Header{}, []byte(`{}`))
+	require.ErrorAs(t, err, &e)
+	assert.Equal(t, qpay.KindUnavailable, e.Kind)
+	assert.True(t, e.Retryable)
+}
+
 func TestTheReadBackCacheIsBounded(t *testing.T) {
 	c := newReadBackCache()
 	now := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
