@@ -104,6 +104,9 @@ type Config struct {
 	// environment.
 	HTTPClient *http.Client `json:"-"`
 	Logger     *slog.Logger `json:"-"`
+	// Telemetry, set in code too, sends spans and metrics to the caller's
+	// OpenTelemetry providers (see qpay.Telemetry).
+	Telemetry qpay.Telemetry `json:"-"`
 }
 
 // redactedMask is what a qpay.Secret prints as.
@@ -244,6 +247,7 @@ func (c Config) HTTPOptions() qpay.HTTPOptions {
 		MinBackoff:     time.Duration(c.MinBackoff),
 		MaxBackoff:     time.Duration(c.MaxBackoff),
 		MaxRetryAfter:  time.Duration(c.MaxRetryAfter),
+		Telemetry:      c.Telemetry,
 	}
 }
 
