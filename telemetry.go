@@ -29,10 +29,10 @@ import (
 //
 // Metrics:
 //
-//	qpay.call.duration       histogram (s)  provider, operation, outcome ("ok" or the error kind)
+//	qpay.call.duration       histogram (us) provider, operation, outcome ("ok" or the error kind)
 //	qpay.http.attempts       counter        provider, operation, http status (0: no answer)
 //	qpay.http.retries        counter        provider, operation, the kind that caused the retry
-//	qpay.http.retry.wait     histogram (s)  provider, operation
+//	qpay.http.retry.wait     histogram (ms) provider, operation
 //	qpay.refunds             counter        provider, outcome: created, existing (found under its
 //	                                        reference, nothing new made), or the error kind
 //	qpay.webhook.verifications counter      provider, outcome: verified, invalid_signature,
@@ -40,6 +40,9 @@ import (
 //	qpay.webhook.events      counter        provider, outcome as a store decided it: applied,
 //	                                        duplicate, stale, illegal, unchanged, integrity, or
 //	                                        the error kind
+//
+// The histograms count whole microseconds and milliseconds rather than
+// OpenTelemetry's usual float seconds: the module has no floating point.
 type Telemetry struct {
 	TracerProvider trace.TracerProvider
 	MeterProvider  metric.MeterProvider

@@ -91,7 +91,7 @@ func (r *recorder) counts(t *testing.T, name string) map[string]int64 {
 				for _, p := range d.DataPoints {
 					out[key(p.Attributes)] += p.Value
 				}
-			case metricdata.Histogram[float64]:
+			case metricdata.Histogram[int64]:
 				for _, p := range d.DataPoints {
 					out[key(p.Attributes)] += int64(p.Count)
 				}

@@ -79,7 +79,7 @@ func (h *HTTP) AttemptEnd(ctx context.Context, n, status int, kind string, retry
 	h.in.attempts.Add(ctx, 1, metric.WithAttributes(h.provider, hc.op, KeyStatus.Int(status)))
 	if retry {
 		h.in.retries.Add(ctx, 1, metric.WithAttributes(h.provider, hc.op, KeyErrorType.String(kind)))
-		h.in.retryWait.Record(ctx, wait.Seconds(), metric.WithAttributes(h.provider, hc.op))
+		h.in.retryWait.Record(ctx, wait.Milliseconds(), metric.WithAttributes(h.provider, hc.op))
 	}
 	if hc.span == nil {
 		return

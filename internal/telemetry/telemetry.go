@@ -64,10 +64,10 @@ const OutcomeOK = "ok"
 type Instruments struct {
 	tracer trace.Tracer
 
-	callDuration  metric.Float64Histogram
+	callDuration  metric.Int64Histogram
 	attempts      metric.Int64Counter
 	retries       metric.Int64Counter
-	retryWait     metric.Float64Histogram
+	retryWait     metric.Int64Histogram
 	refunds       metric.Int64Counter
 	verifications metric.Int64Counter
 	events        metric.Int64Counter
@@ -89,10 +89,14 @@ func New(t qpay.Telemetry) *Instruments {
 	}
 	m := mp.Meter(ScopeName)
 	noop := metricnoop.Meter{}
-	hist := func(name, desc, unit string, bounds ...float64) metric.Float64Histogram {
-		h, err := m.Float64Histogram(name, metric.WithDescription(desc), metric.WithUnit(unit), metric.WithExplicitBucketBoundaries(bounds...))
+	// Integer histograms: the module has no floating point anywhere (a
+	// test in package money enforces it), so durations are whole
+	// microseconds and waits whole milliseconds, and the bucket bounds
+	// are written as integers.
+	hist := func(name, desc, unit string, bounds metric.HistogramOption) metric.Int64Histogram {
+		h, err := m.Int64Histogram(name, metric.WithDescription(desc), metric.WithUnit(unit), bounds)
 		if err != nil {
-			h, _ = noop.Float64Histogram(name)
+			h, _ = noop.Int64Histogram(name)
 		}
 		return h
 	}
@@ -103,15 +107,18 @@ func New(t qpay.Telemetry) *Instruments {
 		}
 		return c
 	}
-	// Payment calls take tens of milliseconds to tens of seconds (a
-	// call's bound is 60s by default); retry waits 100ms to 30s.
-	callBounds := []float64{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60}
+	// A webhook parses in tens of microseconds, a call takes tens of
+	// milliseconds to a minute (a call's default bound); retry waits
+	// run from a few milliseconds to Retry-After's 30s cap.
+	callBounds := metric.WithExplicitBucketBoundaries(100, 1000, 5000, 10_000, 25_000, 50_000, 100_000, 250_000,
+		500_000, 1_000_000, 2_500_000, 5_000_000, 10_000_000, 30_000_000, 60_000_000)
+	waitBounds := metric.WithExplicitBucketBoundaries(10, 50, 100, 250, 500, 1000, 2500, 5000, 10_000, 30_000)
 	return &Instruments{
 		tracer:        tp.Tracer(ScopeName),
-		callDuration:  hist("qpay.call.duration", "Duration of a portable qpay call, retries and waits included.", "s", callBounds...),
+		callDuration:  hist("qpay.call.duration", "Duration of a portable qpay call, retries and waits included.", "us", callBounds),
 		attempts:      counter("qpay.http.attempts", "HTTP attempts sent to a provider."),
 		retries:       counter("qpay.http.retries", "HTTP attempts followed by a retry."),
-		retryWait:     hist("qpay.http.retry.wait", "Wait before a retried HTTP attempt.", "s", 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+		retryWait:     hist("qpay.http.retry.wait", "Wait before a retried HTTP attempt.", "ms", waitBounds),
 		refunds:       counter("qpay.refunds", "Refund calls by outcome."),
 		verifications: counter("qpay.webhook.verifications", "Webhook deliveries by verification outcome."),
 		events:        counter("qpay.webhook.events", "Verified webhook events by what a store did with them."),
@@ -208,7 +215,7 @@ func (c *Call) End(err error) {
 		c.span.SetStatus(codes.Error, outcome)
 	}
 	c.span.End()
-	c.in.callDuration.Record(context.Background(), time.Since(c.start).Seconds(),
+	c.in.callDuration.Record(context.Background(), time.Since(c.start).Microseconds(),
 		metric.WithAttributes(c.base[0], c.base[1], KeyOutcome.String(outcome)))
 }
 
