@@ -84,10 +84,7 @@ the account (for the sandbox, its -checkout-webhook-url).
 	if c.json {
 		return writeJSON(e.stdout, viewPayment(p))
 	}
-	viewPayment(p).text(e.stdout)
-	if p.RedirectURL != "" {
-		fmt.Fprintf(e.stdout, "\nSend the shopper to (open it in a browser):\n  %s\n", p.RedirectURL)
-	}
+	viewPayment(p).text(e.stdout) // "pay at:" is the page to send the shopper to
 	return nil
 }
 

@@ -36,7 +36,7 @@ func TestCreateMakesAPaymentToPay(t *testing.T) {
 					require.Equal(t, exitOK, r.code, r.stderr)
 					assert.Contains(t, r.stderr, "qpay create: creating a payment of QAR 25.00 with reference")
 					assert.Regexp(t, `status:\s+pending`, r.stdout)
-					m := regexp.MustCompile(`Send the shopper to \(open it in a browser\):\n  (\S+)\n`).FindStringSubmatch(r.stdout)
+					m := regexp.MustCompile(`pay at:\s+(\S+)\n`).FindStringSubmatch(r.stdout)
 					require.Len(t, m, 2, r.stdout)
 					back, err := s.Pay(context.Background(), m[1], qpaytest.TestCard)
 					require.NoError(t, err)
@@ -258,10 +258,12 @@ func TestTriggerFailures(t *testing.T) {
 	}{
 		"the endpoint refuses the signature": {a.env, []string{"trigger", "-kind", "captured", "-to", wrongURL, p.ID}, exitFailed,
 			"the endpoint answered 401 Unauthorized"},
-		"a live key":     {live, []string{"trigger", "-kind", "captured", "-to", wrongURL, p.ID}, exitUsage, "QPAY_SECRET_KEY is a live key"},
-		"no kind":        {a.env, []string{"trigger", "-to", wrongURL, p.ID}, exitUsage, "-kind is required: one of captured, failed, canceled, expired, refund-succeeded, refund-failed"},
-		"unknown kind":   {a.env, []string{"trigger", "-kind", "paid", "-to", wrongURL, p.ID}, exitUsage, `-kind "paid" is not one of`},
-		"no -to":         {a.env, []string{"trigger", "-kind", "captured", p.ID}, exitUsage, "-to is required"},
+		"a live key":   {live, []string{"trigger", "-kind", "captured", "-to", wrongURL, p.ID}, exitUsage, "QPAY_SECRET_KEY is a live key"},
+		"no kind":      {a.env, []string{"trigger", "-to", wrongURL, p.ID}, exitUsage, "-kind is required: one of captured, failed, canceled, expired, refund-succeeded, refund-failed"},
+		"unknown kind": {a.env, []string{"trigger", "-kind", "paid", "-to", wrongURL, p.ID}, exitUsage, `-kind "paid" is not one of`},
+		"no -to":       {a.env, []string{"trigger", "-kind", "captured", p.ID}, exitUsage, "-to is required"},
+		"an unknown payment": {a.env, []string{"trigger", "-kind", "captured", "-to", wrongURL, "pay_aaaaaaaaaaaaaaaaaaaaaaaaaa"}, exitFailed,
+			"qpay trigger: reading payment pay_aaaaaaaaaaaaaaaaaaaaaaaaaa back for its amount and reference (or pass -amount and -reference): checkout get_payment: not_found"},
 		"other provider": {a.env, []string{"trigger", "-kind", "captured", "-to", wrongURL, "chg_TS01A0000000000000000000"}, exitUsage, "is a Tap ID"},
 	} {
 		t.Run(name, func(t *testing.T) {

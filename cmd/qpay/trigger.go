@@ -139,7 +139,7 @@ order paid.
 	if amount == "" {
 		p, err := s.provider.GetPayment(ctx, id)
 		if err != nil {
-			return fmt.Errorf("reading payment %s back for its amount and reference (or pass -amount and -reference): %w", id, callFailed(err))
+			return &contextError{msg: fmt.Sprintf("reading payment %s back for its amount and reference (or pass -amount and -reference)", id), err: callFailed(err)}
 		}
 		amt = p.Amount
 		if reference == "" && !kind.refund {
@@ -238,3 +238,13 @@ func randomID() string {
 	_, _ = crand.Read(b[:]) // never fails since Go 1.24; a zero ID is still an ID
 	return "trg" + hex.EncodeToString(b[:])
 }
+
+// contextError says what the command was doing when err happened, with
+// err's own "qpay: " dropped so that the line says it once.
+type contextError struct {
+	msg string
+	err error
+}
+
+func (e *contextError) Error() string { return e.msg + ": " + unprefixed(e.err.Error()) }
+func (e *contextError) Unwrap() error { return e.err }
