@@ -114,6 +114,11 @@ type Options struct {
 	// WebhookRetryWait is the wait before a webhook's second attempt; the
 	// third waits twice as long. Default DefaultWebhookRetryWait.
 	WebhookRetryWait time.Duration
+	// ForwardWebhooksTo, when set, receives every webhook the simulator
+	// sends, Tap's and Checkout's, instead of each charge's post.url and
+	// CheckoutWebhookURL, the way 'stripe listen --forward-to' brings every
+	// event to a local endpoint. Each is signed as the provider signs it.
+	ForwardWebhooksTo string
 	// HTTPClient delivers webhooks; nil means a client of the Server's own,
 	// whose idle connections Close closes.
 	HTTPClient *http.Client
@@ -182,6 +187,7 @@ func newServer(opts Options, core sim.Options) (*Server, error) {
 	s.tap.SetChargesFilter(opts.TapChargesFilter)
 	core.Now, core.Expiry, core.RefundDelay = opts.Now, opts.Expiry, opts.RefundDelay
 	core.WebhookRetryWait, core.HTTPClient, core.Logger = opts.WebhookRetryWait, opts.HTTPClient, opts.Logger
+	core.ForwardTo = opts.ForwardWebhooksTo
 	c, err := sim.New(core, s.tap, s.cko, s.mpgs)
 	if err != nil {
 		return nil, err

@@ -203,7 +203,7 @@ func (rt *Route) notice(ev Event) (sim.Notice, error) {
 	if a := rt.opts.WebhookAuthorization; !a.IsZero() {
 		h.Set("Authorization", a.Reveal())
 	}
-	n := sim.Notice{Event: ev.Type, URL: rt.webhookURL, Deliver: rt.webhookURL != ""}
+	n := sim.Notice{Event: ev.Type, URL: rt.webhookURL, Deliver: true} // to the account's URL, when set
 	for i := range n.Attempts {
 		n.Attempts[i] = sim.Signed{Header: h, Body: body}
 	}
