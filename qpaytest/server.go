@@ -101,6 +101,15 @@ type Options struct {
 	// order.notificationUrl (PaymentRequest.WebhookURL) wins over it. ""
 	// sends notifications only for orders that name a URL.
 	MPGSWebhookURL string
+	// CheckoutMerchants are more Checkout accounts served beside the one
+	// above, for marketplace setups: each with its own SecretKey (required,
+	// distinct), WebhookSecret (required), optional WebhookAuthorization,
+	// and WebhookURL. A payment belongs to the merchant whose key created
+	// it: another merchant's key gets 404 for it, its webhooks are signed
+	// with its merchant's secret and go to its merchant's URL, and
+	// idempotency keys are per merchant. CheckoutMerchantConfig(i) is the
+	// configuration of merchant i+1.
+	CheckoutMerchants []CheckoutMerchant
 	// Now is the simulator's clock; nil means time.Now. Expiry, sessions and
 	// the times in answers all follow it.
 	Now func() time.Time
@@ -176,6 +185,7 @@ func newServer(opts Options, core sim.Options) (*Server, error) {
 			WebhookSecret:        opts.CheckoutWebhookSecret,
 			WebhookAuthorization: opts.CheckoutWebhookAuthorization,
 			WebhookURL:           opts.CheckoutWebhookURL,
+			Merchants:            opts.CheckoutMerchants,
 		}),
 		mpgs: mpgssim.New(mpgssim.Options{
 			MerchantID:    opts.MPGSMerchantID,
@@ -188,6 +198,9 @@ func newServer(opts Options, core sim.Options) (*Server, error) {
 	core.Now, core.Expiry, core.RefundDelay = opts.Now, opts.Expiry, opts.RefundDelay
 	core.WebhookRetryWait, core.HTTPClient, core.Logger = opts.WebhookRetryWait, opts.HTTPClient, opts.Logger
 	core.ForwardTo = opts.ForwardWebhooksTo
+	if err := s.cko.Validate(); err != nil { // before anything listens
+		return nil, err
+	}
 	c, err := sim.New(core, s.tap, s.cko, s.mpgs)
 	if err != nil {
 		return nil, err
@@ -236,6 +249,10 @@ func (s *Server) CheckoutWebhookSecret() qpay.Secret { return s.opts.CheckoutWeb
 func (s *Server) CheckoutWebhookAuthorization() qpay.Secret {
 	return s.opts.CheckoutWebhookAuthorization
 }
+
+// CheckoutMerchant is one more Checkout account of the simulator
+// (Options.CheckoutMerchants).
+type CheckoutMerchant = checkoutsim.Merchant
 
 // SetCheckoutWebhookURL sets where Checkout's events are POSTed from now on;
 // "" stops them.
