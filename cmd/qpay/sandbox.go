@@ -17,8 +17,8 @@ import (
 func runSandbox(ctx context.Context, e *env, args []string) error {
 	var (
 		addr, hookURL, forward string
-		expiry        time.Duration
-		quiet         bool
+		expiry                 time.Duration
+		quiet                  bool
 	)
 	f := newFlags("sandbox", "qpay sandbox [-addr 127.0.0.1:8089] [-checkout-webhook-url URL | -forward-to URL] [-expiry 30m] [-quiet]", `
 Runs the offline QPay simulator of Tap and Checkout.com (package qpaytest)
