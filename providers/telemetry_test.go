@@ -241,13 +241,40 @@ func TestTelemetry(t *testing.T) {
 	}
 }
 
-// assertNoSecretInTelemetry checks every attribute and event of every span
-// for the keys, the Authorization values and the webhook body.
+// assertNoSecretInTelemetry checks every attribute and event of every span,
+// and every metric attribute, for the keys, the Authorization values and
+// the webhook body.
 func assertNoSecretInTelemetry(t *testing.T, rec *recorder, body []byte) {
 	t.Helper()
 	forbidden := []string{"Bearer", "Mariam", string(body)}
 	for _, s := range allSecrets {
 		forbidden = append(forbidden, s.Reveal())
+	}
+	var rm metricdata.ResourceMetrics
+	require.NoError(t, rec.reader.Collect(context.Background(), &rm))
+	for _, sm := range rm.ScopeMetrics {
+		for _, m := range sm.Metrics {
+			var sets []attribute.Set
+			switch d := m.Data.(type) {
+			case metricdata.Sum[int64]:
+				for _, p := range d.DataPoints {
+					sets = append(sets, p.Attributes)
+				}
+			case metricdata.Histogram[int64]:
+				for _, p := range d.DataPoints {
+					sets = append(sets, p.Attributes)
+				}
+			}
+			for _, set := range sets {
+				for _, kv := range set.ToSlice() {
+					for _, f := range forbidden {
+						assert.NotContains(t, kv.Value.Emit(), f, "metric %s", m.Name)
+					}
+					assert.Contains(t, []attribute.Key{"qpay.provider", "qpay.operation", "qpay.outcome", "error.type", "http.response.status_code"},
+						kv.Key, "metric %s has only low-cardinality attributes, no account, ID or message", m.Name)
+				}
+			}
+		}
 	}
 	for _, s := range rec.spans.Ended() {
 		values := []string{s.Name(), s.Status().Description}
