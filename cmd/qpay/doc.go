@@ -44,7 +44,7 @@
 //
 // # qpay sandbox
 //
-//	qpay sandbox [-addr 127.0.0.1:8089] [-checkout-webhook-url URL] [-expiry 30m] [-quiet]
+//	qpay sandbox [-addr 127.0.0.1:8089] [-checkout-webhook-url URL | --forward-to URL] [-expiry 30m] [-quiet]
 //
 // runs qpaytest's simulator of both providers, with a hosted QPay payment
 // page for every payment, until Ctrl-C. It prints the base URLs to
@@ -59,7 +59,10 @@
 //
 // Tap posts each charge's webhook to the charge's post.url (the
 // PaymentRequest's WebhookURL); Checkout posts its events to
-// -checkout-webhook-url, and sends none without it.
+// -checkout-webhook-url, and sends none without it. --forward-to URL sends
+// every webhook of both providers to URL instead, like 'stripe listen
+// --forward-to', each signed as its provider signs it; what a provider
+// sends no webhook for (a pending or abandoned Tap charge) stays unsent.
 //
 // # qpay create
 //
