@@ -72,7 +72,9 @@ as Authorization when set); -sandbox uses the simulator's public keys.
 
 The amount and reference are read back from the provider unless -amount
 (and -reference) are given. A refund kind refunds -amount, or the whole
-payment, under refund ID -refund-id (a new one when empty).
+payment, under refund ID -refund-id (a new one when empty). qpay reads a
+Tap refund back before believing its webhook, so for Tap give the ID of a
+refund that exists (qpay refund prints it).
 
 Only the webhook is sent: the provider's own state does not change. A
 merchant that reads the payment back before acting (qpay does for Tap's
