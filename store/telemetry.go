@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/qpay-go/qpay"
 	"github.com/qpay-go/qpay/internal/telemetry"
@@ -10,7 +11,9 @@ import (
 )
 
 // WithTelemetry returns s recording a span per call (qpay.store.Track,
-// qpay.store.Process, qpay.store.Payment) and counting, in the
+// qpay.store.Process, qpay.store.Payment, and qpay.store.LeaseDue and
+// qpay.store.ReleaseDue when s is a DueStore, which the returned Store then
+// is too) and counting, in the
 // qpay.webhook.events metric, what Process decided about each event:
 // applied, duplicate, stale, illegal, unchanged, integrity, or the kind of
 // the error (see qpay.Telemetry). With t's zero value it returns s itself,
@@ -24,7 +27,32 @@ func WithTelemetry(s Store, t qpay.Telemetry) Store {
 	if in == nil {
 		return s
 	}
-	return &observed{s: s, in: in}
+	o := &observed{s: s, in: in}
+	if ds, ok := s.(DueStore); ok {
+		return &observedDue{observed: o, ds: ds}
+	}
+	return o
+}
+
+// observedDue is an observed Store that is also a DueStore, for a
+// reconciler.
+type observedDue struct {
+	*observed
+	ds DueStore
+}
+
+func (o *observedDue) LeaseDue(ctx context.Context, q DueQuery) ([]Due, error) {
+	ctx, sp := o.in.Span(ctx, "qpay.store.LeaseDue", telemetry.KeyOperation.String(OpLeaseDue))
+	items, err := o.ds.LeaseDue(ctx, q)
+	sp.End(err, telemetry.KeyCount.Int(len(items)))
+	return items, err
+}
+
+func (o *observedDue) ReleaseDue(ctx context.Context, d Due, owner string, next time.Time) (bool, error) {
+	ctx, sp := o.in.Span(ctx, "qpay.store.ReleaseDue", o.attrs(OpReleaseDue, d.Provider, d.Account)...)
+	kept, err := o.ds.ReleaseDue(ctx, d, owner, next)
+	sp.End(err, telemetry.KeyLeaseKept.Bool(kept))
+	return kept, err
 }
 
 type observed struct {

@@ -48,6 +48,12 @@ const (
 	KeyVerification = attribute.Key("qpay.webhook.verification")
 	// KeyRefundOutcome is a refund call's outcome.
 	KeyRefundOutcome = attribute.Key("qpay.refund.outcome")
+	// KeyCount is how many items a call returned (a reconciler's lease).
+	KeyCount = attribute.Key("qpay.count")
+	// KeyLeaseKept is whether a released lease was still the caller's.
+	KeyLeaseKept = attribute.Key("qpay.lease.kept")
+	// KeyAction is what a reconciler did with an item.
+	KeyAction = attribute.Key("qpay.reconcile.action")
 	// KeyEventOutcome is what a store did with a webhook event.
 	KeyEventOutcome = attribute.Key("qpay.webhook.outcome")
 	KeyReconciled   = attribute.Key("qpay.reconciled")
@@ -71,6 +77,7 @@ type Instruments struct {
 	refunds       metric.Int64Counter
 	verifications metric.Int64Counter
 	events        metric.Int64Counter
+	reconciled    metric.Int64Counter
 }
 
 // New returns the instruments for t, or nil when t sends nothing. An
@@ -122,6 +129,7 @@ func New(t qpay.Telemetry) *Instruments {
 		refunds:       counter("qpay.refunds", "Refund calls by outcome."),
 		verifications: counter("qpay.webhook.verifications", "Webhook deliveries by verification outcome."),
 		events:        counter("qpay.webhook.events", "Verified webhook events by what a store did with them."),
+		reconciled:    counter("qpay.reconcile.items", "Payments and refunds a reconciler read back, by what it did."),
 	}
 }
 
@@ -133,6 +141,8 @@ func unitOf(name string) string {
 		return "refund"
 	case "qpay.webhook.verifications":
 		return "delivery"
+	case "qpay.reconcile.items":
+		return "item"
 	}
 	return "event"
 }
@@ -234,6 +244,15 @@ func (in *Instruments) Verification(ctx context.Context, provider, outcome strin
 		return
 	}
 	in.verifications.Add(ctx, 1, metric.WithAttributes(KeyProvider.String(provider), KeyOutcome.String(outcome)))
+}
+
+// Reconciled counts what a reconciler did with one item: applied,
+// unchanged, failed or skipped.
+func (in *Instruments) Reconciled(ctx context.Context, provider, action string) {
+	if in == nil {
+		return
+	}
+	in.reconciled.Add(ctx, 1, metric.WithAttributes(KeyProvider.String(provider), KeyAction.String(action)))
 }
 
 // Event counts what a store did with a verified webhook event.
