@@ -11,15 +11,19 @@ import (
 // allocation is made. Either field may be set alone.
 //
 // It is set in HTTPOptions (so in tap.Config, checkout.Config and
-// providers.Config) for the Provider's calls and their HTTP attempts, and
-// given to store.WithTelemetry for what a store decides about webhooks.
+// providers.Config) for the Provider's calls and their HTTP attempts, given
+// to store.WithTelemetry for what a store decides about webhooks, and set
+// in reconcile.Reconciler for its rounds.
 //
 // Spans (instrumentation scope "github.com/qpay-go/qpay"):
 //
 //	qpay.CreatePayment, qpay.GetPayment, qpay.Refund, qpay.ParseWebhook,
 //	qpay.GetRefund, qpay.PaymentsByReference   one per portable call
 //	qpay.http.attempt                          one per HTTP attempt, a child of its call
-//	qpay.store.Track, qpay.store.Process, qpay.store.Payment
+//	qpay.store.Track, qpay.store.Process, qpay.store.Payment,
+//	qpay.store.LeaseDue, qpay.store.ReleaseDue  store.WithTelemetry
+//	qpay.reconcile.RunOnce, qpay.reconcile.Item  reconcile.Reconciler.Telemetry;
+//	                                           an item's read-back and store work are its children
 //
 // Their attributes are the provider, the operation, the merchant account,
 // the attempt number, the HTTP status, the error kind, whether a retry
@@ -40,6 +44,7 @@ import (
 //	qpay.webhook.events      counter        provider, outcome as a store decided it: applied,
 //	                                        duplicate, stale, illegal, unchanged, integrity, or
 //	                                        the error kind
+//	qpay.reconcile.items     counter        provider, action: applied, unchanged, failed, skipped
 //
 // The histograms count whole microseconds and milliseconds rather than
 // OpenTelemetry's usual float seconds: the module has no floating point.
