@@ -101,6 +101,11 @@ func TestSeveralCheckoutMerchants(t *testing.T) {
 		assert.ErrorIs(t, err, qpay.KindNotFound)
 		_, err = p.GetPayment(ctx, ids[i])
 		assert.NoError(t, err)
+		// Listing by reference finds the merchant's own payment only.
+		found, err := p.(qpay.PaymentFinder).PaymentsByReference(ctx, "ORD-M")
+		require.NoError(t, err)
+		require.Len(t, found, 1, "merchant %d", i)
+		assert.Equal(t, ids[i], found[0].ID)
 	}
 	assert.Equal(t, "Basic dHdvOnR3bw==", boxes[2].all()[0].header.Get("Authorization"))
 	assert.Empty(t, boxes[1].all()[0].header.Get("Authorization"))
