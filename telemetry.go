@@ -18,7 +18,8 @@ import (
 // Spans (instrumentation scope "github.com/qpay-go/qpay"):
 //
 //	qpay.CreatePayment, qpay.GetPayment, qpay.Refund, qpay.ParseWebhook,
-//	qpay.GetRefund, qpay.PaymentsByReference   one per portable call
+//	qpay.GetRefund, qpay.PaymentsByReference,
+//	qpay.PaymentWithRefunds, qpay.RefundRemaining  one per portable call
 //	qpay.http.attempt                          one per HTTP attempt, a child of its call
 //	qpay.store.Track, qpay.store.Process, qpay.store.Payment,
 //	qpay.store.LeaseDue, qpay.store.ReleaseDue  store.WithTelemetry

@@ -317,6 +317,15 @@ func TestTelemetryOffIsThePlainProvider(t *testing.T) {
 		_, offPF := off.(qpay.PaymentFinder)
 		_, onPF := on.(qpay.PaymentFinder)
 		assert.Equal(t, offPF, onPF)
+		_, offOwner := off.(qpay.PaymentIDOwner)
+		_, onOwner := on.(qpay.PaymentIDOwner)
+		assert.True(t, offOwner && onOwner, "a Registry routes by PaymentIDOwner, telemetry or not")
+		_, offLister := off.(qpay.RefundLister)
+		_, onLister := on.(qpay.RefundLister)
+		assert.True(t, offLister && onLister)
+		_, offRem := off.(qpay.RemainderRefunder)
+		_, onRem := on.(qpay.RemainderRefunder)
+		assert.True(t, offRem && onRem)
 		assert.Equal(t, fmt.Sprint(off), fmt.Sprint(on))
 	}
 }

@@ -110,7 +110,7 @@ func Wrap(d Driver, opts Options) qpay.Provider {
 	if opts.MaxWebhookBytes <= 0 {
 		opts.MaxWebhookBytes = DefaultMaxWebhookBytes
 	}
-	return instrument(&portable{d: d, opts: opts, readBacks: newReadBackCache()}, opts.Account, opts.Telemetry)
+	return instrument(&portable{d: d, opts: opts, readBacks: newReadBackCache()}, opts.Telemetry)
 }
 
 // Unwrap returns the Driver inside a Provider made by Wrap, or nil.

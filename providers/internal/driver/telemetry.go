@@ -15,15 +15,23 @@ import (
 // metrics of every call. Wrap returns it only when Options.Telemetry is
 // set, so a Provider without telemetry is exactly the portable one and
 // pays nothing.
+//
+// observed has every exported method of portable, so that it implements
+// exactly the optional capabilities the portable Provider does (a test
+// compares the two method sets): a capability lost here would silently
+// change what callers find by type assertion, such as providers.Registry's
+// routing by PaymentIDOwner.
 
 // Span names of the portable calls.
 const (
 	spanCreatePayment       = "qpay.CreatePayment"
 	spanGetPayment          = "qpay.GetPayment"
 	spanRefund              = "qpay.Refund"
+	spanRefundRemaining     = "qpay.RefundRemaining"
 	spanParseWebhook        = "qpay.ParseWebhook"
 	spanGetRefund           = "qpay.GetRefund"
 	spanPaymentsByReference = "qpay.PaymentsByReference"
+	spanPaymentWithRefunds  = "qpay.PaymentWithRefunds"
 )
 
 // Outcomes of a refund call that succeeded.
@@ -32,56 +40,38 @@ const (
 	refundExisting = "existing"
 )
 
-// inner is what instrument observes: the portable Provider (an interface
-// so that the capability cases can be tested on their own).
-type inner interface {
-	qpay.Provider
-	qpay.ReturnReader
-	String() string
-}
-
-// instrument returns p itself when t is off, else p observed; the observed
-// Provider has the optional capabilities p has, and no others.
-func instrument(p inner, account string, t qpay.Telemetry) qpay.Provider {
+// instrument returns p itself when t is off, else p observed.
+func instrument(p *portable, t qpay.Telemetry) qpay.Provider {
 	in := telemetry.New(t)
 	if in == nil {
 		return p
 	}
-	o := &observed{p: p, in: in, name: p.Name(), account: account}
-	rg, hasRG := p.(qpay.RefundGetter)
-	pf, hasPF := p.(qpay.PaymentFinder)
-	switch {
-	case hasRG && hasPF:
-		return &observedBoth{o, rg, pf}
-	case hasRG:
-		return &observedRefunds{o, rg}
-	case hasPF:
-		return &observedFinder{o, pf}
-	}
-	return o
+	return &observed{p: p, in: in, name: p.Name(), account: p.opts.Account}
 }
 
 // unobserve returns the portable Provider inside an observed one, else p.
 func unobserve(p qpay.Provider) qpay.Provider {
-	switch o := p.(type) {
-	case *observed:
-		return o.p
-	case *observedRefunds:
-		return o.p
-	case *observedFinder:
-		return o.p
-	case *observedBoth:
+	if o, ok := p.(*observed); ok {
 		return o.p
 	}
 	return p
 }
 
 type observed struct {
-	p       inner
+	p       *portable
 	in      *telemetry.Instruments
 	name    string
 	account string
 }
+
+var (
+	_ qpay.ReturnReader      = (*observed)(nil)
+	_ qpay.RefundGetter      = (*observed)(nil)
+	_ qpay.PaymentFinder     = (*observed)(nil)
+	_ qpay.PaymentIDOwner    = (*observed)(nil)
+	_ qpay.RefundLister      = (*observed)(nil)
+	_ qpay.RemainderRefunder = (*observed)(nil)
+)
 
 func (o *observed) Name() string   { return o.p.Name() }
 func (o *observed) String() string { return o.p.String() }
@@ -107,6 +97,20 @@ func (o *observed) GetPayment(ctx context.Context, id string) (*qpay.Payment, er
 func (o *observed) Refund(ctx context.Context, req qpay.RefundRequest) (*qpay.Refund, error) {
 	ctx, c := o.start(ctx, spanRefund, qpay.OpRefund)
 	r, err := o.p.Refund(ctx, req)
+	o.endRefund(ctx, c, r, err)
+	return r, err
+}
+
+func (o *observed) RefundRemaining(ctx context.Context, req qpay.RefundRequest) (*qpay.Refund, error) {
+	ctx, c := o.start(ctx, spanRefundRemaining, qpay.OpRefund)
+	r, err := o.p.RefundRemaining(ctx, req)
+	o.endRefund(ctx, c, r, err)
+	return r, err
+}
+
+// endRefund records a refund call's outcome: created, existing (found
+// under its reference, nothing new made), or the error kind.
+func (o *observed) endRefund(ctx context.Context, c *telemetry.Call, r *qpay.Refund, err error) {
 	outcome := telemetry.Outcome(err)
 	switch {
 	case err != nil:
@@ -118,7 +122,6 @@ func (o *observed) Refund(ctx context.Context, req qpay.RefundRequest) (*qpay.Re
 	c.SetAttributes(telemetry.KeyRefundOutcome.String(outcome))
 	c.End(err)
 	o.in.Refund(ctx, o.name, outcome)
-	return r, err
 }
 
 func (o *observed) ParseWebhook(ctx context.Context, header http.Header, body []byte) (*qpay.WebhookEvent, error) {
@@ -139,52 +142,29 @@ func (o *observed) ParseWebhook(ctx context.Context, header http.Header, body []
 	return ev, err
 }
 
-// ReturnID implements qpay.ReturnReader; it makes no call, so no span.
-func (o *observed) ReturnID(query url.Values) (string, error) { return o.p.ReturnID(query) }
-
-func (o *observed) getRefund(ctx context.Context, rg qpay.RefundGetter, paymentID, refundID string) (*qpay.Refund, error) {
+func (o *observed) GetRefund(ctx context.Context, paymentID, refundID string) (*qpay.Refund, error) {
 	ctx, c := o.start(ctx, spanGetRefund, qpay.OpGetRefund)
-	r, err := rg.GetRefund(ctx, paymentID, refundID)
+	r, err := o.p.GetRefund(ctx, paymentID, refundID)
 	c.End(err)
 	return r, err
 }
 
-func (o *observed) paymentsByReference(ctx context.Context, pf qpay.PaymentFinder, reference string) ([]*qpay.Payment, error) {
+func (o *observed) PaymentsByReference(ctx context.Context, reference string) ([]*qpay.Payment, error) {
 	ctx, c := o.start(ctx, spanPaymentsByReference, qpay.OpFindPayments)
-	ps, err := pf.PaymentsByReference(ctx, reference)
+	ps, err := o.p.PaymentsByReference(ctx, reference)
 	c.End(err)
 	return ps, err
 }
 
-// The observed Provider with one or both optional capabilities.
-type (
-	observedRefunds struct {
-		*observed
-		rg qpay.RefundGetter
-	}
-	observedFinder struct {
-		*observed
-		pf qpay.PaymentFinder
-	}
-	observedBoth struct {
-		*observed
-		rg qpay.RefundGetter
-		pf qpay.PaymentFinder
-	}
-)
-
-func (o *observedRefunds) GetRefund(ctx context.Context, paymentID, refundID string) (*qpay.Refund, error) {
-	return o.getRefund(ctx, o.rg, paymentID, refundID)
+func (o *observed) PaymentWithRefunds(ctx context.Context, id string) (*qpay.Payment, []*qpay.Refund, error) {
+	ctx, c := o.start(ctx, spanPaymentWithRefunds, qpay.OpGetPayment)
+	p, rs, err := o.p.PaymentWithRefunds(ctx, id)
+	c.End(err)
+	return p, rs, err
 }
 
-func (o *observedFinder) PaymentsByReference(ctx context.Context, reference string) ([]*qpay.Payment, error) {
-	return o.paymentsByReference(ctx, o.pf, reference)
-}
+// ReturnID implements qpay.ReturnReader; it makes no call, so no span.
+func (o *observed) ReturnID(query url.Values) (string, error) { return o.p.ReturnID(query) }
 
-func (o *observedBoth) GetRefund(ctx context.Context, paymentID, refundID string) (*qpay.Refund, error) {
-	return o.getRefund(ctx, o.rg, paymentID, refundID)
-}
-
-func (o *observedBoth) PaymentsByReference(ctx context.Context, reference string) ([]*qpay.Payment, error) {
-	return o.paymentsByReference(ctx, o.pf, reference)
-}
+// OwnsPaymentID implements qpay.PaymentIDOwner; no call, no span.
+func (o *observed) OwnsPaymentID(id string) bool { return o.p.OwnsPaymentID(id) }

@@ -2,8 +2,7 @@ package driver
 
 import (
 	"context"
-	"net/http"
-	"net/url"
+	"reflect"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -12,88 +11,51 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
 	"github.com/qpay-go/qpay"
+	"github.com/qpay-go/qpay/money"
 )
 
-// capable is a portable Provider with both optional capabilities, as the
-// portable layer will have them.
-type capable struct{ *portable }
-
-func (capable) GetRefund(context.Context, string, string) (*qpay.Refund, error) {
-	return &qpay.Refund{ID: "re_1"}, nil
+// TestObservedHasEveryMethodOfThePortableProvider: with telemetry on, the
+// Provider must answer every type assertion as the portable one does
+// (RefundGetter, PaymentIDOwner, RefundLister, ... and whatever is added
+// later), so its method set must contain the portable one's.
+func TestObservedHasEveryMethodOfThePortableProvider(t *testing.T) {
+	plain := reflect.TypeOf(&portable{})
+	obs := reflect.TypeOf(&observed{})
+	for i := range plain.NumMethod() {
+		m := plain.Method(i)
+		om, ok := obs.MethodByName(m.Name)
+		if assert.True(t, ok, "observed lacks %s: add it to telemetry.go", m.Name) {
+			assert.Equal(t, m.Type.NumIn(), om.Type.NumIn(), m.Name)
+		}
+	}
 }
 
-func (capable) PaymentsByReference(context.Context, string) ([]*qpay.Payment, error) {
-	return nil, &qpay.Error{Kind: qpay.KindUnavailable}
+func TestInstrumentIsOffWithoutTelemetry(t *testing.T) {
+	plain := &portable{d: &stub{}, opts: Options{Account: "a1"}}
+	assert.Same(t, plain, instrument(plain, qpay.Telemetry{}), "off: the portable Provider itself")
+	spans := tracetest.NewSpanRecorder()
+	on := instrument(plain, qpay.Telemetry{TracerProvider: sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(spans))})
+	assert.Same(t, plain, unobserve(on))
+	assert.Same(t, plain.d, Unwrap(on), "Unwrap sees through the observed Provider")
 }
 
-// neither, onlyRG and onlyPF hide the portable Provider's capabilities but
-// the ones they name.
-type (
-	neither struct{ p *portable }
-	onlyRG  struct{ neither }
-	onlyPF  struct{ neither }
-)
-
-func (n neither) Name() string   { return n.p.Name() }
-func (n neither) String() string { return n.p.String() }
-func (n neither) CreatePayment(ctx context.Context, r qpay.PaymentRequest) (*qpay.Payment, error) {
-	return n.p.CreatePayment(ctx, r)
-}
-func (n neither) GetPayment(ctx context.Context, id string) (*qpay.Payment, error) {
-	return n.p.GetPayment(ctx, id)
-}
-func (n neither) Refund(ctx context.Context, r qpay.RefundRequest) (*qpay.Refund, error) {
-	return n.p.Refund(ctx, r)
-}
-func (n neither) ParseWebhook(ctx context.Context, h http.Header, b []byte) (*qpay.WebhookEvent, error) {
-	return n.p.ParseWebhook(ctx, h, b)
-}
-func (n neither) ReturnID(q url.Values) (string, error) { return n.p.ReturnID(q) }
-func (onlyRG) GetRefund(context.Context, string, string) (*qpay.Refund, error) {
-	return &qpay.Refund{ID: "re_1"}, nil
-}
-func (onlyPF) PaymentsByReference(context.Context, string) ([]*qpay.Payment, error) { return nil, nil }
-
-func TestInstrumentKeepsExactlyTheCapabilities(t *testing.T) {
+func TestObservedCapabilitiesHaveSpans(t *testing.T) {
 	spans := tracetest.NewSpanRecorder()
 	tel := qpay.Telemetry{TracerProvider: sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(spans))}
-	plain := &portable{d: &stub{}, opts: Options{Account: "a1"}}
-
-	assert.Same(t, plain, instrument(plain, "a1", qpay.Telemetry{}), "off: the portable Provider itself")
-
-	bare := instrument(plain, "a1", tel)
-	_, plainRG := any(plain).(qpay.RefundGetter)
-	_, plainPF := any(plain).(qpay.PaymentFinder)
-	_, rg := bare.(qpay.RefundGetter)
-	_, pf := bare.(qpay.PaymentFinder)
-	assert.Equal(t, plainRG, rg, "the capabilities of the portable Provider, no more, no fewer")
-	assert.Equal(t, plainPF, pf, "the capabilities of the portable Provider, no more, no fewer")
-	assert.Same(t, plain, unobserve(bare))
-
-	// Each capability alone, and none.
-	for _, tc := range []struct {
-		p      inner
-		rg, pf bool
-	}{{onlyRG{neither{plain}}, true, false}, {onlyPF{neither{plain}}, false, true}, {neither{plain}, false, false}} {
-		o := instrument(tc.p, "a1", tel)
-		_, rg := o.(qpay.RefundGetter)
-		_, pf := o.(qpay.PaymentFinder)
-		assert.Equal(t, tc.rg, rg, "%T", tc.p)
-		assert.Equal(t, tc.pf, pf, "%T", tc.p)
+	p := instrument(&portable{d: &stub{}, opts: Options{Account: "a1"}}, tel)
+	ctx := context.Background()
+	_, _ = p.(qpay.RefundGetter).GetRefund(ctx, "chg_1", "re_1")
+	_, _ = p.(qpay.PaymentFinder).PaymentsByReference(ctx, "ORD-1")
+	_, _, _ = p.(qpay.RefundLister).PaymentWithRefunds(ctx, "chg_1")
+	_, _ = p.(qpay.RemainderRefunder).RefundRemaining(ctx, qpay.RefundRequest{PaymentID: "chg_1", Reference: "R", Amount: money.Money{}})
+	var names []string
+	for _, s := range spans.Ended() {
+		names = append(names, s.Name())
+		attrs := map[string]string{}
+		for _, kv := range s.Attributes() {
+			attrs[string(kv.Key)] = kv.Value.Emit()
+		}
+		assert.Equal(t, "a1", attrs["qpay.account"], s.Name())
 	}
-
-	both := instrument(capable{plain}, "a1", tel)
-	require.Implements(t, (*qpay.RefundGetter)(nil), both)
-	require.Implements(t, (*qpay.PaymentFinder)(nil), both)
-	require.Implements(t, (*qpay.ReturnReader)(nil), both)
-	_, err := both.(qpay.RefundGetter).GetRefund(context.Background(), "chg_1", "re_1")
-	require.NoError(t, err)
-	_, err = both.(qpay.PaymentFinder).PaymentsByReference(context.Background(), "ORD-1")
-	require.Error(t, err)
-
-	ended := spans.Ended()
-	require.Len(t, ended, 2)
-	assert.Equal(t, "qpay.GetRefund", ended[0].Name())
-	assert.Equal(t, "qpay.PaymentsByReference", ended[1].Name())
-	assert.Equal(t, "unavailable", ended[1].Status().Description)
+	require.Equal(t, []string{"qpay.GetRefund", "qpay.PaymentsByReference", "qpay.PaymentWithRefunds", "qpay.RefundRemaining"}, names)
 }
