@@ -114,13 +114,13 @@ func signedWebhook(t *testing.T, provider string, pay *qpay.Payment) (good, forg
 		require.NoError(t, err)
 		good, err = qpaytest.TapWebhook(secretTapKey, body)
 		require.NoError(t, err)
-		forged, err = qpaytest.TapWebhook("sk_test_SomeoneElsesKey00000000", body)
+		forged, err = qpaytest.TapWebhook(qpay.NewSecret("sk_test_SomeoneElsesKey00000000"), body)
 		require.NoError(t, err)
 	default:
 		body, err = qpaytest.CheckoutEventJSON("payment_captured", pay.ID, pay.Amount, pay.Reference)
 		require.NoError(t, err)
 		good = qpaytest.CheckoutWebhook(secretWebhookKey, body)
-		forged = qpaytest.CheckoutWebhook("whsec_SomeoneElsesSecret", body)
+		forged = qpaytest.CheckoutWebhook(qpay.NewSecret("whsec_SomeoneElsesSecret"), body)
 		for _, h := range []http.Header{good, forged} {
 			h.Set("Authorization", secretWebhookAuthKey.Reveal())
 		}

@@ -56,8 +56,9 @@ func TestSeveralCheckoutMerchants(t *testing.T) {
 	s, err := qpaytest.NewServer(qpaytest.Options{
 		CheckoutWebhookURL: urls[0],
 		CheckoutMerchants: []qpaytest.CheckoutMerchant{
-			{SecretKey: "sk_sbox_merchantone0000000000000000=", WebhookSecret: "whsec-one", WebhookURL: urls[1]},
-			{SecretKey: "sk_sbox_merchanttwo0000000000000000=", WebhookSecret: "whsec-two", WebhookAuthorization: "Basic dHdvOnR3bw==", WebhookURL: urls[2]},
+			{SecretKey: qpay.NewSecret("sk_sbox_merchantone0000000000000000="), WebhookSecret: qpay.NewSecret("whsec-one"), WebhookURL: urls[1]},
+			{SecretKey: qpay.NewSecret("sk_sbox_merchanttwo0000000000000000="), WebhookSecret: qpay.NewSecret("whsec-two"),
+				WebhookAuthorization: qpay.NewSecret("Basic dHdvOnR3bw=="), WebhookURL: urls[2]},
 		},
 	})
 	require.NoError(t, err)
@@ -111,10 +112,10 @@ func TestSeveralCheckoutMerchants(t *testing.T) {
 	assert.Empty(t, boxes[1].all()[0].header.Get("Authorization"))
 
 	for name, m := range map[string][]qpaytest.CheckoutMerchant{
-		"no key":        {{WebhookSecret: "w"}},
-		"no secret":     {{SecretKey: "sk_sbox_x"}},
-		"the same key":  {{SecretKey: qpaytest.DefaultCheckoutSecretKey, WebhookSecret: "w"}},
-		"two identical": {{SecretKey: "sk_sbox_y", WebhookSecret: "w"}, {SecretKey: "sk_sbox_y", WebhookSecret: "v"}},
+		"no key":        {{WebhookSecret: qpay.NewSecret("w")}},
+		"no secret":     {{SecretKey: qpay.NewSecret("sk_sbox_x")}},
+		"the same key":  {{SecretKey: qpay.NewSecret(qpaytest.DefaultCheckoutSecretKey), WebhookSecret: qpay.NewSecret("w")}},
+		"two identical": {{SecretKey: qpay.NewSecret("sk_sbox_y"), WebhookSecret: qpay.NewSecret("w")}, {SecretKey: qpay.NewSecret("sk_sbox_y"), WebhookSecret: qpay.NewSecret("v")}},
 	} {
 		_, err := qpaytest.NewServer(qpaytest.Options{CheckoutMerchants: m})
 		assert.Error(t, err, name)

@@ -168,11 +168,11 @@ func sandboxLookup(e *env, flagProvider, base string) (func(string) (string, boo
 	vars := map[string]string{envProvider: name}
 	switch name {
 	case providers.Tap:
-		vars[envSecretKey] = qpaytest.DefaultTapSecretKey.Reveal()
+		vars[envSecretKey] = qpaytest.DefaultTapSecretKey
 		vars[envBaseURL] = base + "/tap"
 	case providers.Checkout:
-		vars[envSecretKey] = qpaytest.DefaultCheckoutSecretKey.Reveal()
-		vars[envWebhookSecret] = qpaytest.DefaultCheckoutWebhookSecret.Reveal()
+		vars[envSecretKey] = qpaytest.DefaultCheckoutSecretKey
+		vars[envWebhookSecret] = qpaytest.DefaultCheckoutWebhookSecret
 		vars[envBaseURL] = base + "/checkout"
 	case "":
 		return nil, usagef("no provider: pass -provider tap or -provider checkout (or set %s) with -sandbox", envProvider)

@@ -60,8 +60,8 @@ func TestSandboxForwardsEveryWebhook(t *testing.T) {
 	dumps := hooks.all()
 	require.Len(t, dumps, 2, "Tap's CAPTURED and Checkout's payment_pending")
 	// Tap's webhook is read back from the provider before it is believed.
-	tapEnv := map[string]string{"QPAY_PROVIDER": "tap", "QPAY_SECRET_KEY": qpaytest.DefaultTapSecretKey.Reveal(), "QPAY_BASE_URL": base + "/tap"}
-	ckoEnv := map[string]string{"QPAY_PROVIDER": "checkout", "QPAY_WEBHOOK_SECRET": qpaytest.DefaultCheckoutWebhookSecret.Reveal()}
+	tapEnv := map[string]string{"QPAY_PROVIDER": "tap", "QPAY_SECRET_KEY": qpaytest.DefaultTapSecretKey, "QPAY_BASE_URL": base + "/tap"}
+	ckoEnv := map[string]string{"QPAY_PROVIDER": "checkout", "QPAY_WEBHOOK_SECRET": qpaytest.DefaultCheckoutWebhookSecret}
 	v := qpayCmd(t, invocation{env: tapEnv, stdin: string(dumps[0]), args: []string{"verify-webhook"}})
 	require.Equal(t, exitOK, v.code, v.stderr)
 	assert.Regexp(t, `reference:\s+ORD-FWD-1`, v.stdout)

@@ -242,7 +242,7 @@ func TestTriggerFailures(t *testing.T) {
 	a := accounts(s)[1]
 	p := createPayment(t, s, a, "ORD-TRGF-1", status.Captured)
 	// An endpoint configured with another webhook secret answers 401.
-	other, err := qpaytest.NewServer(qpaytest.Options{CheckoutWebhookSecret: "another-webhook-secret"})
+	other, err := qpaytest.NewServer(qpaytest.Options{CheckoutWebhookSecret: qpay.NewSecret("another-webhook-secret")})
 	require.NoError(t, err)
 	defer other.Close()
 	_, wrongURL := newEndpoint(t, qpaytest.NewCheckout(t, other))
