@@ -37,7 +37,7 @@ func TestErrorsNameWhatWasSet(t *testing.T) {
 		},
 		"attempts not a number": {
 			env:      map[string]string{"QPAY_PROVIDER": "tap", "QPAY_SECRET_KEY": "sk_test_1", "QPAY_MAX_ATTEMPTS": "four"},
-			want:     []string{`QPAY_MAX_ATTEMPTS: "four" is not a whole number of attempts`},
+			want:     []string{`QPAY_MAX_ATTEMPTS: "four" is not a whole number, such as "4"`},
 			notWants: []string{"strconv"},
 		},
 	} {
