@@ -79,4 +79,7 @@ type HTTPOptions struct {
 	MinBackoff, MaxBackoff time.Duration
 	// MaxRetryAfter caps how long a provider's Retry-After is obeyed [30s].
 	MaxRetryAfter time.Duration
+	// Telemetry sends spans and metrics of every call and HTTP attempt to
+	// the caller's OpenTelemetry providers; the zero value sends none.
+	Telemetry Telemetry
 }

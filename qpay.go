@@ -326,6 +326,9 @@ type Refund struct {
 	// payment, as the provider reports them (see the adapters' package
 	// docs for what each provider does).
 	Splits []Split
+	// Existing reports that Provider.Refund found this refund already made
+	// under its Reference and made no new one: the call was a repeat.
+	Existing bool
 }
 
 // EventType says what a webhook is about.

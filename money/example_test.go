@@ -20,7 +20,7 @@ func ExampleParse() {
 	fmt.Println(errors.Is(err, money.ErrInvalidAmount))
 	// Output:
 	// QAR 79.10 <nil>
-	// money: QAR allows 2 decimals, got "0.001": money: more decimals than the currency allows
+	// money: QAR allows 2 decimals, got "0.001": more decimals than the currency allows
 	// true
 	// true
 }
@@ -38,7 +38,7 @@ func ExampleFromMinor() {
 	// QAR 79.10
 	// KWD 7.910
 	// JPY 7910
-	// money: -1 QAR minor units is below zero: money: negative amount
+	// money: -1 QAR minor units is below zero: negative amount
 }
 
 func ExampleMoney_Minor() {
@@ -80,7 +80,7 @@ func ExampleMoney_Add() {
 	fmt.Println(errors.Is(err, money.ErrCurrencyMismatch))
 	// Output:
 	// QAR 100.00
-	// money: cannot add QAR 100.00 and KWD 1.500: money: currency mismatch
+	// money: cannot add QAR 100.00 and KWD 1.500: currency mismatch
 	// true
 }
 

@@ -11,20 +11,22 @@ import (
 )
 
 // Errors returned by this package. They are always wrapped with details, so
-// test for them with errors.Is.
+// test for them with errors.Is. Like strconv.ErrSyntax, their text has no
+// "money: " prefix: the error wrapping one already starts with it, and
+// "money: ...: money: ..." says the package's name twice.
 var (
 	// ErrUnknownCurrency means the code is not an active upper-case ISO 4217 code.
-	ErrUnknownCurrency = errors.New("money: unknown currency")
+	ErrUnknownCurrency = errors.New("unknown currency")
 	// ErrTooPrecise means the amount has more decimals than its currency allows.
-	ErrTooPrecise = errors.New("money: more decimals than the currency allows")
+	ErrTooPrecise = errors.New("more decimals than the currency allows")
 	// ErrNegative means an amount, or the result of a subtraction, is below zero.
-	ErrNegative = errors.New("money: negative amount")
+	ErrNegative = errors.New("negative amount")
 	// ErrCurrencyMismatch means two amounts in different currencies were combined.
-	ErrCurrencyMismatch = errors.New("money: currency mismatch")
+	ErrCurrencyMismatch = errors.New("currency mismatch")
 	// ErrInvalidAmount means the amount text (or JSON) is not a plain decimal.
-	ErrInvalidAmount = errors.New("money: invalid amount")
+	ErrInvalidAmount = errors.New("invalid amount")
 	// ErrOverflow means the amount is too large for the requested representation.
-	ErrOverflow = errors.New("money: amount out of range")
+	ErrOverflow = errors.New("amount out of range")
 )
 
 const (

@@ -93,10 +93,10 @@ func TestParse(t *testing.T) {
 
 func TestParseErrorSaysWhatIsWrong(t *testing.T) {
 	_, err := money.Parse("0.001", "QAR")
-	assert.EqualError(t, err, `money: QAR allows 2 decimals, got "0.001": money: more decimals than the currency allows`)
+	assert.EqualError(t, err, `money: QAR allows 2 decimals, got "0.001": more decimals than the currency allows`)
 
 	_, err = money.Parse("1", "qar")
-	assert.EqualError(t, err, `money: "qar" is not an active upper-case ISO 4217 currency code: money: unknown currency`)
+	assert.EqualError(t, err, `money: "qar" is not an active upper-case ISO 4217 currency code: unknown currency`)
 }
 
 func TestMustParsePanicsOnBadInput(t *testing.T) {
@@ -245,7 +245,7 @@ func TestAdd(t *testing.T) {
 
 func TestAddMismatchMessage(t *testing.T) {
 	_, err := money.MustParse("1", "QAR").Add(money.MustParse("1", "KWD"))
-	assert.EqualError(t, err, "money: cannot add QAR 1.00 and KWD 1.000: money: currency mismatch")
+	assert.EqualError(t, err, "money: cannot add QAR 1.00 and KWD 1.000: currency mismatch")
 }
 
 func TestSub(t *testing.T) {

@@ -104,6 +104,9 @@ type Config struct {
 	// environment.
 	HTTPClient *http.Client `json:"-"`
 	Logger     *slog.Logger `json:"-"`
+	// Telemetry, set in code too, sends spans and metrics to the caller's
+	// OpenTelemetry providers (see qpay.Telemetry).
+	Telemetry qpay.Telemetry `json:"-"`
 }
 
 // redactedMask is what a qpay.Secret prints as.
@@ -119,43 +122,53 @@ func (d Duration) MarshalText() ([]byte, error) { return []byte(time.Duration(d)
 func (d *Duration) UnmarshalText(b []byte) error {
 	v, err := time.ParseDuration(string(b))
 	if err != nil {
-		return err
+		// time's own message ("time: missing unit in duration") does not say
+		// what would have worked.
+		return fmt.Errorf("%q is not a duration: write a number with a unit, such as \"20s\", \"1m30s\" or \"500ms\"", b)
 	}
 	if v < 0 {
-		return fmt.Errorf("negative duration %q", b)
+		return fmt.Errorf("%q is negative: a duration here is zero (the default) or more, such as \"20s\"", b)
 	}
 	*d = Duration(v)
 	return nil
 }
 
-// Validate reports what is missing or wrong, all at once.
+// Validate reports what is missing or wrong, all at once, naming the JSON
+// fields.
 func (c Config) Validate() error {
+	return c.validate(func(field string) string { return field })
+}
+
+// validate is Validate with the names of the settings given by name, so
+// that FromLookup's errors name the variables that were (not) set:
+// QPAY_SECRET_KEY, not secret_key.
+func (c Config) validate(name func(field string) string) error {
 	var problems []string
 	switch c.Provider {
 	case Tap:
 	case Checkout:
 		if c.WebhookSecret.IsZero() {
-			problems = append(problems, "webhook_secret is required for checkout")
+			problems = append(problems, name("webhook_secret")+" is required for checkout")
 		}
 	case MPGS:
-		problems = append(problems, c.mpgsProblems()...)
+		problems = append(problems, c.mpgsProblems(name)...)
 	case "":
-		problems = append(problems, `provider is required ("tap", "checkout" or "mpgs")`)
+		problems = append(problems, name("provider")+` is required ("tap", "checkout" or "mpgs")`)
 	default:
-		problems = append(problems, fmt.Sprintf(`provider %q is not "tap", "checkout" or "mpgs"`, c.Provider))
+		problems = append(problems, fmt.Sprintf(`%s %q is not "tap", "checkout" or "mpgs"`, name("provider"), c.Provider))
 	}
 	if c.SecretKey.IsZero() && c.Provider != MPGS {
-		problems = append(problems, "secret_key is required")
+		problems = append(problems, name("secret_key")+" is required")
 	}
 	if c.Provider != MPGS && (!c.APIPassword.IsZero() || c.GatewayHost != "" || c.APIVersion != 0) {
-		problems = append(problems, "api_password, gateway_host and api_version are for mpgs only")
+		problems = append(problems, name("api_password")+", "+name("gateway_host")+" and "+name("api_version")+" are for mpgs only")
 	}
 	// The account is a key of every stored row: one a store would refuse
 	// (package store's rule, qpay.IsHidden) would fail every webhook.
 	if len(c.Account) > 255 || !utf8.ValidString(c.Account) || strings.ContainsFunc(c.Account, qpay.IsHidden) {
-		problems = append(problems, "account must be at most 255 bytes of UTF-8 without control or invisible format characters")
+		problems = append(problems, name("account")+" must be at most 255 bytes of UTF-8 without control or invisible format characters")
 	}
-	problems = append(problems, rotationProblems(c)...)
+	problems = append(problems, rotationProblems(c, name)...)
 	// A configuration saved with json.Marshal holds the mask, not the keys
 	// (qpay.Secret never writes them out): say so now, not with a 401 later.
 	for _, s := range []struct {
@@ -164,11 +177,11 @@ func (c Config) Validate() error {
 	}{{"secret_key", c.SecretKey}, {"webhook_secret", c.WebhookSecret}, {"webhook_authorization", c.WebhookAuthorization},
 		{"previous_secret_key", c.PreviousSecretKey}, {"previous_webhook_secret", c.PreviousWebhookSecret}, {"api_password", c.APIPassword}} {
 		if s.value.Reveal() == redactedMask {
-			problems = append(problems, s.name+` is "[REDACTED]": the configuration was saved from a printed or marshalled Config, which never holds keys`)
+			problems = append(problems, name(s.name)+` is "[REDACTED]": the configuration was saved from a printed or marshalled Config, which never holds keys`)
 		}
 	}
 	if c.MaxAttempts < 0 {
-		problems = append(problems, "max_attempts must not be negative")
+		problems = append(problems, name("max_attempts")+" must not be negative")
 	}
 	if len(problems) > 0 {
 		return errors.New("providers: invalid config: " + strings.Join(problems, "; "))
@@ -180,7 +193,7 @@ func (c Config) Validate() error {
 // end of its window, and belongs to a provider that verifies with it (Tap
 // with its secret key, Checkout and the Mastercard Gateway with their
 // webhook secret).
-func rotationProblems(c Config) []string {
+func rotationProblems(c Config, name func(string) string) []string {
 	var problems []string
 	for _, r := range []struct {
 		name      string
@@ -193,12 +206,12 @@ func rotationProblems(c Config) []string {
 	} {
 		switch {
 		case r.secret.IsZero() && !r.until.IsZero():
-			problems = append(problems, r.name+"_until is set without "+r.name)
+			problems = append(problems, name(r.name+"_until")+" is set without "+name(r.name))
 		case r.secret.IsZero():
 		case r.until.IsZero():
-			problems = append(problems, r.name+" needs "+r.name+"_until, the end of the rotation window")
+			problems = append(problems, name(r.name)+" needs "+name(r.name+"_until")+", the end of the rotation window")
 		case c.Provider != "" && !slices.Contains(r.providers, c.Provider):
-			problems = append(problems, fmt.Sprintf("%s is for %s webhooks, not %s", r.name, strings.Join(r.providers, " and "), c.Provider))
+			problems = append(problems, fmt.Sprintf("%s is for %s webhooks, not %s", name(r.name), strings.Join(r.providers, " and "), c.Provider))
 		}
 	}
 	return problems
@@ -214,21 +227,22 @@ func previous(secret qpay.Secret, until time.Time) []qpay.PreviousSecret {
 
 // mpgsProblems are what a Mastercard Gateway configuration lacks or holds
 // that belongs to another provider.
-func (c Config) mpgsProblems() []string {
+func (c Config) mpgsProblems(name func(string) string) []string {
 	var problems []string
 	for _, f := range []struct {
 		name string
 		set  bool
 	}{{"merchant_id", c.MerchantID != ""}, {"api_password", !c.APIPassword.IsZero()}, {"gateway_host", c.GatewayHost != ""}, {"webhook_secret", !c.WebhookSecret.IsZero()}} {
 		if !f.set {
-			problems = append(problems, f.name+" is required for mpgs")
+			problems = append(problems, name(f.name)+" is required for mpgs")
 		}
 	}
 	if !c.SecretKey.IsZero() || c.BaseURL != "" || !c.WebhookAuthorization.IsZero() || c.ProcessingChannelID != "" {
-		problems = append(problems, "secret_key, base_url, webhook_authorization and processing_channel_id are not used by mpgs (its key is api_password, its address gateway_host)")
+		problems = append(problems, name("secret_key")+", "+name("base_url")+", "+name("webhook_authorization")+" and "+name("processing_channel_id")+
+			" are not used by mpgs (its key is "+name("api_password")+", its address "+name("gateway_host")+")")
 	}
 	if c.APIVersion < 0 {
-		problems = append(problems, "api_version must not be negative")
+		problems = append(problems, name("api_version")+" must not be negative")
 	}
 	return problems
 }
@@ -244,6 +258,7 @@ func (c Config) HTTPOptions() qpay.HTTPOptions {
 		MinBackoff:     time.Duration(c.MinBackoff),
 		MaxBackoff:     time.Duration(c.MaxBackoff),
 		MaxRetryAfter:  time.Duration(c.MaxRetryAfter),
+		Telemetry:      c.Telemetry,
 	}
 }
 
@@ -366,7 +381,7 @@ func FromLookup(prefix string, lookup func(string) (string, bool)) (Config, erro
 		if v, ok := lookup(prefix + name); ok {
 			n, err := strconv.Atoi(v)
 			if err != nil {
-				errs = append(errs, fmt.Errorf("%s%s: %w", prefix, name, err))
+				errs = append(errs, fmt.Errorf("%s%s: %q is not a whole number, such as \"4\"", prefix, name, v))
 			}
 			*dst = n
 		}
@@ -376,5 +391,5 @@ func FromLookup(prefix string, lookup func(string) (string, bool)) (Config, erro
 	if err := errors.Join(errs...); err != nil {
 		return Config{}, fmt.Errorf("providers: reading config from the environment: %w", err)
 	}
-	return c, c.Validate()
+	return c, c.validate(func(field string) string { return prefix + strings.ToUpper(field) })
 }

@@ -48,7 +48,7 @@ func ExampleFromLookup() {
 	fmt.Println(err)
 	// Output:
 	// tap [REDACTED] <nil>
-	// providers: invalid config: provider is required ("tap", "checkout" or "mpgs"); secret_key is required
+	// providers: invalid config: SHOP2_PROVIDER is required ("tap", "checkout" or "mpgs"); SHOP2_SECRET_KEY is required
 }
 
 // A marketplace holds one Provider per merchant and can move a merchant to

@@ -87,6 +87,20 @@ func (s *Server) Config(provider string) providers.Config {
 	}
 }
 
+// CheckoutMerchantConfig is the configuration of Options.CheckoutMerchants[i]
+// against s, as Config(ProviderCheckout) is the first Checkout account's.
+// It panics for an i out of range, as indexing the slice would.
+func (s *Server) CheckoutMerchantConfig(i int) providers.Config {
+	m := s.opts.CheckoutMerchants[i]
+	return providers.Config{
+		Provider:             providers.Checkout,
+		SecretKey:            m.SecretKey,
+		WebhookSecret:        m.WebhookSecret,
+		WebhookAuthorization: m.WebhookAuthorization,
+		BaseURL:              s.CheckoutBaseURL(),
+	}
+}
+
 // NewTap returns the real Tap adapter talking to s (TapConfig). It fails
 // the test if the adapter cannot be built.
 func NewTap(t testing.TB, s *Server) qpay.Provider {

@@ -145,10 +145,13 @@
 // (payment_pending on create, then payment_captured, payment_declined,
 // payment_canceled, payment_expired, payment_refunded,
 // payment_refund_declined), signed with checkout.Signature under
-// Cko-Signature. A delivery that does not get a 2xx is retried twice
-// (Tap's rule), Options.WebhookRetryWait apart. Deliveries lists them all;
-// Webhook builds the delivery of any payment's or refund's current state
-// without sending it.
+// Cko-Signature; with Options.CheckoutMerchants, each Checkout merchant's
+// events go to its own WebhookURL, signed with its own secret.
+// Options.ForwardWebhooksTo sends every webhook of both providers to one
+// URL instead ('qpay sandbox --forward-to'). A delivery that does not get
+// a 2xx is retried twice (Tap's rule), Options.WebhookRetryWait apart.
+// Deliveries lists them all; Webhook builds the delivery of any payment's
+// or refund's current state without sending it.
 //
 // # Test controls
 //

@@ -101,6 +101,15 @@ type Options struct {
 	// order.notificationUrl (PaymentRequest.WebhookURL) wins over it. ""
 	// sends notifications only for orders that name a URL.
 	MPGSWebhookURL string
+	// CheckoutMerchants are more Checkout accounts served beside the one
+	// above, for marketplace setups: each with its own SecretKey (required,
+	// distinct), WebhookSecret (required), optional WebhookAuthorization,
+	// and WebhookURL. A payment belongs to the merchant whose key created
+	// it: another merchant's key gets 404 for it, its webhooks are signed
+	// with its merchant's secret and go to its merchant's URL, and
+	// idempotency keys are per merchant. CheckoutMerchantConfig(i) is the
+	// configuration of merchant i+1.
+	CheckoutMerchants []CheckoutMerchant
 	// Now is the simulator's clock; nil means time.Now. Expiry, sessions and
 	// the times in answers all follow it.
 	Now func() time.Time
@@ -114,6 +123,11 @@ type Options struct {
 	// WebhookRetryWait is the wait before a webhook's second attempt; the
 	// third waits twice as long. Default DefaultWebhookRetryWait.
 	WebhookRetryWait time.Duration
+	// ForwardWebhooksTo, when set, receives every webhook the simulator
+	// sends, Tap's and Checkout's, instead of each charge's post.url and
+	// CheckoutWebhookURL, the way 'stripe listen --forward-to' brings every
+	// event to a local endpoint. Each is signed as the provider signs it.
+	ForwardWebhooksTo string
 	// HTTPClient delivers webhooks; nil means a client of the Server's own,
 	// whose idle connections Close closes.
 	HTTPClient *http.Client
@@ -171,6 +185,7 @@ func newServer(opts Options, core sim.Options) (*Server, error) {
 			WebhookSecret:        opts.CheckoutWebhookSecret,
 			WebhookAuthorization: opts.CheckoutWebhookAuthorization,
 			WebhookURL:           opts.CheckoutWebhookURL,
+			Merchants:            opts.CheckoutMerchants,
 		}),
 		mpgs: mpgssim.New(mpgssim.Options{
 			MerchantID:    opts.MPGSMerchantID,
@@ -182,6 +197,10 @@ func newServer(opts Options, core sim.Options) (*Server, error) {
 	s.tap.SetChargesFilter(opts.TapChargesFilter)
 	core.Now, core.Expiry, core.RefundDelay = opts.Now, opts.Expiry, opts.RefundDelay
 	core.WebhookRetryWait, core.HTTPClient, core.Logger = opts.WebhookRetryWait, opts.HTTPClient, opts.Logger
+	core.ForwardTo = opts.ForwardWebhooksTo
+	if err := s.cko.Validate(); err != nil { // before anything listens
+		return nil, err
+	}
 	c, err := sim.New(core, s.tap, s.cko, s.mpgs)
 	if err != nil {
 		return nil, err
@@ -230,6 +249,10 @@ func (s *Server) CheckoutWebhookSecret() qpay.Secret { return s.opts.CheckoutWeb
 func (s *Server) CheckoutWebhookAuthorization() qpay.Secret {
 	return s.opts.CheckoutWebhookAuthorization
 }
+
+// CheckoutMerchant is one more Checkout account of the simulator
+// (Options.CheckoutMerchants).
+type CheckoutMerchant = checkoutsim.Merchant
 
 // SetCheckoutWebhookURL sets where Checkout's events are POSTed from now on;
 // "" stops them.

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/qpay-go/qpay"
+	"github.com/qpay-go/qpay/internal/telemetry"
 	"github.com/qpay-go/qpay/store"
 )
 
@@ -92,8 +93,13 @@ type Reconciler struct {
 	// Now is the clock of leases and due times; nil means time.Now. The
 	// store's own stamps use the real clock.
 	Now func() time.Time
+	// Telemetry records a span per round and per item, and counts items by
+	// what was done (telemetry.go); the zero value records nothing. Wrap
+	// Store with store.WithTelemetry for the store's own spans.
+	Telemetry qpay.Telemetry
 
 	once     sync.Once
+	tel      *telemetry.Instruments
 	owner    string
 	limiters sync.Map // account -> *limiter
 }
@@ -144,7 +150,9 @@ func (r *Reconciler) RunOnce(ctx context.Context) (Stats, error) {
 		return Stats{}, err
 	}
 	r.once.Do(r.init)
+	ctx, span := r.startRound(ctx)
 	var total Stats
+	defer func() { span.End(nil, roundAttrs(total)...) }()
 	for ctx.Err() == nil {
 		batch, err := r.Store.LeaseDue(ctx, store.DueQuery{
 			Now: r.now(), PaymentAfter: or(r.PaymentAfter, DefaultPaymentAfter), RefundAfter: or(r.RefundAfter, DefaultRefundAfter),
@@ -183,6 +191,7 @@ func (r *Reconciler) check() error {
 const OpReconcile = "reconcile"
 
 func (r *Reconciler) init() {
+	r.tel = telemetry.New(r.Telemetry)
 	r.owner = r.Owner
 	if r.owner == "" {
 		host, _ := os.Hostname()
@@ -255,7 +264,9 @@ type outcome struct {
 
 // handle reads one item back, applies it, releases it and logs one line.
 func (r *Reconciler) handle(ctx context.Context, d store.Due) Stats {
+	ctx, span := r.startItem(ctx, d)
 	var o outcome
+	defer func() { r.endItem(ctx, span, d, o) }()
 	margin := or(r.Lease, DefaultLease) / 4
 	if r.now().After(d.LeaseUntil.Add(-margin)) {
 		o = outcome{action: "skipped", err: errors.New("lease ends too soon to read the item back")}

@@ -3,10 +3,12 @@ package main
 import (
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/qpay-go/qpay"
 	"github.com/qpay-go/qpay/providers"
+	"github.com/qpay-go/qpay/qpaytest"
 )
 
 // envPrefix is where get, refund and verify-webhook read their settings:
@@ -18,6 +20,8 @@ const (
 	envProvider      = envPrefix + "PROVIDER"
 	envSecretKey     = envPrefix + "SECRET_KEY"
 	envWebhookSecret = envPrefix + "WEBHOOK_SECRET"
+	envWebhookAuth   = envPrefix + "WEBHOOK_AUTHORIZATION"
+	envBaseURL       = envPrefix + "BASE_URL"
 )
 
 // webhookOnlyKey stands in for Checkout's API key when only webhooks are
@@ -46,9 +50,13 @@ Environment:
 // session is a Provider built from the environment and what it needs
 // released afterwards.
 type session struct {
-	provider qpay.Provider
-	cfg      providers.Config
-	close    func()
+	provider  qpay.Provider
+	transport func() http.RoundTripper
+	cfg       providers.Config
+	close     func()
+	// providerFrom names where the provider's name came from, for messages:
+	// "-provider tap" or "QPAY_PROVIDER=tap".
+	providerFrom string
 }
 
 // openProvider builds the Provider the environment describes. flagProvider
@@ -57,16 +65,30 @@ type session struct {
 // per HTTP attempt (never a key, a header or a body). Every problem is a
 // usage error naming the variables, never showing a value.
 func openProvider(e *env, flagProvider string, webhookOnly bool, logger *slog.Logger) (*session, error) {
+	return openProviderAt(e, flagProvider, "", webhookOnly, logger)
+}
+
+// openProviderAt is openProvider, or, when sandbox is a 'qpay sandbox' URL,
+// a Provider for that simulator with its public test keys: nothing but
+// QPAY_PROVIDER (or -provider) is read from the environment then.
+func openProviderAt(e *env, flagProvider, sandbox string, webhookOnly bool, logger *slog.Logger) (*session, error) {
+	if sandbox != "" {
+		lookup, err := sandboxLookup(e, flagProvider, sandbox)
+		if err != nil {
+			return nil, err
+		}
+		e = &env{stdin: e.stdin, stdout: e.stdout, stderr: e.stderr, lookup: lookup}
+	}
 	get := func(name string) string {
 		v, _ := e.lookup(name)
 		return v
 	}
-	name := flagProvider
+	name, from := flagProvider, "-provider "+flagProvider
 	switch fromEnv := get(envProvider); {
 	case name == "" && fromEnv == "":
 		return nil, usagef("no provider: set %s to tap or checkout, or pass -provider", envProvider)
 	case name == "":
-		name = fromEnv
+		name, from = fromEnv, envProvider+"="+fromEnv
 	case fromEnv != "" && fromEnv != name:
 		// The keys in the environment belong to QPAY_PROVIDER's account;
 		// sending them to the other provider would be a leak.
@@ -115,22 +137,69 @@ func openProvider(e *env, flagProvider string, webhookOnly bool, logger *slog.Lo
 		tr.CloseIdleConnections()
 		return nil, usagef("the configuration in the environment is invalid: %v", err)
 	}
-	return &session{provider: p, cfg: cfg, close: tr.CloseIdleConnections}, nil
+	return &session{provider: p, cfg: cfg, close: tr.CloseIdleConnections, providerFrom: from,
+		transport: func() http.RoundTripper { return tr }}, nil
 }
 
 // describeTarget says where calls go and whether real money can move,
 // without the key: "tap (test key) at http://127.0.0.1:8089/tap".
 func describeTarget(cfg providers.Config) string {
-	key := cfg.SecretKey.Reveal()
-	// The adapters decide the same way (tap: sk_test_; checkout: sk_sbox_
-	// and the previous platform's sk_test_); this is only a label.
-	kind := "live key"
-	if strings.HasPrefix(key, "sk_test_") || strings.HasPrefix(key, "sk_sbox_") {
-		kind = "test key"
-	}
+	kind := describeKey(cfg.SecretKey.Reveal())
 	where := cfg.BaseURL
 	if where == "" {
 		where = "the provider's default address"
 	}
 	return cfg.Provider + " (" + kind + ") at " + where
+}
+
+// sandboxLookup is the environment of a 'qpay sandbox' at base: its public
+// test keys and its URL for the provider named by -provider or
+// QPAY_PROVIDER. Keys in the environment are ignored, never sent to it.
+func sandboxLookup(e *env, flagProvider, base string) (func(string) (string, bool), error) {
+	u, err := url.Parse(base)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, usagef("-sandbox %q is not the http URL 'qpay sandbox' printed, such as http://127.0.0.1:8089", base)
+	}
+	base = strings.TrimRight(base, "/")
+	name := flagProvider
+	if name == "" {
+		name, _ = e.lookup(envProvider)
+	}
+	vars := map[string]string{envProvider: name}
+	switch name {
+	case providers.Tap:
+		vars[envSecretKey] = qpaytest.DefaultTapSecretKey
+		vars[envBaseURL] = base + "/tap"
+	case providers.Checkout:
+		vars[envSecretKey] = qpaytest.DefaultCheckoutSecretKey
+		vars[envWebhookSecret] = qpaytest.DefaultCheckoutWebhookSecret
+		vars[envBaseURL] = base + "/checkout"
+	case "":
+		return nil, usagef("no provider: pass -provider tap or -provider checkout (or set %s) with -sandbox", envProvider)
+	default:
+		return nil, usagef("provider %q is not tap or checkout", name)
+	}
+	return func(k string) (string, bool) {
+		if v, ok := vars[k]; ok {
+			return v, true
+		}
+		// Timeouts and retries may still come from the environment; keys,
+		// addresses and account settings may not.
+		switch k {
+		case envPrefix + "ATTEMPT_TIMEOUT", envPrefix + "CALL_TIMEOUT", envPrefix + "MAX_ATTEMPTS",
+			envPrefix + "MIN_BACKOFF", envPrefix + "MAX_BACKOFF", envPrefix + "MAX_RETRY_AFTER":
+			return e.lookup(k)
+		}
+		return "", false
+	}, nil
+}
+
+// describeKey says "test key" or "live key". The adapters decide the same
+// way (tap: sk_test_; checkout: sk_sbox_ and the previous platform's
+// sk_test_); this is only a label, and what trigger refuses live keys by.
+func describeKey(key string) string {
+	if strings.HasPrefix(key, "sk_test_") || strings.HasPrefix(key, "sk_sbox_") {
+		return "test key"
+	}
+	return "live key"
 }

@@ -1,8 +1,9 @@
 // Command qpay is the command-line companion of the qpay library: an offline
-// QPay simulator for a merchant's manual tests, a verifier of captured
-// webhook deliveries, and the two calls an operator needs against a real
-// Tap Payments or Checkout.com account, reading a payment back and refunding
-// it.
+// QPay simulator for a merchant's manual tests, payments made without code
+// (create), signed test webhooks sent to the merchant's endpoint (trigger),
+// a verifier of captured webhook deliveries, and the two calls an operator
+// needs against a real Tap Payments or Checkout.com account, reading a
+// payment back and refunding it.
 //
 // Usage:
 //
@@ -22,7 +23,9 @@
 //
 // # Keys
 //
-// get, refund and verify-webhook read keys from the environment only, never
+// create, trigger, get, refund and verify-webhook read keys from the
+// environment only (or, with -sandbox URL, use a running 'qpay sandbox' and
+// its public test keys), never
 // from flags, because flags end up in shell history and in process lists
 // that other users of the machine can read. No command prints a key it read
 // from the environment. The variables are those of providers.FromEnv with the
@@ -41,7 +44,7 @@
 //
 // # qpay sandbox
 //
-//	qpay sandbox [-addr 127.0.0.1:8089] [-checkout-webhook-url URL] [-expiry 30m] [-quiet]
+//	qpay sandbox [-addr 127.0.0.1:8089] [-checkout-webhook-url URL | --forward-to URL] [-expiry 30m] [-quiet]
 //
 // runs qpaytest's simulator of both providers, with a hosted QPay payment
 // page for every payment, until Ctrl-C. It prints the base URLs to
@@ -56,7 +59,34 @@
 //
 // Tap posts each charge's webhook to the charge's post.url (the
 // PaymentRequest's WebhookURL); Checkout posts its events to
-// -checkout-webhook-url, and sends none without it.
+// -checkout-webhook-url, and sends none without it. --forward-to URL sends
+// every webhook of both providers to URL instead, like 'stripe listen
+// --forward-to', each signed as its provider signs it; what a provider
+// sends no webhook for (a pending or abandoned Tap charge) stays unsent.
+//
+// # qpay create
+//
+//	qpay create -amount 10.00 -reference ORD-1 -return-url URL [-webhook-url URL] [-sandbox URL] [-provider ...] [-json] [-v]
+//
+// creates a payment, against the sandbox (-sandbox http://127.0.0.1:8089)
+// or the account in the environment, and prints it with the page to send
+// the shopper to. The customer defaults to a test shopper
+// (-customer-name, -customer-email); -language, -expiry, -description and
+// -idempotency-key set the rest of the request.
+//
+// # qpay trigger
+//
+//	qpay trigger -kind captured|failed|canceled|expired|refund-succeeded|refund-failed -to URL
+//	             [-amount 10.00 -reference ORD-1] [-refund-id ID] [-sandbox URL] [-provider ...] <payment-id>
+//
+// sends one correctly signed webhook of that kind for the payment to URL,
+// as the provider would (package qpaytest's builders, signed with the
+// account's keys), and prints the endpoint's answer; it exits 1 when the
+// answer is not 2xx. The amount and reference are read back from the
+// provider unless given. Only the webhook is sent: the provider's state does
+// not change, and a merchant that reads the payment back sees the
+// provider's truth. It refuses a live key, because a correctly signed
+// Checkout webhook is a fact to the merchant's code.
 //
 // # qpay verify-webhook
 //
@@ -117,9 +147,21 @@
 // -v logs each HTTP attempt to stderr (operation, status, wait), never a
 // key, a header or a body.
 //
+// get, refund and trigger refuse an ID whose prefix belongs to the other
+// provider (chg_ and re_ are Tap's; pay_, sid_ and act_ Checkout's) before
+// any call. refund says plainly when it found a refund already made under
+// the reference ("already refunded ...; nothing new was refunded").
+//
+// Error messages name what was typed or set (the flag -reference, the
+// variable QPAY_SECRET_KEY), and say each prefix once.
+//
 // # Examples
 //
 //	$ qpay sandbox -addr 127.0.0.1:8089 &
+//	$ qpay create -sandbox http://127.0.0.1:8089 -provider tap -amount 10.00 -reference ORD-1 \
+//	      -return-url http://127.0.0.1:8080/return -webhook-url http://127.0.0.1:8080/qpay/webhook
+//	$ qpay trigger -sandbox http://127.0.0.1:8089 -provider tap -kind captured \
+//	      -to http://127.0.0.1:8080/qpay/webhook chg_...
 //	$ export QPAY_PROVIDER=tap QPAY_SECRET_KEY=sk_test_XKokBfNWv6FIYuTMg5sLPjhJ
 //	$ export QPAY_BASE_URL=http://127.0.0.1:8089/tap
 //	$ qpay get chg_...

@@ -41,6 +41,9 @@ type (
 		FailureCode    string       `json:"failure_code,omitempty"`
 		FailureMessage string       `json:"failure_message,omitempty"`
 		CreatedAt      *time.Time   `json:"created_at,omitempty"`
+		// Existing: the refund was found under its reference; nothing new
+		// was refunded by this command.
+		Existing bool `json:"existing,omitempty"`
 	}
 	eventView struct {
 		ID             string       `json:"id"`
@@ -72,6 +75,7 @@ func viewRefund(r *qpay.Refund) refundView {
 		Provider: r.Provider, ID: r.ID, PaymentID: r.PaymentID, Status: r.Status.String(),
 		RawStatus: r.RawStatus, Amount: moneyOrNil(r.Amount), Reference: r.Reference,
 		FailureCode: r.FailureCode, FailureMessage: r.FailureMessage, CreatedAt: timeOrNil(r.CreatedAt),
+		Existing: r.Existing,
 	}
 }
 

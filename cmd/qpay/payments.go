@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 
 	"github.com/qpay-go/qpay"
 	"github.com/qpay-go/qpay/money"
@@ -12,6 +14,7 @@ import (
 // callFlags are the flags get and refund share.
 type callFlags struct {
 	provider string
+	sandbox  string
 	json     bool
 	verbose  bool
 }
@@ -20,6 +23,7 @@ func (c *callFlags) register(f *flags) {
 	f.StringVar(&c.provider, "provider", "", "tap or checkout; defaults to $QPAY_PROVIDER and must agree with it")
 	f.BoolVar(&c.json, "json", false, "print the result as JSON")
 	f.BoolVar(&c.verbose, "v", false, "log each HTTP attempt to stderr (never a key, a header or a body)")
+	f.StringVar(&c.sandbox, "sandbox", "", "the URL of a running 'qpay sandbox' (http://127.0.0.1:8089): use it and its public test keys instead of QPAY_ keys")
 }
 
 func (c *callFlags) open(e *env) (*session, error) {
@@ -27,7 +31,35 @@ func (c *callFlags) open(e *env) (*session, error) {
 	if c.verbose {
 		logger = slog.New(slog.NewTextHandler(e.stderr, nil))
 	}
-	return openProvider(e, c.provider, false, logger)
+	return openProviderAt(e, c.provider, c.sandbox, false, logger)
+}
+
+// The ID prefixes of each provider, for refusing an ID meant for the other
+// one before any call: sent to the wrong provider it answers 404 at best,
+// and the operator learns nothing.
+var idPrefixes = map[string][]string{
+	"tap":      {"chg_", "re_"},
+	"checkout": {"pay_", "sid_", "act_"},
+}
+
+// providerNames are the providers' names as operators know them.
+var providerNames = map[string]string{"tap": "Tap", "checkout": "Checkout.com"}
+
+// checkIDProvider refuses id when its prefix belongs to another provider
+// than the session's.
+func checkIDProvider(s *session, what, id string) error {
+	for other, prefixes := range idPrefixes {
+		if other == s.cfg.Provider {
+			continue
+		}
+		for _, p := range prefixes {
+			if strings.HasPrefix(id, p) {
+				return usagef("%s %s is a %s ID (%s...), but the provider is %s (%s); nothing was sent",
+					what, id, providerNames[other], p, s.cfg.Provider, s.providerFrom)
+			}
+		}
+	}
+	return nil
 }
 
 // paymentID takes the one argument get and refund want.
@@ -67,6 +99,9 @@ offline.
 		return err
 	}
 	defer s.close()
+	if err := checkIDProvider(s, "payment ID", id); err != nil {
+		return err
+	}
 	p, err := s.provider.GetPayment(ctx, id)
 	if err != nil {
 		return callFailed(err)
@@ -111,30 +146,73 @@ made. A new refund needs a new reference.
 	if amount == "" {
 		return usagef("-amount is required (there is no implicit full refund)")
 	}
-	amt, err := money.Parse(amount, qpay.Currency)
+	if reference == "" {
+		return usagef("-reference is required: it is what makes running the command again safe")
+	}
+	amt, err := parseAmount(amount)
 	if err != nil {
-		return usagef("-amount %q: %v", amount, err)
+		return err
 	}
 	req := qpay.RefundRequest{PaymentID: id, Amount: amt, Reference: reference, Reason: reason}
 	if err := req.Validate(); err != nil {
-		return usagef("%v", err)
+		return usagef("%s", flagNames(err, map[string]string{"reference": "-reference", "reason": "-reason", "amount": "-amount"}))
 	}
 	s, err := c.open(e)
 	if err != nil {
 		return err
 	}
 	defer s.close()
+	if err := checkIDProvider(s, "payment ID", id); err != nil {
+		return err
+	}
 	fmt.Fprintf(e.stderr, "qpay refund: refunding %s of payment %s with reference %q through %s\n",
 		amt, id, reference, describeTarget(s.cfg))
 	r, err := s.provider.Refund(ctx, req)
 	if err != nil {
 		return callFailed(err)
 	}
+	if r.Existing {
+		// Said plainly: the operator may think they just gave money back.
+		fmt.Fprintf(e.stderr, "qpay refund: already refunded: payment %s has refund %s of %s under reference %q (%s); nothing new was refunded\n",
+			id, r.ID, r.Amount, r.Reference, r.Status)
+	}
 	if c.json {
 		return writeJSON(e.stdout, viewRefund(r))
 	}
 	viewRefund(r).text(e.stdout)
 	return nil
+}
+
+// parseAmount reads the -amount flag in QAR.
+func parseAmount(amount string) (money.Money, error) {
+	amt, err := money.Parse(amount, qpay.Currency)
+	if err != nil {
+		// money's message starts with "money: "; the flag is what the
+		// operator typed.
+		return money.Money{}, usagef("-amount %q: %s", amount, strings.TrimPrefix(err.Error(), "money: "))
+	}
+	return amt, nil
+}
+
+// flagNames turns a request's validation error into the flags' words: the
+// "qpay: invalid_request: " prefix goes (the command already says where it
+// is), and each field named at the start of a problem becomes its flag.
+func flagNames(err error, fields map[string]string) string {
+	var e *qpay.Error
+	msg := err.Error()
+	if errors.As(err, &e) && e.Message != "" {
+		msg = e.Message
+	}
+	problems := strings.Split(msg, "; ")
+	for i, p := range problems {
+		for field, flag := range fields {
+			if rest, ok := strings.CutPrefix(p, field+" "); ok {
+				problems[i] = flag + " " + rest
+				break
+			}
+		}
+	}
+	return strings.Join(problems, "; ")
 }
 
 // callFailed adds to a provider's error what the operator can do about it.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 )
 
 // The exit statuses, as --help documents them.
@@ -52,6 +53,8 @@ func commands() []command {
 	return []command{
 		{"sandbox", "run the offline Tap and Checkout.com simulator on a local port", runSandbox},
 		{"verify-webhook", "verify a captured webhook delivery and print its normalized event", runVerifyWebhook},
+		{"create", "create a payment and print the page to send the shopper to", runCreate},
+		{"trigger", "send a signed webhook of a chosen kind to an endpoint, like stripe trigger", runTrigger},
 		{"get", "read a payment back from the provider", runGet},
 		{"refund", "refund all or part of a captured payment", runRefund},
 	}
@@ -141,12 +144,19 @@ func (e *env) exit(cmd string, err error) int {
 		fmt.Fprint(e.stdout, help.text)
 		return exitOK
 	case errors.As(err, &usage):
-		fmt.Fprintf(e.stderr, "qpay %s: %s\nRun 'qpay %s --help' for usage.\n", cmd, usage.msg, cmd)
+		fmt.Fprintf(e.stderr, "qpay %s: %s\nRun 'qpay %s --help' for usage.\n", cmd, unprefixed(usage.msg), cmd)
 		return exitUsage
 	default:
-		fmt.Fprintf(e.stderr, "qpay %s: %s\n", cmd, err)
+		fmt.Fprintf(e.stderr, "qpay %s: %s\n", cmd, unprefixed(err.Error()))
 		return exitFailed
 	}
+}
+
+// unprefixed drops the "qpay: " that every *qpay.Error starts with: the
+// line already starts with "qpay <command>: ", and "qpay refund: qpay:
+// tap refund: ..." says it twice.
+func unprefixed(msg string) string {
+	return strings.TrimPrefix(msg, "qpay: ")
 }
 
 // flags is one subcommand's FlagSet with the text of its --help.
@@ -188,7 +198,7 @@ func (f *flags) parse(args []string) ([]string, error) {
 			if errors.Is(err, flag.ErrHelp) {
 				return nil, &helpRequest{text: f.usage()}
 			}
-			return nil, usagef("%s", explainFlagError(err))
+			return nil, usagef("%s", f.explainFlagError(err))
 		}
 		rest := f.Args()
 		if len(rest) == 0 {
@@ -203,9 +213,20 @@ func (f *flags) parse(args []string) ([]string, error) {
 }
 
 // explainFlagError adds why there is no flag for a key when someone tries
-// to pass one.
-func explainFlagError(err error) string {
+// to pass one, and what a duration flag accepts.
+func (f *flags) explainFlagError(err error) string {
 	msg := err.Error()
+	var value, flagName string
+	if _, scanErr := fmt.Sscanf(msg, "invalid value %q for flag -%s", &value, &flagName); scanErr == nil {
+		flagName = strings.TrimSuffix(flagName, ":")
+		if fl := f.Lookup(flagName); fl != nil {
+			if g, ok := fl.Value.(flag.Getter); ok {
+				if _, isDuration := g.Get().(time.Duration); isDuration {
+					return fmt.Sprintf("-%s %q is not a duration: write a number with a unit, such as \"30m\", \"90s\" or \"1h\"", flagName, value)
+				}
+			}
+		}
+	}
 	name, undefined := strings.CutPrefix(msg, "flag provided but not defined: -")
 	if !undefined || !looksLikeSecretName(name) {
 		return msg

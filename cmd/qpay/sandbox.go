@@ -16,11 +16,11 @@ import (
 
 func runSandbox(ctx context.Context, e *env, args []string) error {
 	var (
-		addr, hookURL string
-		expiry        time.Duration
-		quiet         bool
+		addr, hookURL, forward string
+		expiry                 time.Duration
+		quiet                  bool
 	)
-	f := newFlags("sandbox", "qpay sandbox [-addr 127.0.0.1:8089] [-checkout-webhook-url URL] [-expiry 30m] [-quiet]", `
+	f := newFlags("sandbox", "qpay sandbox [-addr 127.0.0.1:8089] [-checkout-webhook-url URL | -forward-to URL] [-expiry 30m] [-quiet]", `
 Runs the offline QPay simulator of Tap and Checkout.com (package qpaytest)
 on a local port until Ctrl-C, for a merchant's manual tests: the real
 adapters talk to it unchanged, and every payment gets a QPay-like payment
@@ -34,9 +34,16 @@ public test keys, not an account's, which is why they are printed.
 Tap posts each charge's webhook to the charge's post.url (PaymentRequest's
 WebhookURL). Checkout posts its events to -checkout-webhook-url, and sends
 none without it.
+
+--forward-to URL sends every webhook of both providers to URL instead, like
+'stripe listen --forward-to': one local endpoint receives them all, each
+signed as its provider signs it, whatever post.url a payment named. What a
+provider sends no webhook for (a pending or abandoned Tap charge) is not
+sent either.
 `)
 	f.StringVar(&addr, "addr", "127.0.0.1:8089", "the address to listen on; port 0 picks a free one")
 	f.StringVar(&hookURL, "checkout-webhook-url", "", "where Checkout's webhook events are POSTed (none when empty)")
+	f.StringVar(&forward, "forward-to", "", "send every webhook, Tap's and Checkout's, to this URL (e.g. http://127.0.0.1:8080/qpay/webhook)")
 	f.DurationVar(&expiry, "expiry", qpaytest.DefaultExpiry, "how long a payment page stays payable when the request names no expiry")
 	f.BoolVar(&quiet, "quiet", false, "do not log requests and webhook deliveries to stderr")
 	rest, err := f.parse(args)
@@ -49,12 +56,18 @@ none without it.
 	if expiry <= 0 {
 		return usagef("-expiry must be positive, got %v", expiry)
 	}
-	if hookURL != "" {
-		if u, err := url.Parse(hookURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return usagef("-checkout-webhook-url %q is not an absolute http(s) URL", hookURL)
+	for _, u := range []struct{ flag, value string }{{"-checkout-webhook-url", hookURL}, {"-forward-to", forward}} {
+		if u.value == "" {
+			continue
+		}
+		if p, err := url.Parse(u.value); err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
+			return usagef("%s %q is not an absolute http(s) URL", u.flag, u.value)
 		}
 	}
-	opts := qpaytest.Options{Addr: addr, CheckoutWebhookURL: hookURL, Expiry: expiry}
+	if hookURL != "" && forward != "" {
+		return usagef("-checkout-webhook-url and -forward-to both say where Checkout's webhooks go: pass one")
+	}
+	opts := qpaytest.Options{Addr: addr, CheckoutWebhookURL: hookURL, ForwardWebhooksTo: forward, Expiry: expiry}
 	if !quiet {
 		opts.Logger = slog.New(slog.NewTextHandler(e.stderr, nil))
 	}
@@ -66,7 +79,7 @@ none without it.
 	if host, _, err := net.SplitHostPort(addr); err == nil && !isLoopbackHost(host) {
 		fmt.Fprintf(e.stderr, "qpay sandbox: warning: listening on %s, beyond loopback; anyone who can reach it can use its public test keys\n", addr)
 	}
-	printSandbox(e.stdout, s, hookURL, expiry)
+	printSandbox(e.stdout, s, hookURL, forward, expiry)
 	<-ctx.Done()
 	fmt.Fprintln(e.stderr, "qpay sandbox: stopping")
 	return nil
@@ -83,9 +96,14 @@ func isLoopbackHost(host string) bool {
 // printSandbox tells a merchant how to point their service at s. Printing
 // the keys is safe here and only here: they are qpaytest's published
 // defaults, accepted by nothing but the simulator.
-func printSandbox(w io.Writer, s *qpaytest.Server, hookURL string, expiry time.Duration) {
-	checkoutHooks := "none sent; start with -checkout-webhook-url URL to receive them"
-	if hookURL != "" {
+func printSandbox(w io.Writer, s *qpaytest.Server, hookURL, forward string, expiry time.Duration) {
+	tapHooks := "to each charge's post.url (PaymentRequest.WebhookURL), signed in the hashstring header"
+	checkoutHooks := "none sent; start with -checkout-webhook-url URL or -forward-to URL to receive them"
+	switch {
+	case forward != "":
+		tapHooks = "forwarded to " + forward + " (whatever post.url says), signed in the hashstring header"
+		checkoutHooks = "forwarded to " + forward + ", signed in Cko-Signature"
+	case hookURL != "":
 		checkoutHooks = "POSTed to " + hookURL + ", signed in Cko-Signature"
 	}
 	fmt.Fprintf(w, `qpay sandbox: the offline QPay simulator is listening on %s
@@ -101,14 +119,14 @@ Keys (the simulator's public test keys, not an account's)
   Checkout webhook secret:  %s
 
 Webhooks
-  Tap:       to each charge's post.url (PaymentRequest.WebhookURL), signed in the hashstring header
+  Tap:       %s
   Checkout:  %s
 
 Payment pages stay payable for %v unless the request names an expiry.
 
 `, s.URL(), s.TapBaseURL(), s.CheckoutBaseURL(), s.URL(),
 		s.TapSecretKey().Reveal(), s.CheckoutSecretKey().Reveal(), s.CheckoutWebhookSecret().Reveal(),
-		checkoutHooks, expiry)
+		tapHooks, checkoutHooks, expiry)
 
 	fmt.Fprintf(w, "# Tap (providers.FromEnv(%q), qpay get, qpay refund)\n", envPrefix)
 	envLines(w, [][2]string{

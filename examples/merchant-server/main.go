@@ -4,15 +4,23 @@
 // provider, and a webhook endpoint per merchant that verifies deliveries and
 // moves the order through the state machine.
 //
-//	go run ./examples/merchant-server
+//	QPAY_PROVIDER=tap QPAY_SECRET_KEY=sk_... go run ./examples/merchant-server -base-url https://shop.example
+//	go run ./examples/merchant-server -simulator
 //
-// With no configuration it starts qpay's simulator and three merchants, on
-// Tap, on Checkout.com and on a bank's Mastercard Gateway, and prints the shop's address: open it in
-// a browser and pay with the test card 4215375500883243 (any future expiry,
-// any PIN and OTP). With QPAY_PROVIDER, QPAY_SECRET_KEY, ... set (see
-// providers.FromEnv) it serves one merchant, "main", on that real account;
-// -base-url must then be the shop's public https address, for the provider's
-// return redirect and (Tap) webhooks.
+// It fails closed: with no configuration it refuses to start and says what
+// to set, rather than quietly taking payments nobody will ever receive.
+// With QPAY_PROVIDER, QPAY_SECRET_KEY, ... set (see providers.FromEnv) it
+// serves one merchant, "main", on that real account; -base-url must then be
+// the shop's public https address, for the provider's return redirect and
+// (Tap) webhooks.
+//
+// Only the explicit -simulator flag starts qpay's offline simulator
+// (simulator.go, the one file that imports qpaytest) with three merchants,
+// on Tap, on Checkout.com and on a bank's Mastercard Gateway: open the
+// printed address in a browser and pay with the test card
+// 4215375500883243 (any future expiry, any PIN and OTP). -simulator
+// together with a QPAY_PROVIDER is refused, so that a real account is never
+// half-configured next to the simulator.
 package main
 
 import (
@@ -29,25 +37,34 @@ import (
 	"time"
 
 	"github.com/qpay-go/qpay/providers"
-	"github.com/qpay-go/qpay/qpaytest"
 	"github.com/qpay-go/qpay/store"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	if err := run(ctx, os.Args[1:], os.Stdout); err != nil {
+	if err := run(ctx, os.Args[1:], os.Stdout, os.LookupEnv); err != nil {
 		fmt.Fprintln(os.Stderr, "merchant-server:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, args []string, stdout io.Writer) error {
+// run is main without the process; lookup reads the environment.
+func run(ctx context.Context, args []string, stdout io.Writer, lookup func(string) (string, bool)) error {
 	fs := flag.NewFlagSet("merchant-server", flag.ContinueOnError)
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
 	baseURL := fs.String("base-url", "", "the shop's public URL (default http://<addr>)")
+	simulated := fs.Bool("simulator", false, "run qpay's offline simulator with two test merchants instead of a real account")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	_, configured := lookup("QPAY_PROVIDER")
+	switch {
+	case *simulated && configured:
+		return errors.New("-simulator and QPAY_PROVIDER are both set: choose the simulator or the real account")
+	case !*simulated && !configured:
+		return errors.New("no configuration: set QPAY_PROVIDER, QPAY_SECRET_KEY (and for Checkout QPAY_WEBHOOK_SECRET; see providers.FromEnv), " +
+			"or pass -simulator to run the offline simulator")
 	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
@@ -59,25 +76,24 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	logger := slog.New(slog.NewTextHandler(stdout, nil))
 	shop := &Shop{BaseURL: *baseURL, Merchant: providers.NewRegistry(), Store: store.NewMemory(), Logger: logger}
 
-	if _, ok := os.LookupEnv("QPAY_PROVIDER"); ok {
-		cfg, err := providers.FromEnv("QPAY_")
+	if *simulated {
+		closeSim, err := startSimulator(shop, stdout)
 		if err != nil {
+			ln.Close()
+			return err
+		}
+		defer closeSim()
+	} else {
+		cfg, err := providers.FromLookup("QPAY_", lookup)
+		if err != nil {
+			ln.Close()
 			return err
 		}
 		cfg.Logger = logger
 		if err := shop.Merchant.Configure("main", cfg); err != nil {
+			ln.Close()
 			return err
 		}
-	} else {
-		sim, err := qpaytest.NewServer(qpaytest.Options{})
-		if err != nil {
-			return err
-		}
-		defer sim.Close()
-		if err := configureSimulated(shop, sim); err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "no QPAY_PROVIDER set: using the offline simulator at %s\n", sim.URL())
 	}
 
 	srv := &http.Server{Handler: shop.Handler(), ReadHeaderTimeout: 10 * time.Second}
@@ -90,20 +106,6 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	}()
 	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
 		return err
-	}
-	return nil
-}
-
-// configureSimulated gives the shop three merchants on the simulator, one
-// per route, the way real merchants would be configured.
-func configureSimulated(shop *Shop, sim *qpaytest.Server) error {
-	sim.SetCheckoutWebhookURL(shop.BaseURL + "/webhooks/shop-checkout")
-	for merchant, provider := range map[string]string{"shop-tap": qpaytest.ProviderTap, "shop-checkout": qpaytest.ProviderCheckout, "shop-bank": qpaytest.ProviderMPGS} {
-		cfg := sim.Config(provider)
-		cfg.Logger = shop.Logger
-		if err := shop.Merchant.Configure(merchant, cfg); err != nil {
-			return err
-		}
 	}
 	return nil
 }

@@ -94,7 +94,7 @@ func New(cfg Config) (qpay.Provider, error) {
 	if err != nil {
 		return nil, err
 	}
-	return driver.Wrap(a, driver.Options{Account: cfg.Account}), nil
+	return driver.Wrap(a, driver.Options{Account: cfg.Account, Telemetry: cfg.HTTP.Telemetry}), nil
 }
 
 func newAdapter(cfg Config) (*adapter, error) {

@@ -65,7 +65,7 @@ func New(cfg Config) (qpay.Provider, error) {
 	if err != nil {
 		return nil, err
 	}
-	return driver.Wrap(a, driver.Options{Account: cfg.Account}), nil
+	return driver.Wrap(a, driver.Options{Account: cfg.Account, Telemetry: cfg.HTTP.Telemetry}), nil
 }
 
 // adapter is the Tap driver: it translates between qpay's types and Tap's

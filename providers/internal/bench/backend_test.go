@@ -19,8 +19,8 @@ type backend struct {
 	name   string
 	routes map[string]reply
 	// open builds the adapter the way a merchant does, with qpay's own
-	// connection pool (a nil HTTPOptions.Client).
-	open func(baseURL string) (qpay.Provider, error)
+	// connection pool (a nil HTTPOptions.Client) and the given options.
+	open func(baseURL string, o qpay.HTTPOptions) (qpay.Provider, error)
 	// floor builds the net/http + encoding/json client.
 	floor func(baseURL string, hc *http.Client) floorClient
 

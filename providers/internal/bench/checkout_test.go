@@ -32,8 +32,8 @@ func checkoutBackend(tb testing.TB) *backend {
 			"GET /payments/" + ckoPaymentID + "/actions":  {http.StatusOK, fixture(tb, "checkout/payment-actions.json")},
 			"POST /payments/" + ckoPaymentID + "/refunds": {http.StatusAccepted, fixture(tb, "checkout/refund-accepted-202.json")},
 		},
-		open: func(baseURL string) (qpay.Provider, error) {
-			return checkout.New(checkout.Config{SecretKey: ckoKey, WebhookSecret: ckoWebhookSecret, BaseURL: baseURL, HTTP: httpOptions})
+		open: func(baseURL string, o qpay.HTTPOptions) (qpay.Provider, error) {
+			return checkout.New(checkout.Config{SecretKey: ckoKey, WebhookSecret: ckoWebhookSecret, BaseURL: baseURL, HTTP: o})
 		},
 		floor: func(baseURL string, hc *http.Client) floorClient {
 			return &ckoFloor{c: jsonClient{hc: hc, base: baseURL, auth: "Bearer " + ckoKey.Reveal()}}

@@ -143,7 +143,7 @@ func newEnv(tb testing.TB, be *backend, record bool) *env {
 	tb.Helper()
 	e := &env{be: be, baseline: runtime.NumGoroutine()}
 	e.srv = newLoopback(be.routes, record)
-	lib, err := be.open(e.srv.URL())
+	lib, err := be.open(e.srv.URL(), httpOptions)
 	if err != nil {
 		e.srv.Close()
 		tb.Fatal(err)

@@ -38,8 +38,8 @@ func tapBackend(tb testing.TB) *backend {
 			"POST /v2/refunds/list":          {http.StatusOK, fixture(tb, "tap/refund-list.json")},
 			"POST /v2/refunds":               {http.StatusOK, fixture(tb, "tap/refund-pending.json")},
 		},
-		open: func(baseURL string) (qpay.Provider, error) {
-			return tap.New(tap.Config{SecretKey: tapKey, BaseURL: baseURL, HTTP: httpOptions})
+		open: func(baseURL string, o qpay.HTTPOptions) (qpay.Provider, error) {
+			return tap.New(tap.Config{SecretKey: tapKey, BaseURL: baseURL, HTTP: o})
 		},
 		floor: func(baseURL string, hc *http.Client) floorClient {
 			return &tapFloor{c: jsonClient{hc: hc, base: baseURL, auth: "Bearer " + tapKey.Reveal()}}

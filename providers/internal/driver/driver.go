@@ -101,6 +101,8 @@ type Options struct {
 	Account string
 	// MaxWebhookBytes bounds a webhook body; zero means DefaultMaxWebhookBytes.
 	MaxWebhookBytes int
+	// Telemetry records a span and metrics per call (telemetry.go).
+	Telemetry qpay.Telemetry
 }
 
 // Wrap returns the portable Provider around d.
@@ -108,12 +110,12 @@ func Wrap(d Driver, opts Options) qpay.Provider {
 	if opts.MaxWebhookBytes <= 0 {
 		opts.MaxWebhookBytes = DefaultMaxWebhookBytes
 	}
-	return &portable{d: d, opts: opts, readBacks: newReadBackCache()}
+	return instrument(&portable{d: d, opts: opts, readBacks: newReadBackCache()}, opts.Telemetry)
 }
 
 // Unwrap returns the Driver inside a Provider made by Wrap, or nil.
 func Unwrap(p qpay.Provider) Driver {
-	if w, ok := p.(*portable); ok {
+	if w, ok := unobserve(p).(*portable); ok {
 		return w.d
 	}
 	return nil
@@ -202,6 +204,7 @@ func (w *portable) Refund(ctx context.Context, req qpay.RefundRequest) (*qpay.Re
 	// outcome unknown), perhaps with a new idempotency key. Making it again
 	// would give the money back twice.
 	if r := byReference(refunds, req.Reference); r != nil {
+		r.Existing = true
 		return w.existing(req, p, r)
 	}
 	if err := refundable(req, p); err != nil {

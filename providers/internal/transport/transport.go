@@ -35,6 +35,7 @@ import (
 	"github.com/hashicorp/go-retryablehttp"
 
 	"github.com/qpay-go/qpay"
+	"github.com/qpay-go/qpay/internal/telemetry"
 	"github.com/qpay-go/qpay/providers/internal/redact"
 )
 
@@ -108,6 +109,9 @@ type Config struct {
 	MaxBackoff       time.Duration
 	MaxRetryAfter    time.Duration // cap on a provider's Retry-After
 	MaxResponseBytes int64
+
+	// Telemetry records a span and metrics per attempt (telemetry.go).
+	Telemetry qpay.Telemetry
 }
 
 // WithOptions returns cfg with the caller's HTTP options applied.
@@ -120,6 +124,7 @@ func (cfg Config) WithOptions(o qpay.HTTPOptions) Config {
 	cfg.MinBackoff = o.MinBackoff
 	cfg.MaxBackoff = o.MaxBackoff
 	cfg.MaxRetryAfter = o.MaxRetryAfter
+	cfg.Telemetry = o.Telemetry
 	return cfg
 }
 
@@ -130,6 +135,7 @@ type Client struct {
 	rc     *retryablehttp.Client
 	http   *http.Client
 	logger *slog.Logger
+	tel    *telemetry.HTTP // nil when telemetry is off
 }
 
 // New returns a Client for cfg, with defaults for zero fields.
@@ -184,6 +190,9 @@ func New(cfg Config) (*Client, error) {
 		// Give the last response or error back instead of a "giving up" error,
 		// so that the provider's error body is decoded, not lost.
 		ErrorHandler: retryablehttp.PassthroughErrorHandler,
+	}
+	if c.tel = telemetry.New(cfg.Telemetry).HTTP(cfg.Provider); c.tel != nil {
+		c.rc.RequestLogHook = c.attemptStarted
 	}
 	return c, nil
 }
@@ -282,6 +291,8 @@ func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
 	defer cancel()
 	st := &callState{op: req.Op, method: req.Method, path: req.Path, keyed: req.IdempotencyKey != "", reconcile: req.Reconcile}
 	ctx = context.WithValue(ctx, stateKey{}, st)
+	ctx = c.tel.Begin(ctx, req.Op, req.Method)
+	defer c.tel.Finish(ctx)
 
 	var raw any // typed nil []byte would still be "a body" to retryablehttp
 	if body != nil {
@@ -529,6 +540,7 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 		}
 	}
 	c.logAttempt(ctx, st, resp, err, retry)
+	c.observeAttempt(ctx, st, resp, err, retry)
 	if !retry {
 		if ctx.Err() != nil {
 			return false, ctx.Err()
@@ -537,6 +549,7 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 	}
 	if ambiguous && st.reconcile != nil {
 		done, rerr := st.reconcile(ctx)
+		c.tel.Reconciled(ctx, done, rerr)
 		switch {
 		case rerr != nil:
 			st.reconErr = rerr

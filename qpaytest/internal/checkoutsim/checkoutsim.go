@@ -43,8 +43,22 @@ const (
 // used with GET /payments/{id} after the shopper is sent back.
 const SessionLifetime = 15 * time.Minute
 
-// Options configure Checkout's front end; see qpaytest.Options.
+// Options configure Checkout's front end; see qpaytest.Options. The
+// fields outside Merchants are the first account's.
 type Options struct {
+	SecretKey            qpay.Secret
+	WebhookSecret        qpay.Secret
+	WebhookAuthorization qpay.Secret
+	WebhookURL           string
+	// Merchants are more Checkout accounts served beside the first, each
+	// with its own keys and webhook URL.
+	Merchants []Merchant
+}
+
+// Merchant is one Checkout account: its API key, the secret its webhooks
+// are signed with, the Authorization its dashboard sends, and where its
+// webhooks go.
+type Merchant struct {
 	SecretKey            qpay.Secret
 	WebhookSecret        qpay.Secret
 	WebhookAuthorization qpay.Secret
@@ -53,10 +67,19 @@ type Options struct {
 
 // Route is Checkout's front end. Its state is guarded by the Core's lock.
 type Route struct {
-	c          *sim.Core
-	opts       Options
-	webhookURL string
-	customers  map[string]string // email -> cus_ ID
+	c    *sim.Core
+	opts Options
+	// accounts are the merchants, the first being Options' own fields. A
+	// payment belongs to the account whose key created it, and is neither
+	// seen nor refunded with another account's key.
+	accounts []*account
+}
+
+// account is one merchant as the route serves it.
+type account struct {
+	Merchant
+	index     int
+	customers map[string]string // email -> cus_ ID, per account as at Checkout
 }
 
 var _ sim.Route = (*Route)(nil)
@@ -69,7 +92,49 @@ func New(opts Options) *Route {
 	if opts.WebhookSecret.IsZero() {
 		opts.WebhookSecret = qpay.NewSecret(DefaultWebhookSecret)
 	}
-	return &Route{opts: opts, webhookURL: opts.WebhookURL, customers: map[string]string{}}
+	rt := &Route{opts: opts}
+	first := Merchant{SecretKey: opts.SecretKey, WebhookSecret: opts.WebhookSecret,
+		WebhookAuthorization: opts.WebhookAuthorization, WebhookURL: opts.WebhookURL}
+	for i, m := range append([]Merchant{first}, opts.Merchants...) {
+		rt.accounts = append(rt.accounts, &account{Merchant: m, index: i, customers: map[string]string{}})
+	}
+	return rt
+}
+
+// Validate refuses merchants the route could not tell apart or sign for.
+func (rt *Route) Validate() error {
+	seen := map[string]bool{}
+	for i, a := range rt.accounts {
+		switch {
+		case a.SecretKey.IsZero() || a.WebhookSecret.IsZero():
+			return fmt.Errorf("qpaytest: Checkout merchant %d needs a SecretKey and a WebhookSecret", i)
+		case seen[a.SecretKey.Reveal()]:
+			return fmt.Errorf("qpaytest: Checkout merchant %d has the SecretKey of another merchant", i)
+		}
+		seen[a.SecretKey.Reveal()] = true
+	}
+	return nil
+}
+
+// accountOf is the merchant whose key r carries, or nil.
+func (rt *Route) accountOf(r *http.Request) *account {
+	got := r.Header.Get("Authorization")
+	key := strings.TrimPrefix(got, "Bearer ")
+	if got == "" {
+		return nil
+	}
+	var found *account
+	for _, a := range rt.accounts { // every key compared, in constant time each
+		if sim.EqualSecret(key, a.SecretKey.Reveal()) {
+			found = a
+		}
+	}
+	return found
+}
+
+// mine reports whether p belongs to the merchant r authenticated as.
+func (rt *Route) mine(r *http.Request, p *sim.Payment) bool {
+	return p != nil && ck(p).acct == rt.accountOf(r)
 }
 
 // Name is "checkout".
@@ -81,11 +146,12 @@ func (rt *Route) Options() Options { return rt.opts }
 // BaseURL is the base URL to give the Checkout adapter.
 func (rt *Route) BaseURL() string { return rt.c.URL() + Prefix }
 
-// SetWebhookURL sets where events are POSTed from now on; "" stops them.
+// SetWebhookURL sets where the first merchant's events are POSTed from
+// now on; "" stops them.
 func (rt *Route) SetWebhookURL(u string) {
 	rt.c.Lock()
 	defer rt.c.Unlock()
-	rt.webhookURL = u
+	rt.accounts[0].WebhookURL = u
 }
 
 // Mount serves Checkout's endpoints.
@@ -105,9 +171,7 @@ func (rt *Route) Mount(c *sim.Core) []sim.Endpoint {
 // Authenticate takes the key bare (previous platform) or after "Bearer "
 // (current platform); otherwise 401 with no body.
 func (rt *Route) Authenticate(r *http.Request) (sim.Reply, bool) {
-	got := r.Header.Get("Authorization")
-	key := strings.TrimPrefix(got, "Bearer ")
-	if got == "" || !sim.EqualSecret(key, rt.opts.SecretKey.Reveal()) {
+	if rt.accountOf(r) == nil {
 		return sim.Reply{Status: http.StatusUnauthorized}, false
 	}
 	return sim.Reply{}, true
@@ -120,7 +184,13 @@ func (rt *Route) IdempotencyKey(_ string, r *http.Request, _ []byte) (string, bo
 	if r.Method != http.MethodPost || key == "" {
 		return "", false
 	}
-	return r.URL.Path + "\x00" + key, true
+	// Scoped to the merchant too: one merchant's key never replays
+	// another's answer.
+	scoped := r.URL.Path + "\x00" + key
+	if a := rt.accountOf(r); a != nil && a.index > 0 {
+		scoped = fmt.Sprintf("merchant %d\x00%s", a.index, scoped)
+	}
+	return scoped, true
 }
 
 // BadBody is a ValidationError.
@@ -180,7 +250,7 @@ func (rt *Route) Finished(p *sim.Payment) {
 // PaymentNotice is the event of the payment's state: Checkout posts every
 // change, payment_pending included, to the one webhook URL.
 func (rt *Route) PaymentNotice(p *sim.Payment) (sim.Notice, error) {
-	n, err := rt.notice(rt.paymentEvent(p))
+	n, err := rt.notice(ck(p).acct, rt.paymentEvent(p))
 	// A hosted page's payment sends nothing before it exists (no
 	// payment_pending for the page, nothing for a page canceled or
 	// expired unpaid).
@@ -191,19 +261,20 @@ func (rt *Route) PaymentNotice(p *sim.Payment) (sim.Notice, error) {
 // RefundNotice is payment_refunded or payment_refund_declined (or, while
 // pending, payment_refund_pending).
 func (rt *Route) RefundNotice(r *sim.Refund) (sim.Notice, error) {
-	return rt.notice(rt.refundEvent(r))
+	return rt.notice(ck(r.Payment).acct, rt.refundEvent(r))
 }
 
-func (rt *Route) notice(ev Event) (sim.Notice, error) {
+// notice signs ev with the merchant's webhook secret, for its URL.
+func (rt *Route) notice(a *account, ev Event) (sim.Notice, error) {
 	body, err := json.Marshal(ev)
 	if err != nil {
 		return sim.Notice{}, fmt.Errorf("qpaytest: encode webhook: %w", err)
 	}
-	h := WebhookHeader(rt.opts.WebhookSecret, body)
-	if a := rt.opts.WebhookAuthorization; !a.IsZero() {
-		h.Set("Authorization", a.Reveal())
+	h := WebhookHeader(a.WebhookSecret, body)
+	if auth := a.WebhookAuthorization; !auth.IsZero() {
+		h.Set("Authorization", auth.Reveal())
 	}
-	n := sim.Notice{Event: ev.Type, URL: rt.webhookURL, Deliver: rt.webhookURL != ""}
+	n := sim.Notice{Event: ev.Type, URL: a.WebhookURL, Deliver: true} // to the account's URL, when set
 	for i := range n.Attempts {
 		n.Attempts[i] = sim.Signed{Header: h, Body: body}
 	}
@@ -261,6 +332,7 @@ func WebhookHeader(webhookSecret qpay.Secret, event []byte) http.Header {
 
 // payment is Checkout's own part of a payment.
 type payment struct {
+	acct           *account // the merchant whose key created it
 	failureURL     string
 	sessionID      string
 	pun            string

@@ -146,7 +146,9 @@ func (rt *Route) createHosted(r *http.Request, body []byte) sim.Reply {
 	if desc == "" {
 		desc = "Order " + req.Reference
 	}
+	acct := rt.accountOf(r)
 	d := &payment{
+		acct:       acct,
 		failureURL: req.FailureURL,
 		sessionID:  newID("sid"),
 		pun:        sim.RandomFrom(sim.Base32Lower, 20),
@@ -156,7 +158,7 @@ func (rt *Route) createHosted(r *http.Request, body []byte) sim.Reply {
 	if c := req.Customer; c != nil {
 		d.cust = customer{email: c.Email, name: c.Name}
 	}
-	d.cust.id = rt.customerID(d.cust.email)
+	d.cust.id = acct.customerID(d.cust.email)
 	p.Data = d
 	rt.c.Add(p)
 	rt.c.Alias(p, d.sessionID)
@@ -169,15 +171,15 @@ func (rt *Route) createHosted(r *http.Request, body []byte) sim.Reply {
 	})
 }
 
-// customerID finds or makes the customer of an email, as at Checkout.
-// The caller holds the lock.
-func (rt *Route) customerID(email string) string {
-	id := rt.customers[email]
+// customerID finds or makes the merchant's customer of an email, as at
+// Checkout. The caller holds the lock.
+func (a *account) customerID(email string) string {
+	id := a.customers[email]
 	if id == "" {
 		id = newID("cus")
 	}
 	if email != "" {
-		rt.customers[email] = id
+		a.customers[email] = id
 	}
 	return id
 }
@@ -191,8 +193,8 @@ func (rt *Route) getHosted(r *http.Request, _ []byte) sim.Reply {
 	id := r.PathValue("id")
 	return rt.c.WithPayment(func() *sim.Payment {
 		p := rt.c.ByAlias(id)
-		if p == nil || p.Route != rt || ck(p).hosted == nil || ck(p).hosted.id != id {
-			return nil
+		if p == nil || p.Route != rt || ck(p).hosted == nil || ck(p).hosted.id != id || !rt.mine(r, p) {
+			return nil // another merchant's page is not found either
 		}
 		return p
 	}, notFound, func(p *sim.Payment) sim.Reply { return sim.JSONReply(http.StatusOK, rt.hostedDetails(p)) })

@@ -35,7 +35,9 @@ func (rt *Route) listPayments(r *http.Request, _ []byte) sim.Reply {
 	)
 	all := rt.c.All()
 	for i := len(all) - 1; i >= 0; i-- {
-		if p := all[i]; p.Route == rt && p.Reference == ref && paid(p) { // an unpaid hosted page has no payment yet
+		// An unpaid hosted page has no payment yet; another merchant's
+		// payments are not listed.
+		if p := all[i]; p.Route == rt && p.Reference == ref && paid(p) && rt.mine(r, p) {
 			matches = append(matches, p)
 		}
 	}

@@ -179,7 +179,9 @@ func (rt *Route) createPayment(r *http.Request, body []byte) sim.Reply {
 		IdempotencyKey: r.Header.Get("Cko-Idempotency-Key"),
 		State:          status.Pending,
 	}
+	acct := rt.accountOf(r)
 	d := &payment{
+		acct:       acct,
 		failureURL: req.FailureURL,
 		sessionID:  newID("sid"),
 		pun:        sim.RandomFrom(sim.Base32Lower, 20),
@@ -190,14 +192,7 @@ func (rt *Route) createPayment(r *http.Request, body []byte) sim.Reply {
 		d.cust = customer{id: c.ID, email: c.Email, name: c.Name}
 	}
 	if d.cust.id == "" {
-		// An email finds the existing customer, as at Checkout.
-		d.cust.id = rt.customers[d.cust.email]
-		if d.cust.id == "" {
-			d.cust.id = newID("cus")
-		}
-		if d.cust.email != "" {
-			rt.customers[d.cust.email] = d.cust.id
-		}
+		d.cust.id = acct.customerID(d.cust.email)
 	}
 	rt.c.Add(p)
 	rt.c.Alias(p, d.sessionID)
@@ -229,7 +224,12 @@ func (rt *Route) lookup(id string) *sim.Payment {
 
 func (rt *Route) getPayment(r *http.Request, _ []byte) sim.Reply {
 	// payment_expired is sent before the answer that reports it.
-	return rt.c.WithPayment(func() *sim.Payment { return rt.lookup(r.PathValue("id")) }, notFound,
+	return rt.c.WithPayment(func() *sim.Payment {
+		if p := rt.lookup(r.PathValue("id")); rt.mine(r, p) {
+			return p
+		}
+		return nil // another merchant's payment is not found, as at Checkout
+	}, notFound,
 		func(p *sim.Payment) sim.Reply { return sim.JSONReply(http.StatusOK, rt.payment(p)) })
 }
 
@@ -247,7 +247,12 @@ var notFound = sim.Reply{Status: http.StatusNotFound}
 
 // own finds a payment of this route by its pay_ ID, for WithPayment.
 func (rt *Route) own(r *http.Request) func() *sim.Payment {
-	return func() *sim.Payment { return rt.ownPaid(r.PathValue("id")) }
+	return func() *sim.Payment {
+		if p := rt.ownPaid(r.PathValue("id")); rt.mine(r, p) {
+			return p
+		}
+		return nil
+	}
 }
 
 func (rt *Route) actions(r *http.Request, _ []byte) sim.Reply {

@@ -223,8 +223,8 @@ func (rt *Route) notice(p *sim.Payment, event string, object any) (sim.Notice, e
 		url = rt.webhookURL
 	}
 	sum := sha256.Sum256(body)
-	id := hex.EncodeToString(sum[:16]) // the same for every attempt of one notification
-	n := sim.Notice{Event: event, URL: url, Deliver: url != ""}
+	id := hex.EncodeToString(sum[:16])                     // the same for every attempt of one notification
+	n := sim.Notice{Event: event, URL: url, Deliver: true} // to url, when there is one (the core decides)
 	for i := range n.Attempts {
 		n.Attempts[i] = sim.Signed{Header: WebhookHeader(rt.opts.WebhookSecret, id, i+1), Body: body}
 	}

@@ -57,6 +57,10 @@ type Options struct {
 	// WebhookRetryWait is the wait before a webhook's second attempt.
 	// Default DefaultWebhookRetryWait.
 	WebhookRetryWait time.Duration
+	// ForwardTo, when set, receives every webhook a route sends, of every
+	// route, instead of the route's own target (Tap's post.url,
+	// Checkout's account URL): 'qpay sandbox --forward-to'.
+	ForwardTo string
 }
 
 // Core is the route-neutral simulator: payments and refunds through the

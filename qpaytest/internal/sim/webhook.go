@@ -35,7 +35,8 @@ type Notice struct {
 	Event    string // as in Delivery.Event
 	URL      string
 	Attempts [WebhookAttempts]Signed
-	// Deliver is whether the provider sends it at all; Core.Webhook
+	// Deliver is whether the provider sends it at all for this state; it
+	// is sent only to a URL (Options.ForwardTo, or URL). Core.Webhook
 	// builds it either way.
 	Deliver  bool
 	provider string
@@ -72,7 +73,10 @@ func (c *Core) deliverable(route Route, n Notice, err error) []Notice {
 		c.logf(slog.LevelError, "qpaytest: cannot build a webhook", slog.String("provider", route.Name()), slog.String("error", err.Error()))
 		return nil
 	}
-	if !n.Deliver {
+	if c.opts.ForwardTo != "" {
+		n.URL = c.opts.ForwardTo
+	}
+	if !n.Deliver || n.URL == "" {
 		return nil
 	}
 	n.provider = route.Name()

@@ -182,7 +182,7 @@ func (rt *Route) PaymentNotice(p *sim.Payment) (sim.Notice, error) {
 	n, err := rt.notice(d.postURL, "charge "+outcomeOf(p.Result).status, func(attempt int) any {
 		return rt.charge(p, "POST", attempt)
 	})
-	n.Deliver = d.postURL != "" && p.State != status.Pending && p.Result != sim.ResExpired
+	n.Deliver = p.State != status.Pending && p.Result != sim.ResExpired // to post.url, when there is one
 	return n, err
 }
 
@@ -192,7 +192,7 @@ func (rt *Route) RefundNotice(r *sim.Refund) (sim.Notice, error) {
 	n, err := rt.notice(d.postURL, "refund "+refundOutcomeOf(r.State).status, func(attempt int) any {
 		return rt.refund(r, attempt)
 	})
-	n.Deliver = d.postURL != ""
+	n.Deliver = true // to the refund's post.url, when there is one
 	return n, err
 }
 

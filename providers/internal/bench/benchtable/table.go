@@ -201,6 +201,10 @@ var columns = []column{
 	{"new conns/1k calls", "steady-conns/kop", 2, ""},
 	{"ops/s", "ops/s", 0, ""},
 	{"goroutines left", "goroutines-left", 0, ""},
+	// BenchmarkTelemetry: the call with OpenTelemetry on, over the same
+	// call with it off.
+	{"telemetry on/off ns", "x-off-ns", 2, "x"},
+	{"telemetry on/off allocs", "x-off-allocs", 2, "x"},
 }
 
 // render writes the header lines, the table and the notes.
