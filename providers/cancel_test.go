@@ -22,6 +22,9 @@ import (
 // performance figure: the real span is a goroutine waking up.
 const cancelBound = 50 * time.Millisecond
 
+// cancelTries is how many fresh runs a cell gets to meet cancelBound.
+const cancelTries = 3
+
 // cancelWait is where a call is stuck when its context ends.
 type cancelWait struct {
 	name  string
@@ -69,7 +72,18 @@ func TestContextEndStopsCallsWithin50ms(t *testing.T) {
 						end = "deadline"
 					}
 					t.Run(fmt.Sprintf("%s/%s/%s/%s", provider, op, wait.name, end), func(t *testing.T) {
+						// A loaded machine (the race detector, other packages'
+						// tests on 2 cores) can delay the goroutine that
+						// returns; a call that ignores its context waits
+						// seconds, every time. So the bound must hold in one
+						// of cancelTries fresh runs, and every run must meet
+						// the other assertions.
 						span := runCancelCell(t, provider, op, wait, byDeadline)
+						for try := 1; span > cancelBound && try < cancelTries; try++ {
+							t.Logf("try %d returned %v after the context ended, over the %v bound: measuring again", try, span, cancelBound)
+							span = min(span, runCancelCell(t, provider, op, wait, byDeadline))
+						}
+						assert.LessOrEqual(t, span, cancelBound, "from the end of the context to the return, best of %d", cancelTries)
 						mu.Lock()
 						spans[fmt.Sprintf("%s %s|%s, %s", provider, strings.TrimSuffix(op, "_payment"), wait.name, end)] = span
 						mu.Unlock()
@@ -136,7 +150,6 @@ func runCancelCell(t *testing.T, provider, op string, wait cancelWait, byDeadlin
 	}
 	span := r.at.Sub(endedAt)
 	t.Logf("returned %v after the context ended: %v", span, r.err)
-	assert.LessOrEqual(t, span, cancelBound, "from the end of the context to the return")
 
 	var e *qpay.Error
 	require.ErrorAs(t, r.err, &e)
