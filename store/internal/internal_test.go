@@ -14,12 +14,12 @@ import (
 func TestCheckDueQuery(t *testing.T) {
 	now := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
 	tests := []struct {
-		name                string
-		now                 time.Time
-		limit               int
+		name                  string
+		now                   time.Time
+		limit                 int
 		lease, pAfter, rAfter time.Duration
-		owner               string
-		ok                  bool
+		owner                 string
+		ok                    bool
 	}{
 		{"complete", now, 1, time.Minute, 0, 0, "replica-1", true},
 		{"no now", time.Time{}, 1, time.Minute, 0, 0, "replica-1", false},
