@@ -39,19 +39,49 @@
 // LOCKED: replicas pass over each other's rows instead of queueing behind
 // them, and a row leased by one is handed to no other until it is
 // released or the lease has expired. A replica that dies holding a batch
-// delays it by one lease, no more. An item whose lease is about to end is
-// released unread rather than read by two replicas at once, and an item
-// read and applied twice anyway (a lease lost to a stalled process) is
-// still applied once: its event ID names the fact read back, so the second
-// application is a duplicate.
+// delays it by one lease, no more.
+//
+// An item is read only while its lease is surely this replica's: a
+// read-back is begun only while more than a quarter of the lease is left
+// (otherwise the item is handed back unread, Stats.Skipped), and the rate
+// limit's wait and the provider's call are cut off when an eighth is left
+// (the item fails and is retried after its backoff), which leaves the last
+// eighth for Process and the release. Process itself, the store's
+// transaction and the merchant's function, is never cut in the middle.
+//
+// The lease therefore bounds the provider's HTTP call: Lease must exceed
+// the provider's CallTimeout (qpay.HTTPOptions, the bound of one whole call
+// with its retries, 60s by default) by more than a quarter, or a call slow
+// enough to use its CallTimeout is cut off. With the defaults (Lease 2
+// minutes) a read begun at once has 105s, one begun last 15s; a provider
+// slow on every call gets the first items of each worker read and the
+// later ones handed back. Raise Lease, or lower Batch against Workers,
+// rather than shorten the cut-off.
+//
+// Should a replica stall past its lease anyway (a paused process, a clock
+// that jumps), another replica may take the item, and both may read and
+// apply it. That is harmless: the same fact read twice is one event, since
+// the event ID ("reconcile:<ID>:<status>") names the fact and Store.Process
+// de-duplicates it across replicas; an older fact applied after a newer one
+// is stale to the state machine and changes nothing; the merchant's
+// function acts once (TestStalledReplicaPastItsLease shows both, on the
+// memory store and on PostgreSQL). The stalled replica's release then
+// changes nothing and is counted as Stats.Lost.
 //
 // Leases compare times from the replicas' clocks (Now), which NTP keeps
 // within milliseconds of each other, against leases of minutes.
 //
 // # Limits
 //
-// Read-backs are bounded per merchant account (Rate per second), Workers
-// at a time per replica. A round (RunOnce) stops when nothing is due or
+// Read-backs are bounded per replica and per merchant account (Rate per
+// second), Workers at a time per replica. The rate is kept in each
+// replica's memory, not in the store: n replicas may read one account at up
+// to n times Rate, so set Rate to the account's budget divided by the
+// replicas. A bound shared through the database would cost a round trip and
+// a contended row per read-back, and a new method of every DueStore, for
+// traffic that is small beside an account's own; leases already keep two
+// replicas from reading the same item. The rate limit runs on the
+// Reconciler's clock (Now), like leases and due times. A round (RunOnce) stops when nothing is due or
 // when its context ends; items it had not reached are released at once,
 // items in flight are finished. Every item handled writes one log line
 // (action applied, unchanged, failed or skipped, with the account,

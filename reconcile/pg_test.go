@@ -2,22 +2,15 @@ package reconcile_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"fmt"
-	"os"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
 
+	"github.com/qpay-go/qpay/internal/pgtest"
 	"github.com/qpay-go/qpay/store/pgstore"
 )
-
-const urlEnv = "QPAY_TEST_DATABASE_URL"
 
 // pgReplicas opens n pgstore.Stores over one new schema of the test
 // server, each with a pool of its own as n replicas would, or skips the
@@ -25,51 +18,16 @@ const urlEnv = "QPAY_TEST_DATABASE_URL"
 // server: .ci/run).
 func pgReplicas(t testing.TB, n int) []*pgstore.Store {
 	t.Helper()
-	url := os.Getenv(urlEnv)
-	if url == "" {
-		unavailable(t, "PostgreSQL tests skipped: "+urlEnv+" is not set (run .ci/postgres.sh to start a local server)")
-	}
-	ctx := context.Background()
-	admin, err := pgxpool.New(ctx, url)
-	if err == nil {
-		if err = admin.Ping(ctx); err != nil {
-			admin.Close()
-		}
-	}
-	if err != nil {
-		unavailable(t, fmt.Sprintf("PostgreSQL tests skipped: no server answers at %s: %v", urlEnv, err))
-	}
-	t.Cleanup(admin.Close)
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	schema := pgx.Identifier{"qpay_test_" + hex.EncodeToString(b)}
-	_, err = admin.Exec(ctx, "CREATE SCHEMA "+schema.Sanitize())
-	require.NoError(t, err)
-	t.Cleanup(func() { _, _ = admin.Exec(context.Background(), "DROP SCHEMA "+schema.Sanitize()+" CASCADE") })
-
+	url, admin := pgtest.Admin(t)
+	schema := pgtest.NewSchema(t, admin)
 	out := make([]*pgstore.Store, n)
 	for i := range out {
-		cfg, err := pgxpool.ParseConfig(url)
+		s, err := pgstore.New(context.Background(), pgtest.NewPool(t, url, schema))
 		require.NoError(t, err)
-		cfg.ConnConfig.RuntimeParams["search_path"] = schema[0]
-		cfg.MaxConns = 8
-		pool, err := pgxpool.NewWithConfig(ctx, cfg)
-		require.NoError(t, err)
-		t.Cleanup(pool.Close)
-		s, err := pgstore.New(ctx, pool)
-		require.NoError(t, err)
-		require.NoError(t, s.Migrate(ctx))
+		require.NoError(t, s.Migrate(context.Background()))
 		out[i] = s
 	}
 	return out
-}
-
-func unavailable(t testing.TB, msg string) {
-	t.Helper()
-	if os.Getenv("CI") == "true" {
-		t.Fatal(msg + "; CI=true, where these tests must run, not skip")
-	}
-	t.Skip(msg)
 }
 
 // clock is a settable clock for the reconcilers' leases and due times.

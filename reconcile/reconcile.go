@@ -36,9 +36,11 @@ const (
 	DefaultBatch       = 50
 	DefaultLease       = 2 * time.Minute
 	DefaultWorkers     = 4
-	// DefaultRate is the read-backs per second allowed per merchant
-	// account, well under both providers' published limits, so that
-	// reconciliation never starves the account's live traffic.
+	// DefaultRate is the read-backs per second one replica allows itself
+	// per merchant account, well under both providers' published limits,
+	// so that reconciliation never starves the account's live traffic.
+	// It is a replica's bound, not the account's: n replicas may read an
+	// account's items at up to n times Rate.
 	DefaultRate       = 5
 	DefaultMinBackoff = time.Minute
 	DefaultMaxBackoff = time.Hour
@@ -79,19 +81,27 @@ type Reconciler struct {
 	PaymentAfter, RefundAfter time.Duration
 	// Batch bounds how many items one lease takes (DefaultBatch), Workers
 	// how many are read back at once (DefaultWorkers), Lease how long the
-	// batch stays this replica's (DefaultLease).
+	// batch stays this replica's (DefaultLease). A read-back is begun only
+	// while more than a quarter of its lease is left and is cut off when an
+	// eighth is left, so Lease must exceed the provider's CallTimeout
+	// (qpay.HTTPOptions, 60s by default) by more than a quarter: see
+	// the package doc.
 	Batch, Workers int
 	Lease          time.Duration
 	// Rate bounds this replica's read-backs per second per merchant
-	// account (DefaultRate); bursts up to one second's worth. With n
-	// replicas an account sees at most n times Rate.
+	// account (DefaultRate); bursts up to one second's worth. It is kept in
+	// this process, not in the store: with n replicas an account sees up
+	// to n times Rate, so set Rate to the account's budget divided by the
+	// replicas.
 	Rate int
 	// MinBackoff and MaxBackoff bound the wait before an item that is still
 	// not final is read again: MinBackoff doubled at each check, jittered
 	// by up to a tenth, at most MaxBackoff.
 	MinBackoff, MaxBackoff time.Duration
-	// Now is the clock of leases and due times; nil means time.Now. The
-	// store's own stamps use the real clock.
+	// Now is the clock of leases, due times and the rate limit; nil means
+	// time.Now. The store's own stamps use the real clock. Waits (the rate
+	// limit's, the cut-off of a read-back at its lease's end) last as long
+	// as Now says is left, slept on the real clock.
 	Now func() time.Time
 	// Telemetry records a span per round and per item, and counts items by
 	// what was done (telemetry.go); the zero value records nothing. Wrap
@@ -155,8 +165,8 @@ func (r *Reconciler) RunOnce(ctx context.Context) (Stats, error) {
 	defer func() { span.End(nil, roundAttrs(total)...) }()
 	for ctx.Err() == nil {
 		batch, err := r.Store.LeaseDue(ctx, store.DueQuery{
-			Now: r.now(), PaymentAfter: or(r.PaymentAfter, DefaultPaymentAfter), RefundAfter: or(r.RefundAfter, DefaultRefundAfter),
-			Limit: orInt(r.Batch, DefaultBatch), Owner: r.owner, Lease: or(r.Lease, DefaultLease),
+			Now: r.now(), PaymentAfter: orDefault(r.PaymentAfter, DefaultPaymentAfter), RefundAfter: orDefault(r.RefundAfter, DefaultRefundAfter),
+			Limit: orDefault(r.Batch, DefaultBatch), Owner: r.owner, Lease: orDefault(r.Lease, DefaultLease),
 		})
 		total.Leased += len(batch)
 		var bs Stats
@@ -216,7 +226,7 @@ func (r *Reconciler) handleBatch(ctx context.Context, batch []store.Due) Stats {
 		stats Stats
 		wg    sync.WaitGroup
 	)
-	for range min(orInt(r.Workers, DefaultWorkers), len(batch)) {
+	for range min(orDefault(r.Workers, DefaultWorkers), len(batch)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -262,20 +272,47 @@ type outcome struct {
 	next   time.Time // the next check; zero: due again at once
 }
 
+// errLeaseEnding is the cause of an item's read-back cut short because its
+// lease was ending.
+var errLeaseEnding = errors.New("the item's lease was ending: Lease must exceed the provider's CallTimeout by more than a quarter (see the package doc)")
+
 // handle reads one item back, applies it, releases it and logs one line.
+//
+// An item is read only while it is surely this replica's: it is begun no
+// later than a quarter of the lease (margin) before the lease ends, and the
+// rate limit's wait and the provider's call are cut off half a margin
+// before it ends, which leaves the rest for Process and the release. Process
+// itself runs on the round's context: it is the store's transaction and
+// the merchant's function, which are not cut in the middle. Should a
+// replica stall past its lease anyway (a paused process), another replica
+// may read and apply the item too: the store applies the same fact once
+// (the event ID names it) and an older one never over a newer one (the
+// state machine), and the stalled replica's release reports the lease lost.
 func (r *Reconciler) handle(ctx context.Context, d store.Due) Stats {
 	ctx, span := r.startItem(ctx, d)
 	var o outcome
 	defer func() { r.endItem(ctx, span, d, o) }()
-	margin := or(r.Lease, DefaultLease) / 4
-	if r.now().After(d.LeaseUntil.Add(-margin)) {
+	margin := orDefault(r.Lease, DefaultLease) / 4
+	begin := d.LeaseUntil.Add(-margin) // the last moment a read may begin
+	if now := r.now(); now.After(begin) {
 		o = outcome{action: "skipped", err: errors.New("lease ends too soon to read the item back")}
 	} else if ctx.Err() != nil {
 		o = outcome{action: "skipped", err: fmt.Errorf("the round ended: %w", context.Cause(ctx))}
-	} else if err := r.limiter(d.Account).wait(ctx); err != nil {
-		o = outcome{action: "skipped", err: err}
 	} else {
-		o = r.readBack(ctx, d)
+		// The lease is in the Reconciler's clock, the context's deadline in
+		// the real one: the time left is what the two share.
+		lctx, cancel := context.WithTimeoutCause(ctx, d.LeaseUntil.Add(-margin/2).Sub(now), errLeaseEnding)
+		if err := r.limiter(d.Account).wait(lctx); err != nil {
+			o = outcome{action: "skipped", err: err}
+		} else if r.now().After(begin) {
+			o = outcome{action: "skipped", err: errors.New("lease ends too soon to read the item back after the account's rate limit")}
+		} else {
+			o = r.readBack(ctx, lctx, d)
+			if o.action == "failed" && ctx.Err() == nil && errors.Is(context.Cause(lctx), errLeaseEnding) {
+				o.err = fmt.Errorf("%w (%w)", o.err, errLeaseEnding)
+			}
+		}
+		cancel()
 	}
 	if o.action == "failed" || o.action == "unchanged" {
 		o.next = r.backoff(d.Checks)
@@ -311,8 +348,9 @@ func (r *Reconciler) release(ctx context.Context, d store.Due, next time.Time) (
 	return r.Store.ReleaseDue(rctx, d, r.owner, next)
 }
 
-// readBack asks the provider and, if its answer is news, applies it.
-func (r *Reconciler) readBack(ctx context.Context, d store.Due) outcome {
+// readBack asks the provider, on readCtx, and, if its answer is news,
+// applies it on ctx.
+func (r *Reconciler) readBack(ctx, readCtx context.Context, d store.Due) outcome {
 	p, err := r.Provider(d.Account)
 	if err == nil && p == nil {
 		err = fmt.Errorf("no provider for account %q", d.Account)
@@ -332,7 +370,7 @@ func (r *Reconciler) readBack(ctx context.Context, d store.Due) outcome {
 	var ev *qpay.WebhookEvent
 	switch d.Type {
 	case qpay.EventPayment:
-		pay, err := p.GetPayment(ctx, d.ID)
+		pay, err := p.GetPayment(readCtx, d.ID)
 		if err != nil {
 			return outcome{action: "failed", err: err}
 		}
@@ -342,13 +380,13 @@ func (r *Reconciler) readBack(ctx context.Context, d store.Due) outcome {
 		if pay.Status == d.Status {
 			return outcome{action: "unchanged", got: pay.Status.String()}
 		}
-		ev = PaymentEvent(pay)
+		ev = paymentEvent(pay)
 	case qpay.EventRefund:
 		g, ok := p.(qpay.RefundGetter)
 		if !ok {
 			return outcome{action: "failed", err: fmt.Errorf("the %s provider cannot read a refund back (no qpay.RefundGetter)", p.Name())}
 		}
-		ref, err := g.GetRefund(ctx, d.PaymentID, d.ID)
+		ref, err := g.GetRefund(readCtx, d.PaymentID, d.ID)
 		if err != nil {
 			return outcome{action: "failed", err: err}
 		}
@@ -358,7 +396,7 @@ func (r *Reconciler) readBack(ctx context.Context, d store.Due) outcome {
 		if ref.Status == d.RefundStatus {
 			return outcome{action: "unchanged", got: ref.Status.String()}
 		}
-		ev = RefundEvent(ref)
+		ev = refundEvent(ref)
 	default:
 		return outcome{action: "failed", err: fmt.Errorf("item of type %v", d.Type)}
 	}
@@ -373,8 +411,8 @@ func (r *Reconciler) readBack(ctx context.Context, d store.Due) outcome {
 	if res.Duplicate || !res.Applied {
 		return o
 	}
-	if (d.Type == qpay.EventPayment && store.Unsettled(res.Current)) ||
-		(d.Type == qpay.EventRefund && store.UnsettledRefund(res.RefundCurrent)) {
+	if (d.Type == qpay.EventPayment && res.Current.Undecided()) ||
+		(d.Type == qpay.EventRefund && res.RefundCurrent.Undecided()) {
 		o.next = r.backoff(d.Checks) // moved, still not final (pending -> processing)
 	}
 	return o
@@ -399,13 +437,14 @@ func gotStatus(ev *qpay.WebhookEvent) string {
 	return ev.Refund.Status.String()
 }
 
-// PaymentEvent is the event a read-back payment is processed as. Its ID,
+// paymentEvent is the event a read-back payment is processed as. Its ID,
 // "reconcile:<payment ID>:<status>", names the fact it reports, so reading
 // the same status again is a duplicate, and it is never taken for a
 // provider's own event: a webhook of the same change arriving later is
 // applied as a repeat (Applied false), and Handle acts once. Every fact in
-// it was read back from the provider's API (Verification).
-func PaymentEvent(p *qpay.Payment) *qpay.WebhookEvent {
+// it was read back from the provider's API (Verification), so it is made
+// only here, of an answer readBack has just had from GetPayment.
+func paymentEvent(p *qpay.Payment) *qpay.WebhookEvent {
 	return &qpay.WebhookEvent{
 		ID: "reconcile:" + p.ID + ":" + p.Status.String(), Provider: p.Provider, Account: p.Account,
 		Type: qpay.EventPayment, RawType: "read-back", PaymentID: p.ID, Payment: p,
@@ -413,9 +452,10 @@ func PaymentEvent(p *qpay.Payment) *qpay.WebhookEvent {
 	}
 }
 
-// RefundEvent is the event a read-back refund is processed as, like
-// PaymentEvent: "reconcile:<refund ID>:<status>".
-func RefundEvent(ref *qpay.Refund) *qpay.WebhookEvent {
+// refundEvent is the event a read-back refund is processed as, like
+// paymentEvent: "reconcile:<refund ID>:<status>", made only of an answer
+// of GetRefund.
+func refundEvent(ref *qpay.Refund) *qpay.WebhookEvent {
 	return &qpay.WebhookEvent{
 		ID: "reconcile:" + ref.ID + ":" + ref.Status.String(), Provider: ref.Provider, Account: ref.Account,
 		Type: qpay.EventRefund, RawType: "read-back", PaymentID: ref.PaymentID, Refund: ref,
@@ -431,7 +471,7 @@ func readBack() qpay.Verification {
 
 // backoff is the next check of an item read checks times before.
 func (r *Reconciler) backoff(checks int) time.Time {
-	lo, hi := or(r.MinBackoff, DefaultMinBackoff), or(r.MaxBackoff, DefaultMaxBackoff)
+	lo, hi := orDefault(r.MinBackoff, DefaultMinBackoff), orDefault(r.MaxBackoff, DefaultMaxBackoff)
 	wait := hi
 	if checks < 30 && lo<<checks < hi && lo<<checks > 0 {
 		wait = lo << checks
@@ -497,20 +537,16 @@ func (r *Reconciler) limiter(account string) *limiter {
 	if rate <= 0 {
 		rate = DefaultRate
 	}
-	l, _ := r.limiters.LoadOrStore(account, newLimiter(rate))
+	l, _ := r.limiters.LoadOrStore(account, newLimiter(rate, r.now))
 	return l.(*limiter)
 }
 
-func or(d, def time.Duration) time.Duration {
-	if d > 0 {
-		return d
-	}
-	return def
-}
-
-func orInt(n, def int) int {
-	if n > 0 {
-		return n
+// orDefault is a field's value, or def when the field is zero or
+// negative. Not cmp.Or: that passes a negative field through, and a
+// negative Workers or Lease means no worker or a lease already over.
+func orDefault[T int | time.Duration](v, def T) T {
+	if v > 0 {
+		return v
 	}
 	return def
 }

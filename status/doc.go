@@ -22,7 +22,10 @@
 //
 // [Status.Succeeded] reports whether money was taken (Captured,
 // PartiallyRefunded, Refunded); [Status.Failure] reports a final outcome
-// without money (Failed, Canceled, Expired).
+// without money (Failed, Canceled, Expired); [Status.Undecided] reports
+// neither yet (Unknown, Pending, Processing): what a reconciler still reads
+// back. [RefundStatus.Undecided] is the same for a refund (RefundUnknown,
+// RefundPending).
 //
 // # Why a state machine
 //

@@ -46,6 +46,11 @@ func (s RefundStatus) String() string {
 // Terminal reports whether no further transition is possible.
 func (s RefundStatus) Terminal() bool { return s == RefundSucceeded || s == RefundFailed }
 
+// Undecided reports whether the refund's outcome is not known yet
+// (RefundUnknown, RefundPending): a valid state that is not
+// [RefundStatus.Terminal]. An out-of-range value is not undecided.
+func (s RefundStatus) Undecided() bool { return s.Valid() && !s.Terminal() }
+
 // Succeeded reports whether the money was returned.
 func (s RefundStatus) Succeeded() bool { return s == RefundSucceeded }
 

@@ -90,6 +90,13 @@ func (s Status) Failure() bool {
 	return false
 }
 
+// Undecided reports whether the payment's outcome is not known yet: it is
+// neither [Status.Succeeded] nor [Status.Failure] (Unknown, Pending,
+// Processing), so a later report may still decide it. Captured is decided
+// though not [Status.Terminal]: a refund may follow, as a refund of its
+// own. An out-of-range value is not undecided: it is no state at all.
+func (s Status) Undecided() bool { return s.Valid() && !s.Succeeded() && !s.Failure() }
+
 // Parse is the inverse of [Status.String]. It is case-sensitive: the names
 // are this package's own, and provider spellings such as "CAPTURED" belong
 // to the adapters. The error wraps [ErrInvalid].

@@ -26,26 +26,28 @@ func TestStatusNames(t *testing.T) {
 }
 
 func TestStatusPredicates(t *testing.T) {
-	// status             terminal succeeded failure
+	// status             terminal succeeded failure undecided
 	tests := []struct {
-		s                            status.Status
-		terminal, succeeded, failure bool
+		s                                       status.Status
+		terminal, succeeded, failure, undecided bool
 	}{
-		{status.Unknown, false, false, false},
-		{status.Pending, false, false, false},
-		{status.Processing, false, false, false},
-		{status.Captured, false, true, false},
-		{status.PartiallyRefunded, false, true, false},
-		{status.Refunded, true, true, false},
-		{status.Failed, true, false, true},
-		{status.Canceled, true, false, true},
-		{status.Expired, true, false, true},
-		{status.Status(42), false, false, false},
+		{status.Unknown, false, false, false, true},
+		{status.Pending, false, false, false, true},
+		{status.Processing, false, false, false, true},
+		{status.Captured, false, true, false, false},
+		{status.PartiallyRefunded, false, true, false, false},
+		{status.Refunded, true, true, false, false},
+		{status.Failed, true, false, true, false},
+		{status.Canceled, true, false, true, false},
+		{status.Expired, true, false, true, false},
+		{status.Status(42), false, false, false, false},
 	}
+	require.Len(t, tests, len(status.All())+1, "every state, and one out of range")
 	for _, tt := range tests {
 		assert.Equal(t, tt.terminal, tt.s.Terminal(), "%v.Terminal", tt.s)
 		assert.Equal(t, tt.succeeded, tt.s.Succeeded(), "%v.Succeeded", tt.s)
 		assert.Equal(t, tt.failure, tt.s.Failure(), "%v.Failure", tt.s)
+		assert.Equal(t, tt.undecided, tt.s.Undecided(), "%v.Undecided", tt.s)
 	}
 }
 
@@ -97,14 +99,14 @@ func TestStatusBadInput(t *testing.T) {
 
 func TestRefundStatus(t *testing.T) {
 	tests := []struct {
-		s                   status.RefundStatus
-		name                string
-		terminal, succeeded bool
+		s                              status.RefundStatus
+		name                           string
+		terminal, succeeded, undecided bool
 	}{
-		{status.RefundUnknown, "unknown", false, false},
-		{status.RefundPending, "pending", false, false},
-		{status.RefundSucceeded, "succeeded", true, true},
-		{status.RefundFailed, "failed", true, false},
+		{status.RefundUnknown, "unknown", false, false, true},
+		{status.RefundPending, "pending", false, false, true},
+		{status.RefundSucceeded, "succeeded", true, true, false},
+		{status.RefundFailed, "failed", true, false, false},
 	}
 	require.Equal(t, len(tests), len(status.AllRefund()))
 	for i, tt := range tests {
@@ -113,6 +115,7 @@ func TestRefundStatus(t *testing.T) {
 		assert.True(t, tt.s.Valid())
 		assert.Equal(t, tt.terminal, tt.s.Terminal(), "%v.Terminal", tt.s)
 		assert.Equal(t, tt.succeeded, tt.s.Succeeded(), "%v.Succeeded", tt.s)
+		assert.Equal(t, tt.undecided, tt.s.Undecided(), "%v.Undecided", tt.s)
 
 		got, err := status.ParseRefund(tt.name)
 		require.NoError(t, err)
@@ -130,6 +133,7 @@ func TestRefundStatus(t *testing.T) {
 	assert.Equal(t, "refund_status(42)", bad.String())
 	assert.False(t, bad.Terminal())
 	assert.False(t, bad.Succeeded())
+	assert.False(t, bad.Undecided())
 	_, err := bad.MarshalText()
 	assert.ErrorIs(t, err, status.ErrInvalid)
 	for _, in := range []string{"", "SUCCEEDED", "42", "captured"} {

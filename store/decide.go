@@ -2,19 +2,13 @@ package store
 
 import (
 	"fmt"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/qpay-go/qpay"
 	"github.com/qpay-go/qpay/money"
 	"github.com/qpay-go/qpay/status"
+	"github.com/qpay-go/qpay/store/internal"
 )
-
-// maxKeyLen bounds event IDs, provider names and accounts. Real ones are
-// far shorter (Checkout's evt_ IDs, Tap's derived "tap:<id>:<status>",
-// merchant IDs); the bound keeps an index key small.
-const maxKeyLen = 255
 
 // Snapshot is what a Store has read, inside the transaction that handles an
 // event or a Track, about the rows the operation touches. Decide and
@@ -30,14 +24,10 @@ type Snapshot struct {
 	// been added to the payment yet: they arrived before the payment was
 	// stored, or while it was stored as not captured. A store only needs
 	// to read them when Payment is nil or not captured
-	// (!Payment.Status.Succeeded(), see NeedsUncounted): once a payment is
-	// stored as captured, none of its refunds stays uncounted.
+	// (!Payment.Status.Succeeded()): once a payment is stored as captured,
+	// none of its refunds stays uncounted.
 	Uncounted []Refund
 }
-
-// NeedsUncounted reports whether a Store must read Snapshot.Uncounted for
-// the stored payment p (nil when none is stored).
-func NeedsUncounted(p *Payment) bool { return p == nil || !p.Status.Succeeded() }
 
 // Change is what a Store writes, in the same transaction, for one event or
 // Track.
@@ -69,10 +59,10 @@ func Keys(ev *qpay.WebhookEvent) (paymentID, refundID string, err error) {
 	if ev == nil {
 		return bad("no event")
 	}
-	if err := checkKey(ev.Provider); err != nil {
+	if err := internal.CheckKey(ev.Provider); err != nil {
 		return bad("event provider %v", err)
 	}
-	if err := checkKey(ev.ID); err != nil {
+	if err := internal.CheckKey(ev.ID); err != nil {
 		return bad("event ID %v", err)
 	}
 	if err := checkAccount(ev.Account); err != nil {
@@ -133,25 +123,7 @@ func checkAccount(s string) error {
 	if s == "" {
 		return nil
 	}
-	return checkKey(s)
-}
-
-// checkKey accepts what can be stored as a text key in any database and
-// read by the people who look it up: valid UTF-8 (PostgreSQL refuses NUL)
-// without the characters qpay.IsHidden names (controls, C1 included, and
-// invisible format characters), bounded.
-func checkKey(s string) error {
-	switch {
-	case s == "":
-		return fmt.Errorf("is required")
-	case len(s) > maxKeyLen:
-		return fmt.Errorf("is %d bytes, at most %d allowed", len(s), maxKeyLen)
-	case !utf8.ValidString(s):
-		return fmt.Errorf("is not valid UTF-8")
-	case strings.ContainsFunc(s, qpay.IsHidden):
-		return fmt.Errorf("%.40q contains control or invisible format characters", s)
-	}
-	return nil
+	return internal.CheckKey(s)
 }
 
 // Decide computes what ev does to the rows in snap. Process calls it inside
@@ -197,7 +169,7 @@ func CheckPayment(p *qpay.Payment) error {
 	if p == nil {
 		return bad("no payment")
 	}
-	if err := checkKey(p.Provider); err != nil {
+	if err := internal.CheckKey(p.Provider); err != nil {
 		return bad("payment provider %v", err)
 	}
 	if err := checkAccount(p.Account); err != nil {

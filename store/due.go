@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/qpay-go/qpay"
@@ -28,8 +27,9 @@ const (
 type DueStore interface {
 	// LeaseDue leases up to q.Limit due items to q.Owner until
 	// q.Now+q.Lease and returns them, payments first, the longest waiting
-	// first. An item is due when it is not final (a payment Pending,
-	// Processing or Unknown; a refund Pending or Unknown), unchanged since
+	// first. An item is due when its outcome is not known (Undecided in
+	// package status: a payment Pending, Processing or Unknown; a refund
+	// Pending or Unknown), unchanged since
 	// q.Now minus PaymentAfter (RefundAfter for refunds), past the next
 	// check a previous Release set, and not leased to anyone until after
 	// q.Now.
@@ -76,57 +76,4 @@ type Due struct {
 	Checks     int
 	UpdatedAt  time.Time // when the store last changed the row
 	LeaseUntil time.Time // when the lease handed out with it ends
-}
-
-// Unsettled reports whether a payment in s still waits for news: Pending,
-// Processing or Unknown. Captured is settled even though a refund may
-// follow: the refund is an item of its own.
-func Unsettled(s status.Status) bool {
-	return s == status.Pending || s == status.Processing || s == status.Unknown
-}
-
-// UnsettledRefund reports whether a refund in s still waits for news:
-// Pending or Unknown.
-func UnsettledRefund(s status.RefundStatus) bool {
-	return s == status.RefundPending || s == status.RefundUnknown
-}
-
-// UnsettledNames are the stored names of the unsettled payment and refund
-// statuses, for stores that select them in a query.
-func UnsettledNames() (payments, refunds []string) {
-	for _, s := range status.All() {
-		if Unsettled(s) {
-			payments = append(payments, s.String())
-		}
-	}
-	for _, s := range status.AllRefund() {
-		if UnsettledRefund(s) {
-			refunds = append(refunds, s.String())
-		}
-	}
-	return payments, refunds
-}
-
-// CheckDueQuery refuses a query no store can answer safely, with an
-// *qpay.Error of kind qpay.KindInvalidRequest.
-func CheckDueQuery(q DueQuery) error {
-	var msg string
-	switch {
-	case q.Now.IsZero():
-		msg = "no Now"
-	case q.Limit < 1:
-		msg = fmt.Sprintf("limit %d, at least 1 needed", q.Limit)
-	case q.Lease <= 0:
-		msg = fmt.Sprintf("lease %v, positive needed", q.Lease)
-	case q.PaymentAfter < 0 || q.RefundAfter < 0:
-		msg = "negative due bound"
-	default:
-		if err := checkKey(q.Owner); err != nil {
-			msg = "owner " + err.Error()
-		}
-	}
-	if msg == "" {
-		return nil
-	}
-	return &qpay.Error{Op: OpLeaseDue, Kind: qpay.KindInvalidRequest, Message: "due query: " + msg}
 }

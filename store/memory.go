@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/qpay-go/qpay"
+	"github.com/qpay-go/qpay/store/internal"
 )
 
 // Memory is a Store held in the memory of one process: for a service with
@@ -36,7 +37,7 @@ type Memory struct {
 type key struct{ account, provider, id string }
 
 // lockKey names a row for the keyed lock. The parts are joined by NUL,
-// which none may contain (checkKey, qpay.ValidateID), so two rows never
+// which none may contain (internal.CheckKey, qpay.ValidateID), so two rows never
 // share a name.
 func lockKey(table string, k key) string {
 	return table + "\x00" + k.account + "\x00" + k.provider + "\x00" + k.id
@@ -140,10 +141,11 @@ func (m *Memory) snapshot(pk key, refundID string) Snapshot {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	var s Snapshot
-	if p, ok := m.payments[pk]; ok {
+	p, stored := m.payments[pk]
+	if stored {
 		s.Payment = &p
 	}
-	if NeedsUncounted(s.Payment) {
+	if internal.NeedsUncounted(stored, p.Status) {
 		// A scan, but only for a payment not stored as captured: the
 		// memory store is for one replica and for tests.
 		for _, r := range m.refunds {

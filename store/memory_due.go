@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/qpay-go/qpay"
+	"github.com/qpay-go/qpay/store/internal"
 )
 
 var _ DueStore = (*Memory)(nil)
@@ -28,7 +29,7 @@ type dueState struct {
 
 // LeaseDue implements DueStore.
 func (m *Memory) LeaseDue(ctx context.Context, q DueQuery) ([]Due, error) {
-	if err := CheckDueQuery(q); err != nil {
+	if err := internal.CheckDueQuery(OpLeaseDue, q.Now, q.Limit, q.Lease, q.PaymentAfter, q.RefundAfter, q.Owner); err != nil {
 		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
@@ -49,14 +50,14 @@ func (m *Memory) LeaseDue(ctx context.Context, q DueQuery) ([]Due, error) {
 	var out []Due
 	for k, p := range m.payments {
 		dk := dueKey{qpay.EventPayment, k}
-		if st, ok := free(dk, p.UpdatedAt, q.PaymentAfter); ok && Unsettled(p.Status) {
+		if st, ok := free(dk, p.UpdatedAt, q.PaymentAfter); ok && p.Status.Undecided() {
 			out = append(out, Due{Type: qpay.EventPayment, Account: k.account, Provider: k.provider, ID: k.id,
 				PaymentID: k.id, Status: p.Status, Checks: st.checks, UpdatedAt: p.UpdatedAt, LeaseUntil: st.checkAfter})
 		}
 	}
 	for k, r := range m.refunds {
 		dk := dueKey{qpay.EventRefund, k}
-		if st, ok := free(dk, r.UpdatedAt, q.RefundAfter); ok && UnsettledRefund(r.Status) {
+		if st, ok := free(dk, r.UpdatedAt, q.RefundAfter); ok && r.Status.Undecided() {
 			out = append(out, Due{Type: qpay.EventRefund, Account: k.account, Provider: k.provider, ID: k.id,
 				PaymentID: r.PaymentID, RefundStatus: r.Status, Checks: st.checks, UpdatedAt: r.UpdatedAt, LeaseUntil: st.checkAfter})
 		}

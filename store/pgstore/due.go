@@ -11,6 +11,7 @@ import (
 	"github.com/qpay-go/qpay"
 	"github.com/qpay-go/qpay/status"
 	"github.com/qpay-go/qpay/store"
+	"github.com/qpay-go/qpay/store/internal"
 )
 
 var _ store.DueStore = (*Store)(nil)
@@ -21,9 +22,9 @@ var _ store.DueStore = (*Store)(nil)
 // and a row another replica leased and committed meanwhile is re-read and
 // re-checked under READ COMMITTED (its due_lease_until is now in the
 // future), so it is never handed out twice. Rows a webhook's Process holds
-// are skipped too, and leased at the next call. The status lists are those
-// of store.Unsettled and store.UnsettledRefund (a test checks them), written
-// out so that the partial indexes of the schema apply.
+// are skipped too, and leased at the next call. The status lists are the
+// Undecided states of package status (a test checks them), written out so
+// that the partial indexes of the schema apply.
 const (
 	leasePayments = `UPDATE qpay_payments p SET due_owner = $1, due_lease_until = $2
 		FROM (SELECT account, provider, id FROM qpay_payments
@@ -59,7 +60,7 @@ const (
 // one loses it at its expiry.
 func (s *Store) LeaseDue(ctx context.Context, q store.DueQuery) ([]store.Due, error) {
 	const op = store.OpLeaseDue
-	if err := store.CheckDueQuery(q); err != nil {
+	if err := internal.CheckDueQuery(op, q.Now, q.Limit, q.Lease, q.PaymentAfter, q.RefundAfter, q.Owner); err != nil {
 		return nil, err
 	}
 	nowAt := q.Now.UTC()

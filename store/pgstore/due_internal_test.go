@@ -6,14 +6,24 @@ import (
 
 	"github.com/stretchr/testify/assert"
 
-	"github.com/qpay-go/qpay/store"
+	"github.com/qpay-go/qpay/status"
 )
 
-// TestDueStatusListsMatchStore keeps the status lists written out in the
-// lease statements and in the schema's partial indexes equal to
-// store.Unsettled and store.UnsettledRefund.
-func TestDueStatusListsMatchStore(t *testing.T) {
-	payments, refunds := store.UnsettledNames()
+// TestDueStatusListsMatchStatus keeps the status lists written out in the
+// lease statements and in the schema's partial indexes equal to the
+// Undecided states of package status.
+func TestDueStatusListsMatchStatus(t *testing.T) {
+	var payments, refunds []string
+	for _, s := range status.All() {
+		if s.Undecided() {
+			payments = append(payments, s.String())
+		}
+	}
+	for _, s := range status.AllRefund() {
+		if s.Undecided() {
+			refunds = append(refunds, s.String())
+		}
+	}
 	in := func(names []string) string { return "status IN ('" + strings.Join(names, "', '") + "')" }
 	assert.Contains(t, leasePayments, in(payments))
 	assert.Contains(t, leaseRefunds, in(refunds))

@@ -2,11 +2,8 @@ package pgstore_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"os"
 	"sync"
 	"testing"
 	"time"
@@ -17,14 +14,13 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/qpay-go/qpay"
+	"github.com/qpay-go/qpay/internal/pgtest"
 	"github.com/qpay-go/qpay/money"
 	"github.com/qpay-go/qpay/status"
 	"github.com/qpay-go/qpay/store"
 	"github.com/qpay-go/qpay/store/pgstore"
 	"github.com/qpay-go/qpay/store/storetest"
 )
-
-const urlEnv = "QPAY_TEST_DATABASE_URL"
 
 // testDB is the test server: its URL, and a pool for the tests' own
 // statements (creating schemas, killing sessions, counting rows), kept apart
@@ -35,51 +31,19 @@ type testDB struct {
 	admin *pgxpool.Pool
 }
 
-// openDB returns the test server, or skips the test saying what is missing.
-// Under CI=true a missing server fails the test instead: CI starts one
-// (.ci/run), so its absence there is a broken build, not a reason to pass.
+// openDB returns the test server, or skips the test saying what is missing
+// (fails it under CI=true: pgtest.Unavailable).
 func openDB(t *testing.T) *testDB {
 	t.Helper()
-	url := os.Getenv(urlEnv)
-	if url == "" {
-		unavailable(t, "PostgreSQL tests skipped: "+urlEnv+" is not set (run .ci/postgres.sh to start a local server)")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	admin, err := pgxpool.New(ctx, url)
-	if err == nil {
-		err = admin.Ping(ctx)
-		if err != nil {
-			admin.Close()
-		}
-	}
-	if err != nil {
-		// pgx's message names the user, database and address, never the password.
-		unavailable(t, fmt.Sprintf("PostgreSQL tests skipped: no server answers at %s: %v (run .ci/postgres.sh to start a local server)", urlEnv, err))
-	}
-	t.Cleanup(admin.Close)
+	url, admin := pgtest.Admin(t)
 	return &testDB{url: url, admin: admin}
 }
 
-func unavailable(t *testing.T, msg string) {
-	t.Helper()
-	if os.Getenv("CI") == "true" {
-		t.Fatal(msg + "; CI=true, where these tests must run, not skip")
-	}
-	t.Skip(msg)
-}
-
 // newSchema creates an empty schema that only this test uses, dropped when
-// the test ends (after its pools are closed: cleanups run last-in first-out).
+// the test ends.
 func (db *testDB) newSchema(t *testing.T) string {
 	t.Helper()
-	b := make([]byte, 6)
-	_, err := rand.Read(b)
-	require.NoError(t, err)
-	schema := "qpay_test_" + hex.EncodeToString(b)
-	db.exec(t, "CREATE SCHEMA "+pgx.Identifier{schema}.Sanitize())
-	t.Cleanup(func() { db.exec(t, "DROP SCHEMA "+pgx.Identifier{schema}.Sanitize()+" CASCADE") })
-	return schema
+	return pgtest.NewSchema(t, db.admin)
 }
 
 func (db *testDB) exec(t *testing.T, sql string, args ...any) {
@@ -100,14 +64,7 @@ func (db *testDB) queryInt(t *testing.T, sql string, args ...any) int {
 // replica of a service would.
 func (db *testDB) newPool(t *testing.T, schema string) *pgxpool.Pool {
 	t.Helper()
-	cfg, err := pgxpool.ParseConfig(db.url)
-	require.NoError(t, err)
-	cfg.ConnConfig.RuntimeParams["search_path"] = schema
-	cfg.MaxConns = 8
-	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
-	require.NoError(t, err)
-	t.Cleanup(pool.Close)
-	return pool
+	return pgtest.NewPool(t, db.url, schema)
 }
 
 // replicas opens n Stores over one schema, each with its own pool, each

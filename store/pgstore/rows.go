@@ -14,6 +14,7 @@ import (
 	"github.com/qpay-go/qpay/money"
 	"github.com/qpay-go/qpay/status"
 	"github.com/qpay-go/qpay/store"
+	"github.com/qpay-go/qpay/store/internal"
 )
 
 // The statements, in one place with the columns they read. Every key is
@@ -110,7 +111,7 @@ func advisoryKey(table, account, provider, id string) int64 {
 // queueSnapshot queues the reads of readSnapshot: the payment, the
 // refunds of the payment that succeeded early (read whatever the payment's
 // state, which costs nothing more in the same round trip; used only when
-// store.NeedsUncounted says so) and the event's refund.
+// internal.NeedsUncounted says so) and the event's refund.
 func queueSnapshot(b *pgx.Batch, account, provider, paymentID, refundID string) {
 	b.Queue(selectPayment+` FOR UPDATE`, account, provider, paymentID)
 	b.Queue(selectEarly, account, provider, paymentID)
@@ -125,9 +126,10 @@ func queueSnapshot(b *pgx.Batch, account, provider, paymentID, refundID string) 
 func readSnapshot(br pgx.BatchResults, op, refundID string) (store.Snapshot, error) {
 	var snap store.Snapshot
 	p, err := scanPayment(br.QueryRow())
+	stored, storedStatus := err == nil, status.Unknown
 	switch {
-	case err == nil:
-		snap.Payment = p
+	case stored:
+		snap.Payment, storedStatus = p, p.Status
 	case !errors.Is(err, pgx.ErrNoRows):
 		return snap, dbError(op, "reading the payment", err)
 	}
@@ -145,7 +147,7 @@ func readSnapshot(br pgx.BatchResults, op, refundID string) (store.Snapshot, err
 	if err != nil {
 		return snap, dbError(op, "reading the payment's refunds", err)
 	}
-	if store.NeedsUncounted(snap.Payment) {
+	if internal.NeedsUncounted(stored, storedStatus) {
 		// Refunds that succeeded before the payment's capture was
 		// stored; only a payment not stored as captured can have any.
 		snap.Uncounted = early

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -18,6 +17,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/qpay-go/qpay"
+	"github.com/qpay-go/qpay/internal/pgtest"
 	"github.com/qpay-go/qpay/money"
 	"github.com/qpay-go/qpay/providers"
 	"github.com/qpay-go/qpay/qpaytest"
@@ -40,13 +40,7 @@ const perReplica = 4
 // read-back is needed). It reports handler-events/s, floor-events/s and
 // their ratio, x-floor.
 func BenchmarkWebhookThroughput(b *testing.B) {
-	url := os.Getenv(urlEnv)
-	if url == "" {
-		if os.Getenv("CI") == "true" {
-			b.Fatal(urlEnv + " is not set; CI=true, where these benchmarks must run")
-		}
-		b.Skip("PostgreSQL benchmarks skipped: " + urlEnv + " is not set (run .ci/postgres.sh)")
-	}
+	url := pgtest.URL(b)
 	p, err := providers.Open(providers.Config{
 		Provider: providers.Checkout, SecretKey: qpay.NewSecret(qpaytest.DefaultCheckoutSecretKey),
 		WebhookSecret: qpay.NewSecret(qpaytest.DefaultCheckoutWebhookSecret), BaseURL: "http://127.0.0.1:9",
