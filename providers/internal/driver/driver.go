@@ -22,6 +22,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/qpay-go/qpay"
+	"github.com/qpay-go/qpay/internal/text"
 	"github.com/qpay-go/qpay/money"
 	"github.com/qpay-go/qpay/providers/internal/transport"
 	"github.com/qpay-go/qpay/status"
@@ -597,7 +598,7 @@ func (w *portable) checkEvent(ev *qpay.WebhookEvent) error {
 const maxEventIDLen = 255
 
 // checkEventID accepts what a store can file an event under: 1 to
-// maxEventIDLen bytes of valid UTF-8 without the characters qpay.IsHidden
+// maxEventIDLen bytes of valid UTF-8 without the characters text.IsHidden
 // names: the same rule as the store's keys, so that what passes here a
 // store can file.
 func checkEventID(id string) error {
@@ -606,7 +607,7 @@ func checkEventID(id string) error {
 		return fmt.Errorf("is %d bytes, at most %d allowed", len(id), maxEventIDLen)
 	case !utf8.ValidString(id):
 		return fmt.Errorf("%.40q is not valid UTF-8", id)
-	case strings.ContainsFunc(id, qpay.IsHidden):
+	case strings.ContainsFunc(id, text.IsHidden):
 		return fmt.Errorf("%.40q contains control or invisible format characters", id)
 	}
 	return nil
