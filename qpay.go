@@ -243,8 +243,11 @@ type Payment struct {
 	PageID string
 	// Method is how the shopper paid, as the provider reports it.
 	Method Method
-	// Splits are the shares the provider reports for a marketplace
-	// payment.
+	// Splits are the shares of a marketplace payment: as the provider
+	// reports them, or, where its answer carries none, as qpay sent them
+	// (recorded in the payment's metadata under MetadataSplits). An answer
+	// to CreatePayment whose splits differ from the request's is
+	// KindIntegrity.
 	Splits []Split
 }
 
@@ -287,13 +290,12 @@ type RefundRequest struct {
 	// could only break that guarantee. A refund of another amount under a
 	// used Reference is refused (KindInvalidRequest before any request, or
 	// KindIntegrity when the provider answers with the earlier refund).
-	// Leave it empty: the Reference is the refund's idempotency key.
+	//
+	// Deprecated: a key set here is validated and never sent, so it
+	// protects nothing and suggests a guarantee it does not give. Leave
+	// it empty and make Reference unique per refund: the Reference is
+	// the refund's idempotency key, from every replica and every retry.
 	IdempotencyKey string
-	// Splits is filled in by qpay, not by the caller (whatever is set is
-	// replaced): for a split payment, the share of the refund taken back
-	// from each recipient, in proportion to the payment's splits and
-	// rounded down (money.Share), for the providers that take one.
-	Splits []Split
 }
 
 // Validate reports every problem of the request at once, before any network
@@ -324,8 +326,12 @@ type Refund struct {
 	CreatedAt      time.Time
 	Raw            json.RawMessage
 	// Splits are the shares taken back from each recipient of a split
-	// payment, as the provider reports them (see the adapters' package
-	// docs for what each provider does).
+	// payment: what qpay computed from the payment's splits and sent with
+	// the refund (in proportion, rounded down: money.Share), which an
+	// answer that carries shares must repeat (KindIntegrity otherwise).
+	// Nil for a payment without splits. A refund read back (GetRefund, a
+	// webhook) carries the shares the provider reports. See the adapters'
+	// package docs for what each provider does.
 	Splits []Split
 	// Existing reports that Provider.Refund found this refund already made
 	// under its Reference and made no new one: the call was a repeat.
