@@ -183,7 +183,7 @@ func (c *Core) submitPage(w http.ResponseWriter, r *http.Request) {
 		case action == "cancel":
 			out = append(out, c.finish(p, ResCanceled)...)
 		case action == "pay" && r.PostForm.Get("method") == MethodCard:
-			card := CreditCard{
+			card := HostedCard{
 				Number: strings.NewReplacer(" ", "", "-", "").Replace(r.PostForm.Get("card_number")),
 				Expiry: strings.TrimSpace(r.PostForm.Get("expiry")),
 				CVC:    strings.TrimSpace(r.PostForm.Get("cvc")),
