@@ -76,20 +76,7 @@ func (c HostedCard) problem() string {
 
 // decideCard is what paying p by card c does. The caller holds the lock.
 func (c *Core) decideCard(p *Payment, card HostedCard) Result {
-	switch {
-	case p.forceDecline:
-		return ResIssuerDeclined
-	case card.Number == DeclineCardNumber:
-		return ResInsufficientFunds
-	case card.Number != TestVisaNumber:
-		return ResInvalidCard
-	case Card{Expiry: card.Expiry}.expired(c.now()):
-		return ResExpiredCard
-	}
-	if res := MagicDecline(p.Amount); res != ResNone {
-		return res
-	}
-	return ResCaptured
+	return c.decideWith(p, TestVisaNumber, Card{Number: card.Number, Expiry: card.Expiry})
 }
 
 // paidWith records how p was paid: method and the card's digits.
