@@ -48,6 +48,13 @@ func (s *Server) SettleHosted(id, method string, to status.Status) error {
 	return s.core.SettleHosted(id, method, to)
 }
 
+// HostedPages reports whether the Backend's provider has hosted pages in
+// the simulator: Tap (src_all, src_card) and Checkout (its Hosted Payments
+// Page) do, the mpgs route does not.
+func (b *Backend) HostedPages() bool {
+	return b.provider == ProviderTap || b.provider == ProviderCheckout
+}
+
 // SettleHosted plays the shopper on the hosted page of payment id, paying by
 // method with the outcome to (see Server.SettleHosted).
 func (b *Backend) SettleHosted(t *testing.T, id, method string, to status.Status) {

@@ -130,6 +130,9 @@ func (b *gockBackend) getHosted(req *http.Request, _ []byte) answer {
 	})}
 }
 
+// HostedPages implements conformance.Hosted.
+func (b *gockBackend) HostedPages() bool { return true }
+
 // SettleHosted implements conformance.Hosted: the shopper pays on the page,
 // which creates the payment.
 func (b *gockBackend) SettleHosted(t *testing.T, id, method string, to status.Status) {

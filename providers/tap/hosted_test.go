@@ -32,6 +32,9 @@ func methodsOfSource(source string) []string {
 	return []string{qpay.MethodQPay}
 }
 
+// HostedPages implements conformance.Hosted.
+func (b *gockBackend) HostedPages() bool { return true }
+
 // SettleHosted implements conformance.Hosted.
 func (b *gockBackend) SettleHosted(t *testing.T, id, method string, to status.Status) {
 	require.True(t, b.Offers(t, id, method), "charge %s's page does not offer %s", id, method)

@@ -14,12 +14,17 @@ import (
 	"github.com/qpay-go/qpay/status"
 )
 
-// Hosted is implemented by backends whose provider has a hosted payment
-// page (qpay.PageHosted, qpay.PageHostedCards), and only by them. The
-// scenarios then pay on it; for a backend that does not implement it (a
-// route without hosted pages), they check that the adapter refuses a
-// hosted page with qpay.KindUnsupported before any request.
+// Hosted is implemented by backends whose provider may have a hosted
+// payment page (qpay.PageHosted, qpay.PageHostedCards). The scenarios pay
+// on it where HostedPages says so; for a backend without one (one that
+// does not implement Hosted, or qpaytest.Backend serving the mpgs route),
+// they check that the adapter refuses a hosted page with
+// qpay.KindUnsupported before any request.
 type Hosted interface {
+	// HostedPages reports whether the backend's provider has hosted
+	// pages at all (a backend serving several providers, as
+	// qpaytest.Backend does, has them for some only).
+	HostedPages() bool
 	// SettleHosted plays the shopper on the hosted page of payment id (the ID
 	// CreatePayment returned): paying by method (qpay.MethodQPay or
 	// qpay.MethodCard) with the outcome to (status.Captured or
@@ -62,7 +67,10 @@ func hostedRequest(ref string, page qpay.Page, requireQPay bool) qpay.PaymentReq
 // hostedOf is b as a Hosted backend, if its provider has hosted pages.
 func hostedOf(b Backend) (Hosted, bool) {
 	h, ok := b.(Hosted)
-	return h, ok
+	if !ok || !h.HostedPages() {
+		return nil, false
+	}
+	return h, true
 }
 
 // hasHosted reports whether b has hosted pages, and checks, when it has
