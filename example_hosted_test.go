@@ -45,7 +45,7 @@ func ExamplePaymentRequest_hostedPage() {
 	req := orderRequest()
 	req.Page, req.RequireQPay = qpay.PageHosted, true
 	pay, _ := p.CreatePayment(ctx, req)
-	back, _ := p.Server().PayByCard(ctx, pay.RedirectURL, qpaytest.TestVisa)
+	back, _ := p.Server().PayHostedCard(ctx, pay.RedirectURL, qpaytest.TestHostedCard())
 	got, _ := qpay.PaymentFromReturn(ctx, p, httptest.NewRequest("GET", back.String(), nil))
 	err := got.MethodError()
 	fmt.Println(got.Status, got.Method.Type, got.Method.Scheme, errors.Is(err, qpay.KindMethodMismatch))

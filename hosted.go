@@ -2,7 +2,6 @@ package qpay
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/qpay-go/qpay/money"
 )
@@ -117,12 +116,18 @@ type Split struct {
 }
 
 // The metadata keys qpay reserves: it sets them on a payment made on a
-// hosted page so that the page and the QPay requirement can be read back
-// with the payment (both providers echo metadata), and removes them from
-// Payment.Metadata again. A request may not use them.
+// hosted page, with RequireQPay or with splits, so that the page, the QPay
+// requirement and the splits sent can be read back with the payment (both
+// providers echo metadata), and removes them from Payment.Metadata again.
+// A request may not use them.
 const (
 	MetadataPage        = "qpay_page"    // "hosted" or "hosted_cards"
 	MetadataRequireQPay = "qpay_require" // "qpay"
+	// MetadataSplits records the splits sent, as
+	// "recipient:amount,recipient:amount" (amounts with the currency's
+	// decimals), so that a refund of a split payment knows each
+	// recipient's share even where the provider does not echo the split.
+	MetadataSplits = "qpay_splits"
 )
 
 // hosted validates the page, the QPay requirement and the splits.
@@ -133,7 +138,7 @@ func (r PaymentRequest) hosted(v *validator) {
 	if r.RequireQPay && r.Page == PageHostedCards {
 		v.add("a cards-only hosted page can never take QPay: RequireQPay needs PageQPay or PageHosted")
 	}
-	for _, k := range []string{MetadataPage, MetadataRequireQPay} {
+	for _, k := range []string{MetadataPage, MetadataRequireQPay, MetadataSplits} {
 		if _, ok := r.Metadata[k]; ok {
 			v.addf("metadata key %q is reserved by qpay", k)
 		}
@@ -187,56 +192,4 @@ func validRecipient(s string) error {
 		return fmt.Errorf("is %d bytes, at most %d allowed", len(s), MaxRecipientLen)
 	}
 	return ValidateID(s)
-}
-
-// HostedMetadata returns the metadata to send for r: r.Metadata plus the
-// keys qpay reserves for a hosted page and for RequireQPay, or
-// r.Metadata itself when none is needed. The portable layer calls it; an
-// adapter never needs to.
-func (r PaymentRequest) HostedMetadata() map[string]string {
-	if r.Page == PageQPay && !r.RequireQPay {
-		return r.Metadata
-	}
-	md := make(map[string]string, len(r.Metadata)+2)
-	for k, v := range r.Metadata {
-		md[k] = v
-	}
-	if r.Page != PageQPay {
-		md[MetadataPage] = r.Page.String()
-	}
-	if r.RequireQPay {
-		md[MetadataRequireQPay] = MethodQPay
-	}
-	return md
-}
-
-// ReadHostedMetadata moves the keys HostedMetadata added from p.Metadata
-// into p.Page and p.RequireQPay. A page the adapter already read from the
-// provider's answer is kept. The portable layer calls it on every payment
-// it returns.
-func (p *Payment) ReadHostedMetadata() {
-	if p == nil || len(p.Metadata) == 0 {
-		return
-	}
-	page, hasPage := p.Metadata[MetadataPage]
-	req, hasReq := p.Metadata[MetadataRequireQPay]
-	if !hasPage && !hasReq {
-		return
-	}
-	md := make(map[string]string, len(p.Metadata))
-	for k, v := range p.Metadata {
-		if k != MetadataPage && k != MetadataRequireQPay {
-			md[k] = v
-		}
-	}
-	if len(md) == 0 {
-		md = nil
-	}
-	p.Metadata = md
-	if pg, ok := ParsePage(page); ok && hasPage && p.Page == PageQPay {
-		p.Page = pg
-	}
-	if hasReq && strings.EqualFold(req, MethodQPay) {
-		p.RequireQPay = true
-	}
 }

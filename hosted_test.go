@@ -37,6 +37,8 @@ func TestHostedAndSplitValidation(t *testing.T) {
 		{"unknown page", func(r *qpay.PaymentRequest) { r.Page = 9 }, []string{"page page(9) is not a page qpay knows"}},
 		{"reserved metadata key", func(r *qpay.PaymentRequest) { r.Metadata = map[string]string{qpay.MetadataPage: "x"} },
 			[]string{`metadata key "qpay_page" is reserved`}},
+		{"reserved split record key", func(r *qpay.PaymentRequest) { r.Metadata = map[string]string{qpay.MetadataSplits: "1:1.00"} },
+			[]string{`metadata key "qpay_splits" is reserved`}},
 		{"splits up to the whole amount", func(r *qpay.PaymentRequest) {
 			r.Splits = []qpay.Split{split("480593", "40.00"), split("486374", "39.10")}
 		}, nil},
@@ -114,28 +116,7 @@ func TestMethodError(t *testing.T) {
 	}
 }
 
-func TestHostedMetadataRoundTrip(t *testing.T) {
-	r := validPayment()
-	r.Metadata = map[string]string{"order_id": "1"}
-	assert.Equal(t, r.Metadata, r.HostedMetadata(), "the direct page adds nothing")
-
-	r.Page, r.RequireQPay = qpay.PageHosted, true
-	sent := r.HostedMetadata()
-	assert.Equal(t, map[string]string{"order_id": "1", qpay.MetadataPage: "hosted", qpay.MetadataRequireQPay: "qpay"}, sent)
-	assert.Equal(t, map[string]string{"order_id": "1"}, r.Metadata, "the caller's map is not changed")
-
-	p := &qpay.Payment{Metadata: sent}
-	p.ReadHostedMetadata()
-	assert.Equal(t, qpay.PageHosted, p.Page)
-	assert.True(t, p.RequireQPay)
-	assert.Equal(t, map[string]string{"order_id": "1"}, p.Metadata)
-
-	only := &qpay.Payment{Metadata: map[string]string{qpay.MetadataPage: "hosted_cards"}}
-	only.ReadHostedMetadata()
-	assert.Equal(t, qpay.PageHostedCards, only.Page)
-	assert.False(t, only.RequireQPay)
-	assert.Nil(t, only.Metadata)
-
+func TestPageNamesRoundTrip(t *testing.T) {
 	for _, pg := range []qpay.Page{qpay.PageQPay, qpay.PageHosted, qpay.PageHostedCards} {
 		back, ok := qpay.ParsePage(pg.String())
 		require.True(t, ok)

@@ -43,6 +43,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"github.com/qpay-go/qpay/internal/text"
 	"github.com/qpay-go/qpay/money"
 	"github.com/qpay-go/qpay/status"
 )
@@ -54,7 +55,7 @@ const Currency = "QAR"
 // turns a valid request into an invalid one. Each is the stricter of Tap's
 // and Checkout's documented bounds, written as the largest value accepted
 // ("at most"): where a provider documents "shorter than N", the constant is
-// N-1. Text lengths count characters as TextLen does (UTF-16 code units),
+// N-1. Text lengths count characters as internal/text.Len does (UTF-16 code units),
 // URLs count bytes. The README lists each with its source.
 const (
 	MaxReferenceLen   = 50  // Checkout: reference maxLength 50 (Tap: reference.order < 100, 1122)
@@ -242,8 +243,11 @@ type Payment struct {
 	PageID string
 	// Method is how the shopper paid, as the provider reports it.
 	Method Method
-	// Splits are the shares the provider reports for a marketplace
-	// payment.
+	// Splits are the shares of a marketplace payment: as the provider
+	// reports them, or, where its answer carries none, as qpay sent them
+	// (recorded in the payment's metadata under MetadataSplits). An answer
+	// to CreatePayment whose splits differ from the request's is
+	// KindIntegrity.
 	Splits []Split
 }
 
@@ -286,13 +290,12 @@ type RefundRequest struct {
 	// could only break that guarantee. A refund of another amount under a
 	// used Reference is refused (KindInvalidRequest before any request, or
 	// KindIntegrity when the provider answers with the earlier refund).
-	// Leave it empty: the Reference is the refund's idempotency key.
+	//
+	// Deprecated: a key set here is validated and never sent, so it
+	// protects nothing and suggests a guarantee it does not give. Leave
+	// it empty and make Reference unique per refund: the Reference is
+	// the refund's idempotency key, from every replica and every retry.
 	IdempotencyKey string
-	// Splits is filled in by qpay, not by the caller (whatever is set is
-	// replaced): for a split payment, the share of the refund taken back
-	// from each recipient, in proportion to the payment's splits and
-	// rounded down (money.Share), for the providers that take one.
-	Splits []Split
 }
 
 // Validate reports every problem of the request at once, before any network
@@ -323,8 +326,12 @@ type Refund struct {
 	CreatedAt      time.Time
 	Raw            json.RawMessage
 	// Splits are the shares taken back from each recipient of a split
-	// payment, as the provider reports them (see the adapters' package
-	// docs for what each provider does).
+	// payment: what qpay computed from the payment's splits and sent with
+	// the refund (in proportion, rounded down: money.Share), which an
+	// answer that carries shares must repeat (KindIntegrity otherwise).
+	// Nil for a payment without splits. A refund read back (GetRefund, a
+	// webhook) carries the shares the provider reports. See the adapters'
+	// package docs for what each provider does.
 	Splits []Split
 	// Existing reports that Provider.Refund found this refund already made
 	// under its Reference and made no new one: the call was a repeat.
@@ -409,13 +416,13 @@ func (v *validator) text(name, s string, required bool, max int) {
 }
 
 // key checks text that names something (references, IDs, keys): it must
-// also be free of every invisible character (IsHidden).
+// also be free of every invisible character (text.IsHidden).
 func (v *validator) key(name, s string, required bool, max int) {
-	v.check(name, s, required, max, IsHidden, "control or invisible format characters")
+	v.check(name, s, required, max, text.IsHidden, "control or invisible format characters")
 }
 
 func (v *validator) check(name, s string, required bool, max int, unsafe func(rune) bool, what string) {
-	switch n := TextLen(s); {
+	switch n := text.Len(s); {
 	case required && strings.TrimSpace(s) == "":
 		v.addf("%s is required", name)
 	case !utf8.ValidString(s):
@@ -469,13 +476,13 @@ func (v *validator) metadata(m map[string]string) {
 		v.addf("metadata has %d keys, at most %d allowed", len(m), MaxMetadataKeys)
 	}
 	for k, val := range m {
-		kn, vn := TextLen(k), TextLen(val)
+		kn, vn := text.Len(k), text.Len(val)
 		switch {
 		case k == "" || kn > MaxMetadataKeyLen || vn > MaxMetadataValLen:
 			v.addf("metadata key %.40q: keys must be 1 to %d characters and values at most %d", k, MaxMetadataKeyLen, MaxMetadataValLen)
 		case !utf8.ValidString(k) || !utf8.ValidString(val):
 			v.addf("metadata key %.40q: keys and values must be valid UTF-8", k)
-		case strings.ContainsFunc(k, IsHidden):
+		case strings.ContainsFunc(k, text.IsHidden):
 			v.addf("metadata key %.40q contains control or invisible format characters", k)
 		case strings.ContainsFunc(val, isUnsafeInValue):
 			v.addf("metadata value of key %.40q contains control or bidi override characters", k)
@@ -511,5 +518,5 @@ func ValidateID(s string) error {
 
 func looksLikeEmail(s string) bool {
 	at := strings.LastIndexByte(s, '@')
-	return at > 0 && at < len(s)-1 && utf8.ValidString(s) && !strings.ContainsFunc(s, func(r rune) bool { return r == ' ' || IsHidden(r) }) && len(s) <= MaxEmailLen
+	return at > 0 && at < len(s)-1 && utf8.ValidString(s) && !strings.ContainsFunc(s, func(r rune) bool { return r == ' ' || text.IsHidden(r) }) && len(s) <= MaxEmailLen
 }

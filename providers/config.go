@@ -29,6 +29,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/qpay-go/qpay"
+	"github.com/qpay-go/qpay/internal/text"
 	"github.com/qpay-go/qpay/providers/checkout"
 	"github.com/qpay-go/qpay/providers/mpgs"
 	"github.com/qpay-go/qpay/providers/tap"
@@ -164,8 +165,8 @@ func (c Config) validate(name func(field string) string) error {
 		problems = append(problems, name("api_password")+", "+name("gateway_host")+" and "+name("api_version")+" are for mpgs only")
 	}
 	// The account is a key of every stored row: one a store would refuse
-	// (package store's rule, qpay.IsHidden) would fail every webhook.
-	if len(c.Account) > 255 || !utf8.ValidString(c.Account) || strings.ContainsFunc(c.Account, qpay.IsHidden) {
+	// (package store's rule, text.IsHidden) would fail every webhook.
+	if len(c.Account) > 255 || !utf8.ValidString(c.Account) || strings.ContainsFunc(c.Account, text.IsHidden) {
 		problems = append(problems, name("account")+" must be at most 255 bytes of UTF-8 without control or invisible format characters")
 	}
 	problems = append(problems, rotationProblems(c, name)...)

@@ -30,7 +30,9 @@ type RefundView = sim.RefundView
 // but not its key.
 type Call = sim.Call
 
-// Card is what a shopper types on the payment page.
+// Card is the QPay (NAPS debit) card a shopper types in the QPay form, on
+// the direct QPay page or a hosted page's QPay form, paid with Pay. A card
+// in a hosted page's card form is a HostedCard, paid with PayHostedCard.
 type Card struct {
 	Number string // 12 to 19 digits; spaces and dashes are ignored
 	Expiry string // MM/YY

@@ -68,10 +68,10 @@
 // simulated account's methods). The page then shows a QPay form
 // (form#qpay-form, as on the direct page) and a card form (form#card-form:
 // #card-number, #card-expiry, #card-cvc, button #pay-card), with
-// p#choose when there are both. Pay fills in the QPay form, PayByCard the
-// card form (TestVisa, 4242424242424242, is captured and reported as a
+// p#choose when there are both. Pay fills in the QPay form, PayHostedCard the
+// card form (TestHostedCard(), 4242424242424242, is captured and reported as a
 // Visa card; DeclineCardNumber is declined; the magic amounts and
-// ForceDecline apply as on the QPay form), and SettleWith settles by
+// ForceDecline apply as on the QPay form), and SettleHosted settles by
 // either method without a page.
 //
 // A Checkout hosted page creates its payment (pay_...) only when the

@@ -17,43 +17,49 @@ const (
 	MethodCard = sim.MethodCard
 )
 
-// CreditCard is what a shopper types in the card form of a provider's
-// hosted page (Tap src_all and src_card, Checkout's Hosted Payments Page).
-type CreditCard = sim.CreditCard
+// HostedCard is a card (Visa, Mastercard...) as a shopper types it in the
+// card form of a provider's hosted page (Tap src_all and src_card,
+// Checkout's Hosted Payments Page), paid with PayHostedCard. It is not
+// the QPay (NAPS debit) card of the QPay form, which is a Card, paid with
+// Pay.
+type HostedCard = sim.HostedCard
 
 // TestVisaNumber is the card paid on a hosted page that takes cards; it is
 // reported as a Visa card (Tap source.payment_method VISA, Checkout
 // source.type card, scheme Visa). DeclineCardNumber is declined there too.
 const TestVisaNumber = sim.TestVisaNumber
 
-// TestVisa is TestVisaNumber with an expiry far in the future and a CVC.
-var TestVisa = sim.TestVisa
+// TestHostedCard returns the hosted page's test card: TestVisaNumber
+// with an expiry far in the future and a CVC. It is a function, so that a
+// test cannot change the card other tests pay with.
+func TestHostedCard() HostedCard { return sim.TestHostedCard() }
 
-// PayByCard plays the shopper paying by card on a hosted page, the way
-// Pay plays one paying by QPay: it picks the page's card form, fills in c
+// PayHostedCard plays the shopper paying by card on a hosted page, the way
+// Pay plays one paying by QPay (on the direct page or a hosted page's QPay
+// form): it picks the page's card form, fills in c
 // and presses Pay. A page that offers no card form is an error.
-func (s *Server) PayByCard(ctx context.Context, redirectURL string, c CreditCard) (*url.URL, error) {
-	return s.core.PayByCard(ctx, redirectURL, c)
+func (s *Server) PayHostedCard(ctx context.Context, redirectURL string, c HostedCard) (*url.URL, error) {
+	return s.core.PayHostedCard(ctx, redirectURL, c)
 }
 
-// SettleWith is Settle for a payment on a hosted page, paid by method
+// SettleHosted is Settle for a payment on a hosted page, paid by method
 // (MethodQPay or MethodCard), which the page must offer.
-func (s *Server) SettleWith(id, method string, to status.Status) error {
-	return s.core.SettleWith(id, method, to)
+func (s *Server) SettleHosted(id, method string, to status.Status) error {
+	return s.core.SettleHosted(id, method, to)
 }
 
 // HostedPages reports whether the Backend's provider has hosted pages in
 // the simulator: Tap (src_all, src_card) and Checkout (its Hosted Payments
-// Page).
+// Page) do, the mpgs route does not.
 func (b *Backend) HostedPages() bool {
 	return b.provider == ProviderTap || b.provider == ProviderCheckout
 }
 
-// PayWith plays the shopper on the hosted page of payment id, paying by
-// method with the outcome to (see Server.SettleWith).
-func (b *Backend) PayWith(t *testing.T, id, method string, to status.Status) {
+// SettleHosted plays the shopper on the hosted page of payment id, paying by
+// method with the outcome to (see Server.SettleHosted).
+func (b *Backend) SettleHosted(t *testing.T, id, method string, to status.Status) {
 	t.Helper()
-	if err := b.s.SettleWith(id, method, to); err != nil {
+	if err := b.s.SettleHosted(id, method, to); err != nil {
 		t.Fatalf("qpaytest: pay %s by %s as %s: %v", id, method, to, err)
 	}
 }

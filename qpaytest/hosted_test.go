@@ -74,7 +74,7 @@ func TestTapHostedPagesOfferWhatTheSourceSays(t *testing.T) {
 func TestTapHostedPagePaidByCard(t *testing.T) {
 	s := startServer(t, Options{})
 	id, page := createTap(t, s, with(tapChargeReq(""), "source.id", "src_all"))
-	back, err := s.PayByCard(context.Background(), page, TestVisa)
+	back, err := s.PayHostedCard(context.Background(), page, TestHostedCard())
 	require.NoError(t, err)
 	assert.Equal(t, id, back.Query().Get("tap_id"))
 	c := send(t, s, http.MethodGet, "/tap/v2/charges/"+id, tapAuth(s), nil).object(t)
@@ -92,11 +92,11 @@ func TestTapHostedPagePaidByCard(t *testing.T) {
 	assert.ErrorContains(t, err, "does not offer qpay", "a cards-only page has no QPay form")
 
 	_, direct := createTap(t, s, tapChargeReq(""))
-	_, err = s.PayByCard(context.Background(), direct, TestVisa)
+	_, err = s.PayHostedCard(context.Background(), direct, TestHostedCard())
 	assert.ErrorContains(t, err, "does not offer card")
 
 	declined, page2 := createTap(t, s, with(tapChargeReq(""), "source.id", "src_all"))
-	_, err = s.PayByCard(context.Background(), page2, CreditCard{Number: DeclineCardNumber, Expiry: "12/49", CVC: "123"})
+	_, err = s.PayHostedCard(context.Background(), page2, HostedCard{Number: DeclineCardNumber, Expiry: "12/49", CVC: "123"})
 	require.NoError(t, err)
 	v, err = s.Lookup(declined)
 	require.NoError(t, err)
@@ -186,7 +186,7 @@ func TestCheckoutHostedPageByCardAndCancel(t *testing.T) {
 	id, page := createHosted(t, s, with(ckoHostedReq(), "allow_payment_methods", []string{"card"}))
 	_, html := getPage(t, page)
 	assert.NotContains(t, html, `id="qpay-form"`)
-	back, err := s.PayByCard(context.Background(), page, TestVisa)
+	back, err := s.PayHostedCard(context.Background(), page, TestHostedCard())
 	require.NoError(t, err)
 	v, err := s.Lookup(id)
 	require.NoError(t, err)

@@ -12,7 +12,7 @@ import (
 	"github.com/qpay-go/qpay/store"
 )
 
-// A store's keys (accounts, providers, event IDs) refuse what qpay.IsHidden
+// A store's keys (accounts, providers, event IDs) refuse what internal/text.IsHidden
 // names, C1 controls and invisible format characters included: the same
 // rule as qpay's references and the portable layer's event IDs, so that an
 // event the Provider returns is one a store can file, and two keys that

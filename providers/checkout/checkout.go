@@ -313,7 +313,14 @@ func (a *adapter) PaymentForRefund(ctx context.Context, id string) (*qpay.Paymen
 	return p, refunds, nil
 }
 
-func (a *adapter) Refund(ctx context.Context, req qpay.RefundRequest, p *qpay.Payment) (*qpay.Refund, error) {
+// Refund implements driver.Driver. qpay sends Checkout no splits
+// (Supports), so a refund carries no amount_allocations: shares, which a
+// payment split some other way would bring, are refused before any
+// request rather than dropped.
+func (a *adapter) Refund(ctx context.Context, req qpay.RefundRequest, p *qpay.Payment, shares []qpay.Split) (*qpay.Refund, error) {
+	if len(shares) > 0 {
+		return nil, driver.Unsupported("checkout: payment %s reports splits, and qpay sends Checkout no amount_allocations: a refund without them would take all of it from the merchant; refund it from Checkout's dashboard", p.ID)
+	}
 	body, err := newRefundRequest(req)
 	if err != nil {
 		return nil, err

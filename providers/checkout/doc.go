@@ -98,7 +98,10 @@
 // amount_allocations, whose documented payment methods do not include
 // QPay and which Checkout offers to UK, EEA and US entities only, while
 // QPay is Qatari; a hosted page can end in a QPay payment, so splits are
-// refused there too rather than sent on a bet.
+// refused there too rather than sent on a bet. A refund of a payment that
+// reports splits (qpay's record in its metadata) is refused the same way,
+// since a refund without amount_allocations would take all of it from the
+// merchant.
 //
 // # Idempotency
 //

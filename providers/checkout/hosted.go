@@ -1,8 +1,10 @@
 package checkout
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -99,8 +101,8 @@ func newHostedRequest(req qpay.PaymentRequest, channel string) (*hostedRequest, 
 		Description:         req.Description,
 		Billing:             hostedBilling{Address: hostedAddress{Country: hostedCountry}},
 		SuccessURL:          req.ReturnURL,
-		FailureURL:          firstNonEmpty(req.FailureURL, req.ReturnURL),
-		CancelURL:           firstNonEmpty(req.FailureURL, req.ReturnURL),
+		FailureURL:          cmp.Or(req.FailureURL, req.ReturnURL),
+		CancelURL:           cmp.Or(req.FailureURL, req.ReturnURL),
 		Metadata:            req.Metadata,
 		ProcessingChannelID: channel,
 		AllowPaymentMethods: allowedMethods(req),
@@ -109,15 +111,6 @@ func newHostedRequest(req qpay.PaymentRequest, channel string) (*hostedRequest, 
 		body.Customer = &customerRequest{Email: req.Customer.Email, Name: req.Customer.Name}
 	}
 	return body, nil
-}
-
-func firstNonEmpty(s ...string) string {
-	for _, v := range s {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }
 
 // hostedResponse is the 201 of POST /hosted-payments and, with more
@@ -165,7 +158,7 @@ func (a *adapter) createHosted(ctx context.Context, req qpay.PaymentRequest) (*q
 		return nil, err
 	}
 	if !strings.HasPrefix(out.ID, hostedPrefix) {
-		return nil, &qpay.Error{Kind: qpay.KindProtocol, Message: "the hosted page's ID " + truncate(out.ID) + " is not an hpp_ ID", Body: resp.Body}
+		return nil, &qpay.Error{Kind: qpay.KindProtocol, Message: fmt.Sprintf("the hosted page's ID %.40q is not an hpp_ ID", out.ID), Body: resp.Body}
 	}
 	// No payment exists until the shopper pays: the hpp_ ID stands for it
 	// (GetPayment takes it), and the page is pending.
@@ -198,7 +191,7 @@ func (a *adapter) getHosted(ctx context.Context, id, op string) (*qpay.Payment, 
 	if h.ID != id {
 		// The portable layer lets an hpp_ ID come back as a pay_ ID, so
 		// the page itself is checked here.
-		return nil, nil, &qpay.Error{Kind: qpay.KindIntegrity, Message: "asked for hosted page " + id + ", the provider answered with " + truncate(h.ID)}
+		return nil, nil, &qpay.Error{Kind: qpay.KindIntegrity, Message: fmt.Sprintf("asked for hosted page %s, the provider answered with %.40q", id, h.ID)}
 	}
 	if h.PaymentID != "" {
 		if err := qpay.ValidateID(h.PaymentID); err != nil || !strings.HasPrefix(h.PaymentID, "pay_") {
@@ -210,7 +203,7 @@ func (a *adapter) getHosted(ctx context.Context, id, op string) (*qpay.Payment, 
 		}
 		if p.Reference != "" && h.Reference != "" && p.Reference != h.Reference {
 			return nil, nil, &qpay.Error{Kind: qpay.KindIntegrity,
-				Message: "hosted page " + id + " has reference " + truncate(h.Reference) + ", its payment " + p.ID + " " + truncate(p.Reference)}
+				Message: fmt.Sprintf("hosted page %s has reference %.40q, its payment %s %.40q", id, h.Reference, p.ID, p.Reference)}
 		}
 		mergeHostedMetadata(p, h.Metadata)
 		p.PageID = h.ID
@@ -272,11 +265,4 @@ func methodOfSource(src *responseSource) qpay.Method {
 func hostedEvent(md map[string]json.RawMessage) bool {
 	_, ok := metadata(md)[qpay.MetadataPage]
 	return ok
-}
-
-func truncate(s string) string {
-	if len(s) > 40 {
-		s = s[:40]
-	}
-	return "\"" + s + "\""
 }

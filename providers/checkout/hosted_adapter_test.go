@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/h2non/gock"
 	"github.com/stretchr/testify/assert"
@@ -174,4 +175,17 @@ func TestWhatCheckoutCannotDoIsRefusedBeforeAnyRequest(t *testing.T) {
 		})
 	}
 	require.False(t, gock.HasUnmatchedRequest(), "a refused request reached Checkout")
+}
+
+// An unusable page ID is quoted in the error, cut to 40 characters, never
+// inside a UTF-8 character.
+func TestHostedPageIDInAnErrorIsCutWhole(t *testing.T) {
+	p := newTestProvider(t, Config{})
+	id := strings.Repeat("a", 39) + "طلب"
+	answer := patch(t, fixture(t, "hosted-payment-created.json"), func(m map[string]any) { m["reference"] = "ORD-10045"; m["id"] = id })
+	gock.New(SandboxBaseURL).Post("^/hosted-payments$").Reply(http.StatusCreated).JSON(answer)
+	_, err := p.CreatePayment(context.Background(), hostedReq())
+	assert.ErrorIs(t, err, qpay.KindProtocol)
+	assert.True(t, utf8.ValidString(err.Error()), "%q", err.Error())
+	assert.Contains(t, err.Error(), `"`+strings.Repeat("a", 39)+`ط"`)
 }

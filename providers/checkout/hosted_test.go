@@ -133,9 +133,9 @@ func (b *gockBackend) getHosted(req *http.Request, _ []byte) answer {
 // HostedPages implements conformance.Hosted.
 func (b *gockBackend) HostedPages() bool { return true }
 
-// PayWith implements conformance.Hosted: the shopper pays on the page,
+// SettleHosted implements conformance.Hosted: the shopper pays on the page,
 // which creates the payment.
-func (b *gockBackend) PayWith(t *testing.T, id, method string, to status.Status) {
+func (b *gockBackend) SettleHosted(t *testing.T, id, method string, to status.Status) {
 	require.True(t, b.Offers(t, id, method), "page %s does not offer %s", id, method)
 	b.Settle(t, id, to)
 	b.mu.Lock()

@@ -1,7 +1,6 @@
 package checkout
 
 import (
-	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"strings"
@@ -20,9 +19,7 @@ const SignatureHeader = "Cko-Signature"
 // the one place the recipe lives: the adapter verifies with it and qpaytest
 // signs with it.
 func Signature(webhookSecret qpay.Secret, body []byte) string {
-	mac := hmac.New(sha256.New, []byte(webhookSecret.Reveal()))
-	mac.Write(body)
-	return hex.EncodeToString(mac.Sum(nil))
+	return hex.EncodeToString(driver.HMACSHA256(webhookSecret, body))
 }
 
 // verifySignature checks the Cko-Signature header against the raw body in
@@ -37,11 +34,7 @@ func verifySignature(keys driver.Keyring, now time.Time, header string, body []b
 	if err != nil || len(got) != sha256.Size {
 		return "", &qpay.Error{Kind: qpay.KindInvalidSignature, Message: "the " + SignatureHeader + " header is not a hex HMAC-SHA256"}
 	}
-	by, ok := keys.Verify(now, got, func(secret qpay.Secret) []byte {
-		mac := hmac.New(sha256.New, []byte(secret.Reveal()))
-		mac.Write(body)
-		return mac.Sum(nil)
-	})
+	by, ok := keys.Verify(now, got, func(secret qpay.Secret) []byte { return driver.HMACSHA256(secret, body) })
 	if !ok {
 		return "", &qpay.Error{Kind: qpay.KindInvalidSignature, Message: "the " + SignatureHeader + " header does not match the body"}
 	}

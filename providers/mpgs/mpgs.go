@@ -378,8 +378,15 @@ func (a *adapter) PaymentForRefund(ctx context.Context, id string) (*qpay.Paymen
 // second replica all name the one refund (see put for retries). The
 // idempotency key itself is not sent: the transaction ID is the gateway's
 // duplicate protection.
-func (a *adapter) Refund(ctx context.Context, req qpay.RefundRequest, p *qpay.Payment) (*qpay.Refund, error) {
+//
+// The gateway takes no splits, so shares (a payment reporting splits,
+// which qpay never makes on this route) are refused before any request
+// rather than dropped.
+func (a *adapter) Refund(ctx context.Context, req qpay.RefundRequest, p *qpay.Payment, shares []qpay.Split) (*qpay.Refund, error) {
 	const op = qpay.OpRefund
+	if len(shares) > 0 {
+		return nil, driver.Unsupported("mpgs: payment %s reports splits, and the gateway takes none: a refund without them would take all of it from the merchant", p.ID)
+	}
 	txID := RefundID(p.ID, req.Reference)
 	res, err := a.put(ctx, op, p.ID, txID, refundRequest{
 		APIOperation: opRefund,

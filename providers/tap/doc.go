@@ -42,11 +42,16 @@
 // charge's; what the destinations do not take stays with the marketplace
 // (master) account. A destination has no reference field, so a
 // Split.Reference is refused (KindUnsupported) rather than dropped.
-// Payment.Splits are read from the destinations Tap echoes. A refund of a
-// split charge carries destinations too: each recipient's share of the
-// refund, in proportion to its share of the charge, rounded down to the
-// fils (money.Share); the rounding remainder and the marketplace's own part
-// are refunded from the marketplace's wallet. Tap's marketplace must be
+// Payment.Splits are read from the destinations Tap echoes, and where it
+// echoes none, from the record qpay keeps in the charge's metadata
+// (qpay.MetadataSplits; package driver); echoed destinations other than
+// the request's are KindIntegrity. A refund of a split charge carries
+// destinations too: each recipient's share of the refund, in proportion to
+// its share of the charge, rounded down to the fils (money.Share); the
+// rounding remainder and the marketplace's own part are refunded from the
+// marketplace's wallet. A split charge whose shares cannot be known is
+// refused before any refund request rather than refunded without
+// destinations. Tap's marketplace must be
 // enabled on the account (Tap's team confirms eligibility), and the
 // destination IDs come from onboarding the businesses.
 //
@@ -161,7 +166,9 @@
 //     platform guide; whether destinations work with QPay charges (Tap's
 //     marketplace takes "the available payment methods for your country");
 //     whether Tap echoes destinations on charges and refunds (read where
-//     present, leniently: another shape reads as no split); Tap's limits on
+//     present, leniently: another shape reads as no split, and the split
+//     is then taken from qpay's metadata record, so a refund never goes
+//     out without destinations for that reason); Tap's limits on
 //     their count and sum (qpay: at most MaxSplits, the sum at most the
 //     amount); and what a refund of a split charge does: with
 //     destinations, most likely each listed amount is taken back from that

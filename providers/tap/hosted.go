@@ -1,6 +1,7 @@
 package tap
 
 import (
+	"cmp"
 	"encoding/json"
 	"strings"
 
@@ -167,7 +168,7 @@ type chargeCard struct {
 func methodOf(src chargeSource, card *chargeCard) qpay.Method {
 	m := qpay.Method{Raw: src.PaymentMethod}
 	if card != nil {
-		m.Scheme = firstOf(card.Scheme, card.Brand)
+		m.Scheme = cmp.Or(card.Scheme, card.Brand)
 	}
 	switch {
 	case strings.EqualFold(src.PaymentMethod, "QPAY") || strings.EqualFold(m.Scheme, "NAPS"):

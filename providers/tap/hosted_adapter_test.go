@@ -136,3 +136,59 @@ func TestDestinationsEchoOfAnotherShapeReadsAsNoSplit(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, pay.Splits)
 }
+
+// Where Tap echoes no destinations (its echo is UNCONFIRMED), a refund of a
+// split charge still carries each recipient's share, taken from the split
+// qpay recorded in the charge's metadata; where that record is unreadable
+// too, the refund is refused before it is sent, never sent without
+// destinations (which would take all of it from the marketplace).
+func TestRefundOfASplitChargeWithoutEchoStillSendsDestinations(t *testing.T) {
+	charge := func(record string) []byte {
+		return patch(t, fixture(t, "charge-captured.json"), map[string]any{
+			"amount": json.Number("100.00"), "metadata": map[string]any{"udf1": "Metadata 1", qpay.MetadataSplits: record},
+		})
+	}
+	t.Run("recorded", func(t *testing.T) {
+		p := newTestProvider(t)
+		tapAPI().Get("^/v2/charges/" + seedChargeID + "$").Reply(200).JSON(charge("480593:30.00,486374:20.00"))
+		tapAPI().Post("^/v2/refunds/list$").Reply(200).JSON(refundPage(t, false))
+		var posts recorder
+		tapAPI().Post("^/v2/refunds$").Reply(200).
+			JSON(tapRefund(t, map[string]any{"amount": json.Number("10.00"), "reference.merchant": "RFD-split"})).Map(posts.record)
+		r, err := p.Refund(context.Background(), qpay.RefundRequest{PaymentID: seedChargeID, Amount: qar("10.00"), Reference: "RFD-split"})
+		require.NoError(t, err)
+		var sent map[string]json.RawMessage
+		require.NoError(t, json.Unmarshal(posts.body(t, 0), &sent))
+		assert.JSONEq(t, `{"destination":[{"id":"480593","amount":3.00,"currency":"QAR"},{"id":"486374","amount":2.00,"currency":"QAR"}]}`,
+			string(sent["destinations"]))
+		require.Len(t, r.Splits, 2, "the shares sent are reported")
+		assert.Equal(t, "3.00", r.Splits[0].Amount.Fixed())
+		assert.True(t, gock.IsDone())
+	})
+	t.Run("unreadable", func(t *testing.T) {
+		p := newTestProvider(t)
+		tapAPI().Get("^/v2/charges/" + seedChargeID + "$").Reply(200).JSON(charge("480593:thirty"))
+		tapAPI().Post("^/v2/refunds/list$").Reply(200).JSON(refundPage(t, false))
+		var posts recorder
+		tapAPI().Post("^/v2/refunds$").Reply(200).JSON(fixture(t, "refund-pending.json")).Map(posts.record)
+		_, err := p.Refund(context.Background(), qpay.RefundRequest{PaymentID: seedChargeID, Amount: qar("10.00"), Reference: "RFD-split"})
+		assert.ErrorIs(t, err, qpay.KindIntegrity)
+		assert.Equal(t, 0, posts.count(), "nothing was sent")
+	})
+}
+
+// A charge answer naming another recipient or amount than asked is an
+// integrity failure, not a payment.
+func TestSplitChargeAnswerNamingOthersIsRefused(t *testing.T) {
+	p := newTestProvider(t)
+	req := merchantRequest()
+	req.Splits = []qpay.Split{{Recipient: "480593", Amount: qar("40.00")}}
+	answer := patch(t, fixture(t, "charge-initiated.json"), map[string]any{
+		"amount": json.Number("79.10"), "reference.transaction": req.Reference, "reference.order": req.Reference,
+		"destinations": map[string]any{"destination": []map[string]any{{"id": "999999", "amount": json.Number("40.00"), "currency": "QAR"}}},
+	})
+	tapAPI().Post("^/v2/charges$").Reply(200).JSON(answer)
+	_, err := p.CreatePayment(context.Background(), req)
+	assert.ErrorIs(t, err, qpay.KindIntegrity)
+	assert.ErrorContains(t, err, "the provider answered 999999 QAR 40.00")
+}

@@ -35,8 +35,8 @@ func methodsOfSource(source string) []string {
 // HostedPages implements conformance.Hosted.
 func (b *gockBackend) HostedPages() bool { return true }
 
-// PayWith implements conformance.Hosted.
-func (b *gockBackend) PayWith(t *testing.T, id, method string, to status.Status) {
+// SettleHosted implements conformance.Hosted.
+func (b *gockBackend) SettleHosted(t *testing.T, id, method string, to status.Status) {
 	require.True(t, b.Offers(t, id, method), "charge %s's page does not offer %s", id, method)
 	b.Settle(t, id, to)
 	b.mu.Lock()

@@ -55,7 +55,7 @@ func (a *adapter) PaymentForRefund(ctx context.Context, id string) (*qpay.Paymen
 // rest: a refund whose reference the charge already has is returned instead
 // of being made again, and so is one found after a call that failed
 // ambiguously.)
-func (a *adapter) Refund(ctx context.Context, req qpay.RefundRequest, p *qpay.Payment) (*qpay.Refund, error) {
+func (a *adapter) Refund(ctx context.Context, req qpay.RefundRequest, p *qpay.Payment, shares []qpay.Split) (*qpay.Refund, error) {
 	reason := req.Reason
 	if reason == "" {
 		reason = defaultRefundReason
@@ -69,7 +69,7 @@ func (a *adapter) Refund(ctx context.Context, req qpay.RefundRequest, p *qpay.Pa
 		Metadata:  req.Metadata,
 		// The portable layer has shared the refund out between the
 		// charge's destinations (doc.go, "Marketplace splits").
-		Destinations: newDestinations(req.Splits),
+		Destinations: newDestinations(shares),
 	}
 	if u := p.WebhookURL; u != "" {
 		// Tap posts a refund's webhook to the refund's own post.url; the

@@ -1,7 +1,6 @@
 package tap
 
 import (
-	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -71,13 +70,7 @@ func (o *signedObject) hashstring(secretKey qpay.Secret) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return hmacSHA256(secretKey, msg), nil
-}
-
-func hmacSHA256(secretKey qpay.Secret, msg []byte) []byte {
-	mac := hmac.New(sha256.New, []byte(secretKey.Reveal()))
-	mac.Write(msg)
-	return mac.Sum(nil)
+	return driver.HMACSHA256(secretKey, msg), nil
 }
 
 // signedString is the string the hashstring signs, built once however many
@@ -180,7 +173,7 @@ func checkSignature(keys driver.Keyring, now time.Time, got []byte, o *signedObj
 	if err != nil {
 		return "", cannotSign(err)
 	}
-	by, ok := keys.Verify(now, got, func(k qpay.Secret) []byte { return hmacSHA256(k, msg) })
+	by, ok := keys.Verify(now, got, func(k qpay.Secret) []byte { return driver.HMACSHA256(k, msg) })
 	if !ok {
 		return "", &qpay.Error{Kind: qpay.KindInvalidSignature, Message: "the " + SignatureHeader + " header does not match the body"}
 	}

@@ -1,6 +1,7 @@
 package tap
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -225,7 +226,7 @@ func (a *adapter) chargePayment(op string, httpStatus int, body []byte, c *charg
 		Status:      st,
 		RawStatus:   c.Status,
 		Amount:      amount,
-		Reference:   firstOf(string(c.Reference.Transaction), string(c.Reference.Order)),
+		Reference:   cmp.Or(string(c.Reference.Transaction), string(c.Reference.Order)),
 		RedirectURL: c.Transaction.URL,
 		WebhookURL:  c.Post.URL,
 		Metadata:    c.Metadata,
@@ -258,15 +259,6 @@ func (a *adapter) amount(op string, httpStatus int, body []byte, what string, d 
 		return money.Money{}, a.protocol(op, httpStatus, body, what+" has an amount qpay cannot take exactly", err)
 	}
 	return m, nil
-}
-
-func firstOf(s ...string) string {
-	for _, v := range s {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }
 
 // protocol is the error for an answer qpay cannot understand. The body is

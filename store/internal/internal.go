@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/qpay-go/qpay"
+	"github.com/qpay-go/qpay/internal/text"
 	"github.com/qpay-go/qpay/status"
 )
 
@@ -21,7 +22,7 @@ const MaxKeyLen = 255
 
 // CheckKey accepts what can be stored as a text key in any database and
 // read by the people who look it up: valid UTF-8 (PostgreSQL refuses NUL)
-// without the characters qpay.IsHidden names (controls, C1 included, and
+// without the characters text.IsHidden names (controls, C1 included, and
 // invisible format characters), bounded.
 func CheckKey(s string) error {
 	switch {
@@ -31,7 +32,7 @@ func CheckKey(s string) error {
 		return fmt.Errorf("is %d bytes, at most %d allowed", len(s), MaxKeyLen)
 	case !utf8.ValidString(s):
 		return fmt.Errorf("is not valid UTF-8")
-	case strings.ContainsFunc(s, qpay.IsHidden):
+	case strings.ContainsFunc(s, text.IsHidden):
 		return fmt.Errorf("%.40q contains control or invisible format characters", s)
 	}
 	return nil

@@ -14,21 +14,23 @@ import (
 	"github.com/qpay-go/qpay/status"
 )
 
-// Hosted is implemented by backends whose provider has a hosted payment
-// page (qpay.PageHosted, qpay.PageHostedCards). The scenarios then pay on
-// it; for a backend without it, they check that the adapter refuses a
-// hosted page with qpay.KindUnsupported before any request.
+// Hosted is implemented by backends whose provider may have a hosted
+// payment page (qpay.PageHosted, qpay.PageHostedCards). The scenarios pay
+// on it where HostedPages says so; for a backend without one (one that
+// does not implement Hosted, or qpaytest.Backend serving the mpgs route),
+// they check that the adapter refuses a hosted page with
+// qpay.KindUnsupported before any request.
 type Hosted interface {
 	// HostedPages reports whether the backend's provider has hosted
-	// pages at all (a backend serving several providers may implement
-	// Hosted for some only).
+	// pages at all (a backend serving several providers, as
+	// qpaytest.Backend does, has them for some only).
 	HostedPages() bool
-	// PayWith plays the shopper on the hosted page of payment id (the ID
+	// SettleHosted plays the shopper on the hosted page of payment id (the ID
 	// CreatePayment returned): paying by method (qpay.MethodQPay or
 	// qpay.MethodCard) with the outcome to (status.Captured or
 	// status.Failed). It fails the test when the page does not offer
 	// method.
-	PayWith(t *testing.T, id, method string, to status.Status)
+	SettleHosted(t *testing.T, id, method string, to status.Status)
 	// Offers reports whether the page of payment id offers method.
 	Offers(t *testing.T, id, method string) bool
 	// ReturnQuery is the query the provider adds to the shopper's return
@@ -111,7 +113,7 @@ func testHostedQPay(t *testing.T, b Backend) {
 	}
 	require.True(t, h.Offers(t, pay.ID, qpay.MethodQPay), "a hosted page with RequireQPay offers QPay")
 
-	h.PayWith(t, pay.ID, qpay.MethodQPay, status.Captured)
+	h.SettleHosted(t, pay.ID, qpay.MethodQPay, status.Captured)
 	back := returned(t, p, h.ReturnQuery(t, pay.ID))
 	assert.Equal(t, status.Captured, back.Status)
 	assert.True(t, back.Method.IsQPay(), "method %+v", back.Method)
@@ -152,7 +154,7 @@ func testHostedOtherMethod(t *testing.T, b Backend) {
 	pay, err := p.CreatePayment(ctx, hostedRequest("ORD-hosted-card", qpay.PageHosted, false))
 	require.NoError(t, err)
 	require.True(t, h.Offers(t, pay.ID, qpay.MethodCard), "a hosted page offers cards")
-	h.PayWith(t, pay.ID, qpay.MethodCard, status.Captured)
+	h.SettleHosted(t, pay.ID, qpay.MethodCard, status.Captured)
 	got, err := p.GetPayment(ctx, pay.ID)
 	require.NoError(t, err)
 	assert.Equal(t, status.Captured, got.Status)
@@ -174,7 +176,7 @@ func testHostedOtherMethod(t *testing.T, b Backend) {
 		assert.True(t, h.Offers(t, req.ID, qpay.MethodQPay), "the page is limited to QPay")
 		return
 	}
-	h.PayWith(t, req.ID, qpay.MethodCard, status.Captured)
+	h.SettleHosted(t, req.ID, qpay.MethodCard, status.Captured)
 	back := returned(t, p, h.ReturnQuery(t, req.ID))
 	assert.Equal(t, status.Captured, back.Status, "the money moved: the status says so")
 	assert.ErrorIs(t, back.MethodError(), qpay.KindMethodMismatch)
@@ -197,7 +199,7 @@ func testHostedDeclined(t *testing.T, b Backend) {
 	}
 	pay, err := p.CreatePayment(context.Background(), hostedRequest("ORD-hosted-declined", qpay.PageHosted, true))
 	require.NoError(t, err)
-	h.PayWith(t, pay.ID, qpay.MethodQPay, status.Failed)
+	h.SettleHosted(t, pay.ID, qpay.MethodQPay, status.Failed)
 	got, err := p.GetPayment(context.Background(), pay.ID)
 	require.NoError(t, err)
 	assert.Equal(t, status.Failed, got.Status, "raw %q", got.RawStatus)

@@ -8,6 +8,26 @@
 // the provider's signature does not cover, verify.go), and the shaping of
 // errors.
 //
+// # Marketplace splits
+//
+// A split payment's answer is checked like its amount: splits the provider
+// echoes must be the request's (the same recipients and amounts, in any
+// order), else KindIntegrity; where it echoes none, the request's are
+// reported. The splits sent are also recorded in the payment's metadata
+// (qpay.MetadataSplits), which both providers echo, so that they are known
+// when the payment is read back even from a provider that does not echo
+// them: Payment.Splits is then the provider's echo where there is one (it
+// says where the money went), else the record. A refund of a split payment
+// takes each recipient's share of the refund in proportion to its split,
+// rounded down (money.Share), the rest from the merchant, and passes the
+// shares to Driver.Refund; an answer carrying shares must repeat them
+// (KindIntegrity), and one carrying none reports them. A split payment
+// whose shares cannot be known (its record unreadable and no echo, or
+// splits adding up to more than the payment) is refused with KindIntegrity
+// before any refund request, never refunded without shares. What each
+// provider does with the shares, and what is unconfirmed about it, is in
+// the adapters' package docs.
+//
 // Adding a provider means writing a Driver and passing it to Wrap.
 package driver
 
@@ -18,10 +38,12 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/qpay-go/qpay"
+	"github.com/qpay-go/qpay/internal/text"
 	"github.com/qpay-go/qpay/money"
 	"github.com/qpay-go/qpay/providers/internal/transport"
 	"github.com/qpay-go/qpay/status"
@@ -60,7 +82,16 @@ type Driver interface {
 	// provider's replay of another request under the same key, and that
 	// does not itself carry the refunded amount, must be completed from a
 	// read-back, so that the portable layer can compare the amount.
-	Refund(ctx context.Context, req qpay.RefundRequest, p *qpay.Payment) (*qpay.Refund, error)
+	//
+	// shares is what each recipient of a split payment gives back of the
+	// refund, computed by the portable layer from p.Splits (refundSplits),
+	// nil for a payment without splits. A driver must send them, or, if
+	// its provider takes no shares on a refund, refuse a refund with
+	// shares (KindUnsupported) before any request: a refund sent without
+	// them would take all of it from the merchant. The portable layer
+	// checks the shares an answer carries against them, and reports them
+	// on a Refund whose answer carries none.
+	Refund(ctx context.Context, req qpay.RefundRequest, p *qpay.Payment, shares []qpay.Split) (*qpay.Refund, error)
 	// GetRefund reads refund refundID back as the provider reports it, its
 	// PaymentID included. paymentID locates the refund for providers that
 	// file refunds under their payment (Checkout's actions); a driver that
@@ -143,7 +174,7 @@ func (w *portable) CreatePayment(ctx context.Context, req qpay.PaymentRequest) (
 	if err := w.supports(req); err != nil {
 		return nil, w.finish(op, err)
 	}
-	req.Metadata = req.HostedMetadata()
+	req.Metadata = requestMetadata(req)
 	generated := req.IdempotencyKey == ""
 	if generated {
 		// Made once, here, before the first attempt: every retry of this
@@ -203,14 +234,18 @@ func (w *portable) Refund(ctx context.Context, req qpay.RefundRequest) (*qpay.Re
 	// the caller is retrying (after a crash, or after an error that left the
 	// outcome unknown), perhaps with a new idempotency key. Making it again
 	// would give the money back twice.
-	if r := byReference(refunds, req.Reference); r != nil {
-		r.Existing = true
-		return w.existing(req, p, r)
-	}
-	if err := refundable(req, p); err != nil {
+	// The shares come first, so that a split payment whose shares cannot
+	// be known is refused before any request, and a refund found by its
+	// reference is checked against them too.
+	shares, err := refundSplits(req, p)
+	if err != nil {
 		return nil, w.finish(op, err)
 	}
-	if req.Splits, err = refundSplits(req, p); err != nil {
+	if r := byReference(refunds, req.Reference); r != nil {
+		r.Existing = true
+		return w.existing(req, shares, p, r)
+	}
+	if err := refundable(req, p); err != nil {
 		return nil, w.finish(op, err)
 	}
 	// Always the derived key, never the caller's: every replica, every
@@ -218,7 +253,7 @@ func (w *portable) Refund(ctx context.Context, req qpay.RefundRequest) (*qpay.Re
 	// same key, so the provider makes one refund however the calls
 	// interleave, and the search by reference above is only a shortcut.
 	req.IdempotencyKey = RefundKey(w.d.Name(), w.opts.Account, p.ID, req.Reference)
-	r, err := w.d.Refund(ctx, req, p)
+	r, err := w.d.Refund(ctx, req, p, shares)
 	if err != nil {
 		// An answer that never came (or a 5xx) may hide a refund that was
 		// made: look once more before telling the caller it failed, since
@@ -226,26 +261,26 @@ func (w *portable) Refund(ctx context.Context, req qpay.RefundRequest) (*qpay.Re
 		if found := w.refundAfterAmbiguousFailure(ctx, req, err); found != nil {
 			// This may be our own refund, so a mismatch is an integrity
 			// failure, never an invitation to refund again.
-			if err := w.checkRefund(req, p, found); err != nil {
+			if err := w.checkRefund(req, shares, p, found); err != nil {
 				return nil, w.finish(op, err)
 			}
 			return found, nil
 		}
 		return nil, w.finish(op, err)
 	}
-	if err := w.checkRefund(req, p, r); err != nil {
+	if err := w.checkRefund(req, shares, p, r); err != nil {
 		return nil, w.finish(op, err)
 	}
 	return r, nil
 }
 
 // existing returns a refund found by reference, if it is the one asked for.
-func (w *portable) existing(req qpay.RefundRequest, p *qpay.Payment, r *qpay.Refund) (*qpay.Refund, error) {
+func (w *portable) existing(req qpay.RefundRequest, shares []qpay.Split, p *qpay.Payment, r *qpay.Refund) (*qpay.Refund, error) {
 	if r.Amount.Currency() != "" && !r.Amount.Equal(req.Amount) {
 		return nil, w.finish(qpay.OpRefund, invalid("reference %q already names refund %s of %s on payment %s; a new refund needs a new reference",
 			req.Reference, r.ID, r.Amount, p.ID))
 	}
-	if err := w.checkRefund(req, p, r); err != nil {
+	if err := w.checkRefund(req, shares, p, r); err != nil {
 		return nil, w.finish(qpay.OpRefund, err)
 	}
 	return r, nil
@@ -446,8 +481,10 @@ func refundable(req qpay.RefundRequest, p *qpay.Payment) error {
 }
 
 // checkCreated compares a new payment with its request. Where the provider
-// does not echo a field (Checkout's 202 carries no amount), the request's
-// value is reported; where it echoes one, it must match.
+// does not echo a field (Checkout's 202 carries no amount, Tap may echo no
+// destinations), the request's value is reported; where it echoes one, it
+// must match: an answer naming another split recipient or amount is
+// KindIntegrity.
 func (w *portable) checkCreated(req qpay.PaymentRequest, p *qpay.Payment) error {
 	if p == nil || p.ID == "" {
 		return protocol("the provider's answer has no payment ID")
@@ -464,6 +501,12 @@ func (w *portable) checkCreated(req qpay.PaymentRequest, p *qpay.Payment) error 
 	case req.Reference:
 	default:
 		return integrity("asked for reference %q, the provider answered %q (payment %s)", req.Reference, p.Reference, p.ID)
+	}
+	switch {
+	case len(p.Splits) == 0:
+		p.Splits = slices.Clone(req.Splits)
+	case !sameSplits(req.Splits, p.Splits):
+		return integrity("asked to split payment %s as %s, the provider answered %s", p.ID, describeSplits(req.Splits), describeSplits(p.Splits))
 	}
 	if p.Status == status.Pending && p.RedirectURL == "" && p.RedirectHTML == "" {
 		return protocol("payment %s is pending but the provider gave no redirect URL or page for the shopper", p.ID)
@@ -518,7 +561,10 @@ func (w *portable) checkRefundRead(id string, r *qpay.Refund) error {
 	return nil
 }
 
-func (w *portable) checkRefund(req qpay.RefundRequest, p *qpay.Payment, r *qpay.Refund) error {
+// checkRefund compares a refund with its request and with the shares
+// sent with it, as checkCreated does a payment: shares the answer carries
+// must be those sent, and an answer carrying none reports them.
+func (w *portable) checkRefund(req qpay.RefundRequest, shares []qpay.Split, p *qpay.Payment, r *qpay.Refund) error {
 	if r == nil || r.ID == "" {
 		return protocol("the provider's answer has no refund ID")
 	}
@@ -545,6 +591,13 @@ func (w *portable) checkRefund(req qpay.RefundRequest, p *qpay.Payment, r *qpay.
 	case req.Reference:
 	default:
 		return integrity("asked for refund reference %q, the provider answered %q (refund %s)", req.Reference, r.Reference, r.ID)
+	}
+	switch {
+	case len(r.Splits) == 0:
+		r.Splits = slices.Clone(shares)
+	case !sameSplits(shares, r.Splits):
+		return integrity("asked to take %s back from the recipients of payment %s, the provider answered with refund %s taking %s",
+			describeSplits(shares), p.ID, r.ID, describeSplits(r.Splits))
 	}
 	return nil
 }
@@ -597,7 +650,7 @@ func (w *portable) checkEvent(ev *qpay.WebhookEvent) error {
 const maxEventIDLen = 255
 
 // checkEventID accepts what a store can file an event under: 1 to
-// maxEventIDLen bytes of valid UTF-8 without the characters qpay.IsHidden
+// maxEventIDLen bytes of valid UTF-8 without the characters text.IsHidden
 // names: the same rule as the store's keys, so that what passes here a
 // store can file.
 func checkEventID(id string) error {
@@ -606,7 +659,7 @@ func checkEventID(id string) error {
 		return fmt.Errorf("is %d bytes, at most %d allowed", len(id), maxEventIDLen)
 	case !utf8.ValidString(id):
 		return fmt.Errorf("%.40q is not valid UTF-8", id)
-	case strings.ContainsFunc(id, qpay.IsHidden):
+	case strings.ContainsFunc(id, text.IsHidden):
 		return fmt.Errorf("%.40q contains control or invisible format characters", id)
 	}
 	return nil

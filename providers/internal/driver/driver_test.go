@@ -34,6 +34,7 @@ type stub struct {
 	calls    []string
 	lastReq  qpay.PaymentRequest
 	lastRefR qpay.RefundRequest
+	shares   []qpay.Split // the shares the last Refund received
 }
 
 func (s *stub) Name() string    { return "stub" }
@@ -54,9 +55,9 @@ func (s *stub) PaymentForRefund(_ context.Context, id string) (*qpay.Payment, []
 	s.calls = append(s.calls, "payment_for_refund")
 	return s.read, s.refunds, nil
 }
-func (s *stub) Refund(_ context.Context, req qpay.RefundRequest, _ *qpay.Payment) (*qpay.Refund, error) {
+func (s *stub) Refund(_ context.Context, req qpay.RefundRequest, _ *qpay.Payment, shares []qpay.Split) (*qpay.Refund, error) {
 	s.calls = append(s.calls, "refund")
-	s.lastRefR = req
+	s.lastRefR, s.shares = req, shares
 	return s.refund, s.err
 }
 func (s *stub) ParseWebhook(_ context.Context, h http.Header, body []byte) (*qpay.WebhookEvent, error) {
@@ -375,9 +376,9 @@ func (f *flaky) PaymentForRefund(ctx context.Context, id string) (*qpay.Payment,
 	return p, nil, err
 }
 
-func (f *flaky) Refund(ctx context.Context, req qpay.RefundRequest, p *qpay.Payment) (*qpay.Refund, error) {
+func (f *flaky) Refund(ctx context.Context, req qpay.RefundRequest, p *qpay.Payment, shares []qpay.Split) (*qpay.Refund, error) {
 	f.made = true
-	_, _ = f.stub.Refund(ctx, req, p)
+	_, _ = f.stub.Refund(ctx, req, p, shares)
 	return nil, &qpay.Error{Kind: qpay.KindNetwork, Message: "connection reset"}
 }
 

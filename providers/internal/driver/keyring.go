@@ -2,11 +2,22 @@ package driver
 
 import (
 	"crypto/hmac"
+	"crypto/sha256"
 	"fmt"
 	"time"
 
 	"github.com/qpay-go/qpay"
 )
+
+// HMACSHA256 is the HMAC-SHA256 of msg keyed with secret: the MAC of both
+// providers' webhook signatures (Tap's hashstring over its signed string,
+// Checkout's Cko-Signature over the raw body), written once so that no
+// adapter reads a Secret's bytes for itself.
+func HMACSHA256(secret qpay.Secret, msg []byte) []byte {
+	mac := hmac.New(sha256.New, []byte(secret.Reveal()))
+	mac.Write(msg)
+	return mac.Sum(nil)
+}
 
 // Keyring holds the secrets that verify one account's webhooks: the
 // current one, and the previous ones of a key rotation until their windows

@@ -61,7 +61,14 @@ func (w *portable) RefundRemaining(ctx context.Context, req qpay.RefundRequest) 
 	if r := byReference(refunds, req.Reference); r != nil && req.Reference != "" {
 		// A retry: the refund made under this reference is the answer,
 		// whatever it came to.
-		if err := w.checkRefund(qpay.RefundRequest{PaymentID: p.ID, Amount: r.Amount, Reference: req.Reference}, p, r); err != nil {
+		same := qpay.RefundRequest{PaymentID: p.ID, Amount: r.Amount, Reference: req.Reference}
+		var shares []qpay.Split
+		if r.Amount.Currency() != "" {
+			if shares, err = refundSplits(same, p); err != nil {
+				return nil, w.finish(op, err)
+			}
+		}
+		if err := w.checkRefund(same, shares, p, r); err != nil {
 			return nil, w.finish(op, err)
 		}
 		return r, nil

@@ -127,21 +127,8 @@ func (rt *Route) createHosted(r *http.Request, body []byte) sim.Reply {
 
 	rt.c.Lock()
 	defer rt.c.Unlock()
-	now := rt.c.Now()
-	p := &sim.Payment{
-		Route:          rt,
-		ID:             newID("pay"), // kept back until the shopper pays
-		Created:        now,
-		Expires:        now.Add(rt.c.Expiry()),
-		Amount:         amount,
-		Reference:      req.Reference,
-		Description:    req.Description,
-		Metadata:       sim.CompactJSON(req.Metadata),
-		ReturnURL:      req.SuccessURL,
-		IdempotencyKey: r.Header.Get("Cko-Idempotency-Key"),
-		State:          status.Pending,
-		Methods:        methods,
-	}
+	p := rt.newPayment(r, amount, req.Reference, req.Description, req.Metadata, req.SuccessURL)
+	p.Methods = methods
 	desc := req.Description
 	if desc == "" {
 		desc = "Order " + req.Reference

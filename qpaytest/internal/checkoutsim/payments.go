@@ -165,20 +165,7 @@ func (rt *Route) createPayment(r *http.Request, body []byte) sim.Reply {
 
 	rt.c.Lock()
 	defer rt.c.Unlock()
-	now := rt.c.Now()
-	p := &sim.Payment{
-		Route:          rt,
-		ID:             newID("pay"),
-		Created:        now,
-		Expires:        now.Add(rt.c.Expiry()),
-		Amount:         amount,
-		Reference:      req.Reference,
-		Description:    req.Description,
-		Metadata:       sim.CompactJSON(req.Metadata),
-		ReturnURL:      req.SuccessURL,
-		IdempotencyKey: r.Header.Get("Cko-Idempotency-Key"),
-		State:          status.Pending,
-	}
+	p := rt.newPayment(r, amount, req.Reference, req.Description, req.Metadata, req.SuccessURL)
 	acct := rt.accountOf(r)
 	d := &payment{
 		acct:       acct,
@@ -327,4 +314,24 @@ func (rt *Route) newRefund(p *sim.Payment, req ckoRefundRequest) sim.Reply {
 	})
 	rep.After = func() { rt.c.SettleRefund(rf) }
 	return rep
+}
+
+// newPayment is a payment the shopper is yet to pay, made the same way by
+// POST /payments and POST /hosted-payments (which keeps its ID back until
+// the shopper pays). The caller holds the lock and sets Data.
+func (rt *Route) newPayment(r *http.Request, amount money.Money, reference, description string, metadata json.RawMessage, successURL string) *sim.Payment {
+	now := rt.c.Now()
+	return &sim.Payment{
+		Route:          rt,
+		ID:             newID("pay"),
+		Created:        now,
+		Expires:        now.Add(rt.c.Expiry()),
+		Amount:         amount,
+		Reference:      reference,
+		Description:    description,
+		Metadata:       sim.CompactJSON(metadata),
+		ReturnURL:      successURL,
+		IdempotencyKey: r.Header.Get("Cko-Idempotency-Key"),
+		State:          status.Pending,
+	}
 }

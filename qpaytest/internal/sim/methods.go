@@ -25,17 +25,20 @@ const (
 	VisaScheme     = "VISA"
 )
 
-// CreditCard is what a shopper types in the card form of a hosted page.
-type CreditCard struct {
+// HostedCard is what a shopper types in the card form of a hosted page.
+type HostedCard struct {
 	Number string // 12 to 19 digits
 	Expiry string // MM/YY
 	CVC    string // 3 or 4 digits
 }
 
-// TestVisa is paid (captured) on any hosted page that takes cards,
+// TestHostedCard is paid (captured) on any hosted page that takes cards,
 // unless a magic amount or a control says otherwise; DeclineCardNumber
-// is declined there too.
-var TestVisa = CreditCard{Number: TestVisaNumber, Expiry: "12/49", CVC: "123"}
+// is declined there too. A function, so that no caller can change the
+// card every other test pays with.
+func TestHostedCard() HostedCard {
+	return HostedCard{Number: TestVisaNumber, Expiry: "12/49", CVC: "123"}
+}
 
 // Offers reports whether p's page offers method.
 func (p *Payment) Offers(method string) bool {
@@ -59,7 +62,7 @@ func (p *Payment) firstMethod() string {
 }
 
 // problem is what the card form refuses to submit, "" if nothing.
-func (c CreditCard) problem() string {
+func (c HostedCard) problem() string {
 	switch {
 	case len(c.Number) < 12 || len(c.Number) > 19 || !allDigits(c.Number):
 		return "Enter the card number: 12 to 19 digits."
@@ -72,21 +75,8 @@ func (c CreditCard) problem() string {
 }
 
 // decideCard is what paying p by card c does. The caller holds the lock.
-func (c *Core) decideCard(p *Payment, card CreditCard) Result {
-	switch {
-	case p.forceDecline:
-		return ResIssuerDeclined
-	case card.Number == DeclineCardNumber:
-		return ResInsufficientFunds
-	case card.Number != TestVisaNumber:
-		return ResInvalidCard
-	case Card{Expiry: card.Expiry}.expired(c.now()):
-		return ResExpiredCard
-	}
-	if res := MagicDecline(p.Amount); res != ResNone {
-		return res
-	}
-	return ResCaptured
+func (c *Core) decideCard(p *Payment, card HostedCard) Result {
+	return c.decideWith(p, TestVisaNumber, Card{Number: card.Number, Expiry: card.Expiry})
 }
 
 // paidWith records how p was paid: method and the card's digits.
@@ -97,9 +87,9 @@ func paidWith(p *Payment, method, number, scheme string) {
 	}
 }
 
-// PayByCard plays the shopper paying by card on a hosted page, as Pay
+// PayHostedCard plays the shopper paying by card on a hosted page, as Pay
 // does for QPay.
-func (c *Core) PayByCard(ctx context.Context, redirectURL string, card CreditCard) (*url.URL, error) {
+func (c *Core) PayHostedCard(ctx context.Context, redirectURL string, card HostedCard) (*url.URL, error) {
 	return c.submitForm(ctx, redirectURL, MethodCard, url.Values{
 		"action":      {"pay"},
 		"card_number": {card.Number},
@@ -108,10 +98,10 @@ func (c *Core) PayByCard(ctx context.Context, redirectURL string, card CreditCar
 	})
 }
 
-// SettleWith is Settle on a hosted page, paying by method (MethodQPay or
+// SettleHosted is Settle on a hosted page, paying by method (MethodQPay or
 // MethodCard), which the page must offer: Captured is paid with TestCard
-// or TestVisa, Failed declined for insufficient funds.
-func (c *Core) SettleWith(id, method string, to status.Status) error {
+// or TestHostedCard(), Failed declined for insufficient funds.
+func (c *Core) SettleHosted(id, method string, to status.Status) error {
 	return c.settle(id, method, to)
 }
 

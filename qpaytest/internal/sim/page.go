@@ -183,7 +183,7 @@ func (c *Core) submitPage(w http.ResponseWriter, r *http.Request) {
 		case action == "cancel":
 			out = append(out, c.finish(p, ResCanceled)...)
 		case action == "pay" && r.PostForm.Get("method") == MethodCard:
-			card := CreditCard{
+			card := HostedCard{
 				Number: strings.NewReplacer(" ", "", "-", "").Replace(r.PostForm.Get("card_number")),
 				Expiry: strings.TrimSpace(r.PostForm.Get("expiry")),
 				CVC:    strings.TrimSpace(r.PostForm.Get("cvc")),
@@ -239,12 +239,19 @@ func (c *Core) submitPage(w http.ResponseWriter, r *http.Request) {
 // decide is what paying with card c does to p (see the package
 // documentation's table). The caller holds the lock.
 func (c *Core) decide(p *Payment, card Card) Result {
+	return c.decideWith(p, TestCardNumber, card)
+}
+
+// decideWith is what paying p with card does on a form whose test card is
+// accepted (TestCardNumber on the QPay form, TestVisaNumber on a hosted
+// page's card form, whose cards carry no OTP). The caller holds the lock.
+func (c *Core) decideWith(p *Payment, accepted string, card Card) Result {
 	switch {
 	case p.forceDecline:
 		return ResIssuerDeclined
 	case card.Number == DeclineCardNumber:
 		return ResInsufficientFunds
-	case card.Number != TestCardNumber:
+	case card.Number != accepted:
 		return ResInvalidCard
 	case card.expired(c.now()):
 		return ResExpiredCard

@@ -433,6 +433,35 @@ type tapListRequest struct {
 	Charges []string `json:"charges"`
 }
 
+// page reads what both of Tap's lists page and filter by: limit (1 to
+// 50, 25 when absent) and period.date from and to (epoch milliseconds,
+// open when absent). bad is the reason the request is refused, "" if
+// none.
+func (req *tapListRequest) page() (limit int, from, to int64, bad string) {
+	limit, from, to = 25, 0, 1<<62
+	if req.Limit != nil {
+		limit = *req.Limit
+	}
+	if limit < 1 || limit > 50 {
+		return 0, 0, 0, "limit must be 1 to 50"
+	}
+	if req.Period == nil || req.Period.Date == nil {
+		return limit, from, to, ""
+	}
+	var err error
+	if d := req.Period.Date; d.From != "" {
+		if from, err = strconv.ParseInt(string(d.From), 10, 64); err != nil {
+			return 0, 0, 0, "period.date.from must be epoch milliseconds"
+		}
+	}
+	if d := req.Period.Date; d.To != "" {
+		if to, err = strconv.ParseInt(string(d.To), 10, 64); err != nil {
+			return 0, 0, 0, "period.date.to must be epoch milliseconds"
+		}
+	}
+	return limit, from, to, ""
+}
+
 // listRefunds serves POST /v2/refunds/list. The endpoint is UNCONFIRMED
 // (Tap's PHP SDK uses it; a third-party list says GET /v2/refunds). It
 // lists the account's refunds newest first, filtered by creation time and,
@@ -457,26 +486,9 @@ func (rt *Route) listRefunds(_ *http.Request, body []byte) sim.Reply {
 			}
 		}
 	}
-	limit := 25
-	if req.Limit != nil {
-		limit = *req.Limit
-	}
-	if limit < 1 || limit > 50 {
-		return tapErrors(http.StatusBadRequest, tapError{"1103", "Invalid inputs: limit must be 1 to 50"})
-	}
-	from, to := int64(0), int64(1<<62)
-	if req.Period != nil && req.Period.Date != nil {
-		var err error
-		if d := req.Period.Date; d.From != "" {
-			if from, err = strconv.ParseInt(string(d.From), 10, 64); err != nil {
-				return tapErrors(http.StatusBadRequest, tapError{"1103", "Invalid inputs: period.date.from must be epoch milliseconds"})
-			}
-		}
-		if d := req.Period.Date; d.To != "" {
-			if to, err = strconv.ParseInt(string(d.To), 10, 64); err != nil {
-				return tapErrors(http.StatusBadRequest, tapError{"1103", "Invalid inputs: period.date.to must be epoch milliseconds"})
-			}
-		}
+	limit, from, to, bad := req.page()
+	if bad != "" {
+		return tapErrors(http.StatusBadRequest, tapError{"1103", "Invalid inputs: " + bad})
 	}
 
 	rt.c.Lock()

@@ -2,7 +2,6 @@ package tapsim
 
 import (
 	"net/http"
-	"strconv"
 
 	"github.com/qpay-go/qpay/qpaytest/internal/sim"
 )
@@ -46,26 +45,9 @@ func (rt *Route) listCharges(_ *http.Request, body []byte) sim.Reply {
 			return rep
 		}
 	}
-	limit := 25
-	if req.Limit != nil {
-		limit = *req.Limit
-	}
-	if limit < 1 || limit > 50 {
-		return tapErrors(http.StatusBadRequest, tapError{"1103", "Invalid inputs: limit must be 1 to 50"})
-	}
-	from, to := int64(0), int64(1<<62)
-	if req.Period != nil && req.Period.Date != nil {
-		var err error
-		if d := req.Period.Date; d.From != "" {
-			if from, err = strconv.ParseInt(string(d.From), 10, 64); err != nil {
-				return tapErrors(http.StatusBadRequest, tapError{"1103", "Invalid inputs: period.date.from must be epoch milliseconds"})
-			}
-		}
-		if d := req.Period.Date; d.To != "" {
-			if to, err = strconv.ParseInt(string(d.To), 10, 64); err != nil {
-				return tapErrors(http.StatusBadRequest, tapError{"1103", "Invalid inputs: period.date.to must be epoch milliseconds"})
-			}
-		}
+	limit, from, to, bad := req.page()
+	if bad != "" {
+		return tapErrors(http.StatusBadRequest, tapError{"1103", "Invalid inputs: " + bad})
 	}
 	rt.c.Lock()
 	var (
