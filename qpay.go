@@ -149,6 +149,15 @@ type PaymentRequest struct {
 	// call and reused on each of its retries; pass your own (for example the
 	// order reference plus an attempt number) to be safe across process
 	// restarts too.
+	//
+	// With a generated key, a call that failed without a clear answer (no
+	// answer, a 5xx, a 409 still in flight, a 429 after retries, a context
+	// that ended) may have made the payment under a key that dies with the
+	// call: its error is then not Retryable, since calling again sends a
+	// new key and can charge the shopper twice. Find the payment by its
+	// reference first (Recover, PaymentFinder), and create another only if
+	// there is none. With your own key, the same failure keeps its
+	// Retryable, and calling again with the same key is safe.
 	IdempotencyKey string
 	// Page is where the shopper pays: the direct QPay page (the default)
 	// or the provider's hosted page (see Page and hosted.go).

@@ -152,15 +152,12 @@ func (w *portable) CreatePayment(ctx context.Context, req qpay.PaymentRequest) (
 	}
 	p, err := w.d.CreatePayment(ctx, req)
 	if err != nil {
-		var e *qpay.Error
-		if generated && errors.As(err, &e) && e.Kind == qpay.KindConflict {
-			// The provider is still making a payment under a key that dies
-			// with this call: the caller cannot resend it, and a new call
-			// (a new key) would make a second payment.
-			e.Retryable = false
-			e.Message = strings.TrimPrefix(e.Message+"; the payment may exist under this call's own idempotency key: find it (by its reference) before creating another, and pass PaymentRequest.IdempotencyKey to retry safely", "; ")
+		err = w.finish(op, err)
+		if generated {
+			// A new call would send a new key (ambiguous.go).
+			markAmbiguousCreate(err)
 		}
-		return nil, w.finish(op, err)
+		return nil, err
 	}
 	if err := w.checkCreated(req, p); err != nil {
 		return nil, w.finish(op, err)
