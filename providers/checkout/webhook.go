@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"time"
 
 	"github.com/qpay-go/qpay"
 	"github.com/qpay-go/qpay/money"
@@ -98,7 +97,7 @@ func (a *adapter) ParseWebhook(_ context.Context, header http.Header, body []byt
 // are decoded together when decodeOnePass can tell that this reads what
 // the step-by-step decoding reads; the tests compare both ways.
 func (a *adapter) parseWebhook(header http.Header, body []byte, onePass bool) (*qpay.WebhookEvent, error) {
-	by, err := verifySignature(a.webhookKeys, time.Now(), header.Get(SignatureHeader), body)
+	by, err := verifySignature(a.webhookKeys, a.now(), header.Get(SignatureHeader), body)
 	if err != nil {
 		return nil, err
 	}
