@@ -67,6 +67,15 @@ const (
 	// on the provider's hosted page. Payment.MethodError returns it; the
 	// payment itself may be captured.
 	KindMethodMismatch
+	// KindForeignAccount: the provider's answer, or a genuine webhook,
+	// concerns another merchant than the one the configuration names
+	// (Payment.Owner differs from Tap's MerchantID or Checkout's
+	// ProcessingChannelID), as when one Tap platform key serves several
+	// merchants and a delivery of one is posted to another's endpoint. It
+	// is never retryable: the object is not this merchant's, and
+	// qpay.WebhookHandler acknowledges such a delivery without acting on
+	// it.
+	KindForeignAccount
 )
 
 var kindNames = [...]string{
@@ -86,6 +95,7 @@ var kindNames = [...]string{
 	KindProtocol:         "protocol",
 	KindUnsupported:      "unsupported",
 	KindMethodMismatch:   "method_mismatch",
+	KindForeignAccount:   "foreign_account",
 }
 
 // String returns the kind's snake_case name, e.g. "rate_limited".

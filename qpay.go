@@ -211,9 +211,14 @@ func (r PaymentRequest) Validate(mode Mode) error {
 
 // Payment is a QPay payment as the provider last reported it.
 type Payment struct {
-	Provider  string        // "tap", "checkout" or "mpgs"
-	Account   string        // the merchant account of the Provider that returned it (providers.Config.Account); "" for a single merchant
-	ID        string        // the provider's ID: chg_... (Tap), pay_... (Checkout) or the order ID qp-... (Mastercard Gateway)
+	Provider string // "tap", "checkout" or "mpgs"
+	Account  string // the merchant account of the Provider that returned it (providers.Config.Account); "" for a single merchant
+	ID       string // the provider's ID: chg_... (Tap), pay_... (Checkout) or the order ID qp-... (Mastercard Gateway)
+	// Owner is the provider's own name for the merchant the payment
+	// belongs to, where the provider reports one: Tap's merchant.id,
+	// Checkout's processing_channel_id. A Provider whose configuration
+	// names one refuses an object of another (KindForeignAccount).
+	Owner     string
 	Status    status.Status // normalized
 	RawStatus string        // the provider's own word, e.g. "CAPTURED" or "Partially Refunded"
 	Amount    money.Money   // the payment's amount
@@ -322,6 +327,7 @@ type Refund struct {
 	Provider       string              // "tap", "checkout" or "mpgs"
 	Account        string              // as Payment.Account
 	ID             string              // re_... (Tap), the refund action's act_... (Checkout) or the refund transaction's ID (Mastercard Gateway)
+	Owner          string              // as Payment.Owner, where the provider reports it on refunds
 	PaymentID      string              // the refunded payment
 	Status         status.RefundStatus // normalized
 	RawStatus      string              // e.g. "PENDING" (Tap) or "Pending" (Checkout's 202)

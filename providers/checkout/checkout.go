@@ -95,7 +95,7 @@ func New(cfg Config) (qpay.Provider, error) {
 	if err != nil {
 		return nil, err
 	}
-	return driver.Wrap(a, driver.Options{Account: cfg.Account, Telemetry: cfg.HTTP.Telemetry}), nil
+	return driver.Wrap(a, driver.Options{Account: cfg.Account, Telemetry: cfg.HTTP.Telemetry, Owner: cfg.ProcessingChannelID}), nil
 }
 
 func newAdapter(cfg Config) (*adapter, error) {

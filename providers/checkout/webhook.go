@@ -39,6 +39,7 @@ type eventData struct {
 	Source          *responseSource            `json:"source"`
 	Metadata        map[string]json.RawMessage `json:"metadata"`
 	Balances        *balances                  `json:"balances"`
+	Channel         channel                    `json:"processing_channel_id"` // owner.go
 }
 
 // onePassEvent is an event with its data decoded in the same pass.
@@ -169,6 +170,7 @@ func (a *adapter) parseWebhook(header http.Header, body []byte, onePass bool) (*
 func paymentFromEvent(id, typ string, d *eventData, st status.Status, amt money.Money, raw json.RawMessage) (*qpay.Payment, error) {
 	p := &qpay.Payment{
 		ID:        d.ID,
+		Owner:     d.Channel.owner(),
 		Status:    st,
 		RawStatus: d.Status,
 		Amount:    amt,
@@ -199,6 +201,7 @@ func paymentFromEvent(id, typ string, d *eventData, st status.Status, amt money.
 func refundFromEvent(typ string, d *eventData, st status.RefundStatus, amt money.Money, raw json.RawMessage) *qpay.Refund {
 	r := &qpay.Refund{
 		ID:        d.ActionID,
+		Owner:     d.Channel.owner(),
 		PaymentID: d.ID,
 		Status:    st,
 		RawStatus: typ,
