@@ -34,7 +34,9 @@ const (
 	// with the same key within HTTPOptions.CallTimeout, so this is seen only
 	// when the bound ended first. Retrying later with the same key is safe;
 	// a CreatePayment whose key was made by the call is then not retryable
-	// (Error.Retryable false), since a new call would make a second payment.
+	// (Error.Retryable false), since a new call would make a second payment
+	// (the same holds for its network, 5xx, 429 and canceled failures: see
+	// Error.Retryable).
 	KindConflict
 	// KindDeclined: the provider refused to move the money (a refund over the
 	// balance, a declined payment reported as an error).
@@ -65,6 +67,15 @@ const (
 	// on the provider's hosted page. Payment.MethodError returns it; the
 	// payment itself may be captured.
 	KindMethodMismatch
+	// KindForeignAccount: the provider's answer, or a genuine webhook,
+	// concerns another merchant than the one the configuration names
+	// (Payment.Owner differs from Tap's MerchantID or Checkout's
+	// ProcessingChannelID), as when one Tap platform key serves several
+	// merchants and a delivery of one is posted to another's endpoint. It
+	// is never retryable: the object is not this merchant's, and
+	// qpay.WebhookHandler acknowledges such a delivery without acting on
+	// it.
+	KindForeignAccount
 )
 
 var kindNames = [...]string{
@@ -84,6 +95,7 @@ var kindNames = [...]string{
 	KindProtocol:         "protocol",
 	KindUnsupported:      "unsupported",
 	KindMethodMismatch:   "method_mismatch",
+	KindForeignAccount:   "foreign_account",
 }
 
 // String returns the kind's snake_case name, e.g. "rate_limited".
@@ -128,9 +140,15 @@ type Error struct {
 	Code       string // the provider's error code(s), e.g. "1144" or "payee_not_onboarded"
 	Message    string // the provider's or qpay's explanation
 	RequestID  string // the provider's request ID (Checkout's Cko-Request-Id), for support tickets
-	Retryable  bool   // a retry of the same call, with the same idempotency key, may succeed
-	Body       []byte // the raw body of a failed response, whatever its shape (redacted)
-	Err        error  // the underlying cause, if any (network error, context error, money error)
+	// Retryable says that a retry of the same call, with the same
+	// idempotency key, may succeed. It is false for a CreatePayment whose
+	// key the call generated and that failed ambiguously (KindNetwork,
+	// KindUnavailable, KindConflict, KindRateLimited, KindCanceled): the
+	// payment may exist, and a retry would carry a new key. Look it up by
+	// reference (Recover) or pass PaymentRequest.IdempotencyKey.
+	Retryable bool
+	Body      []byte // the raw body of a failed response, whatever its shape (redacted)
+	Err       error  // the underlying cause, if any (network error, context error, money error)
 }
 
 // Error renders everything a log line needs on one line.

@@ -150,6 +150,15 @@ type PaymentRequest struct {
 	// call and reused on each of its retries; pass your own (for example the
 	// order reference plus an attempt number) to be safe across process
 	// restarts too.
+	//
+	// With a generated key, a call that failed without a clear answer (no
+	// answer, a 5xx, a 409 still in flight, a 429 after retries, a context
+	// that ended) may have made the payment under a key that dies with the
+	// call: its error is then not Retryable, since calling again sends a
+	// new key and can charge the shopper twice. Find the payment by its
+	// reference first (Recover, PaymentFinder), and create another only if
+	// there is none. With your own key, the same failure keeps its
+	// Retryable, and calling again with the same key is safe.
 	IdempotencyKey string
 	// Page is where the shopper pays: the direct QPay page (the default)
 	// or the provider's hosted page (see Page and hosted.go).
@@ -203,9 +212,14 @@ func (r PaymentRequest) Validate(mode Mode) error {
 
 // Payment is a QPay payment as the provider last reported it.
 type Payment struct {
-	Provider  string        // "tap", "checkout" or "mpgs"
-	Account   string        // the merchant account of the Provider that returned it (providers.Config.Account); "" for a single merchant
-	ID        string        // the provider's ID: chg_... (Tap), pay_... (Checkout) or the order ID qp-... (Mastercard Gateway)
+	Provider string // "tap", "checkout" or "mpgs"
+	Account  string // the merchant account of the Provider that returned it (providers.Config.Account); "" for a single merchant
+	ID       string // the provider's ID: chg_... (Tap), pay_... (Checkout) or the order ID qp-... (Mastercard Gateway)
+	// Owner is the provider's own name for the merchant the payment
+	// belongs to, where the provider reports one: Tap's merchant.id,
+	// Checkout's processing_channel_id. A Provider whose configuration
+	// names one refuses an object of another (KindForeignAccount).
+	Owner     string
 	Status    status.Status // normalized
 	RawStatus string        // the provider's own word, e.g. "CAPTURED" or "Partially Refunded"
 	Amount    money.Money   // the payment's amount
@@ -316,6 +330,7 @@ type Refund struct {
 	Provider       string              // "tap", "checkout" or "mpgs"
 	Account        string              // as Payment.Account
 	ID             string              // re_... (Tap), the refund action's act_... (Checkout) or the refund transaction's ID (Mastercard Gateway)
+	Owner          string              // as Payment.Owner, where the provider reports it on refunds
 	PaymentID      string              // the refunded payment
 	Status         status.RefundStatus // normalized
 	RawStatus      string              // e.g. "PENDING" (Tap) or "Pending" (Checkout's 202)

@@ -27,6 +27,17 @@ type ReturnReader interface {
 //
 // A missing, malformed or foreign ID is an *Error of kind
 // KindInvalidRequest, and nothing is asked of the provider.
+//
+// What it does not do, and the merchant must:
+//   - Tie the payment to the shopper's order. It returns whatever payment
+//     the ID names, any order's, any shopper's: compare Payment.Reference
+//     with the order held in the shopper's session before showing or
+//     fulfilling anything, or use PaymentFromReturnFor, which does.
+//   - Bound what the endpoint costs. Every request with a well-formed ID,
+//     forged or not, costs one authenticated GetPayment with the
+//     merchant's key, uncached: rate-limit the return endpoint (per
+//     session or per client address) so that a flood of made-up IDs cannot
+//     spend the account's rate limit with the provider.
 func PaymentFromReturn(ctx context.Context, p Provider, r *http.Request) (*Payment, error) {
 	rr, ok := p.(ReturnReader)
 	if !ok {
@@ -38,6 +49,28 @@ func PaymentFromReturn(ctx context.Context, p Provider, r *http.Request) (*Payme
 		return nil, err
 	}
 	return p.GetPayment(ctx, id)
+}
+
+// PaymentFromReturnFor is PaymentFromReturn for the shopper whose order
+// has reference: a payment of another reference (a shopper returning with
+// an ID that is not their order's, copied or guessed) is an *Error of kind
+// KindInvalidRequest, the query being what is wrong, and no payment is
+// returned. The provider is still asked once (only its answer says which
+// order an ID belongs to), so rate-limit the endpoint all the same.
+func PaymentFromReturnFor(ctx context.Context, p Provider, r *http.Request, reference string) (*Payment, error) {
+	if reference == "" {
+		return nil, &Error{Provider: p.Name(), Op: OpGetPayment, Kind: KindInvalidRequest,
+			Message: "shopper return: the order's reference is required"}
+	}
+	pay, err := PaymentFromReturn(ctx, p, r)
+	if err != nil {
+		return nil, err
+	}
+	if pay.Reference != reference {
+		return nil, &Error{Provider: p.Name(), Op: OpGetPayment, Kind: KindInvalidRequest,
+			Message: fmt.Sprintf("shopper return: payment %s is not this order's (reference %.60q, expected %.60q)", pay.ID, pay.Reference, reference)}
+	}
+	return pay, nil
 }
 
 // ReturnIDFrom is the shared reading of a return query for ReturnReader

@@ -18,7 +18,10 @@ const DefaultMaxWebhookBytes = 256 << 10
 // the event to Handle. Its answers tell the provider whether to deliver
 // again:
 //
-//	200  Handle succeeded, or the event type is one qpay ignores
+//	200  Handle succeeded, or the event type is one qpay ignores, or the
+//	     delivery is genuine but another merchant's (KindForeignAccount:
+//	     one key serving several merchants, a delivery posted to the
+//	     wrong merchant's endpoint): acknowledged, logged, never handled
 //	400  the body is malformed or unreadable
 //	401  the signature is missing or wrong
 //	404  no Provider for this request (Provider returned nil or an error
@@ -103,6 +106,14 @@ func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	case errors.Is(err, KindCanceled):
 		h.answer(w, r, http.StatusServiceUnavailable, "request canceled", err)
+		return
+	case errors.Is(err, KindForeignAccount):
+		// Signed with a key this merchant shares with others, about
+		// another merchant's payment: no delivery of it here will ever be
+		// this merchant's, so a 401 or a 5xx would only have the provider
+		// deliver it again and again. 200, and nothing handled; the log
+		// line says what came (a misrouted webhook URL, or a replay).
+		h.answer(w, r, http.StatusOK, "another merchant's event, ignored", err)
 		return
 	case errors.Is(err, KindIntegrity):
 		// Signed by the provider, contradicted by its own API (a

@@ -52,6 +52,9 @@ func TestWebhookHandlerAnswers(t *testing.T) {
 		{"read-back: not permitted", "POST", `{}`, fixed(parser{err: &qpay.Error{Kind: qpay.KindPermission, HTTPStatus: 403}}), nil, 503, false},
 		{"read-back: marked retryable", "POST", `{}`, fixed(parser{err: &qpay.Error{Kind: qpay.KindUnknown, Retryable: true}}), nil, 503, false},
 		{"read-back: wrapped", "POST", `{}`, fixed(parser{err: fmt.Errorf("parsing: %w", &qpay.Error{Kind: qpay.KindNetwork})}), nil, 503, false},
+		// Genuine, but another merchant's (one platform key): acknowledged,
+		// never handled, never delivered again.
+		{"another merchant's event is acknowledged", "POST", `{}`, fixed(parser{err: &qpay.Error{Kind: qpay.KindForeignAccount}}), nil, 200, false},
 		{"read-back contradicts the signature", "POST", `{}`, fixed(parser{err: &qpay.Error{Kind: qpay.KindIntegrity}}), nil, 500, false},
 		{"unknown merchant", "POST", `{}`, func(*http.Request) (qpay.Provider, error) {
 			return nil, fmt.Errorf("no such merchant: %w", qpay.KindNotFound)

@@ -88,8 +88,9 @@ type merchantConfigs struct {
 // entry is one configuration of a merchant.
 type entry struct {
 	p       qpay.Provider
-	account string // the stamp (Config.Account); "" when unknown (Put)
-	id      string // a digest of the Config that opened p; "" for Put
+	account string     // the stamp (Config.Account); "" when unknown (Put)
+	id      string     // a digest of the Config that opened p; "" for Put
+	tap     *sharedKey // its Tap keys, for checkSharedKey; nil otherwise
 }
 
 // NewRegistry returns an empty Registry.
@@ -111,7 +112,7 @@ func (r *Registry) Configure(merchantID string, cfg Config) error {
 	if err != nil {
 		return fmt.Errorf("providers: merchant %q: %w", merchantID, err)
 	}
-	return r.put(merchantID, entry{p: p, account: cfg.Account, id: configID(cfg)})
+	return r.put(merchantID, entry{p: p, account: cfg.Account, id: configID(cfg), tap: tapKeys(cfg)})
 }
 
 // Put makes p merchantID's current Provider, e.g. a qpaytest.Fake in tests,
@@ -126,6 +127,9 @@ func (r *Registry) Put(merchantID string, p qpay.Provider) error {
 func (r *Registry) put(merchantID string, e entry) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if err := r.checkSharedKey(merchantID, e); err != nil {
+		return err
+	}
 	old := r.m[merchantID]
 	if old == nil {
 		r.m[merchantID] = &merchantConfigs{current: e}

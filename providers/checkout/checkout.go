@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"time"
 	"unicode"
 
 	"github.com/qpay-go/qpay"
@@ -94,7 +95,7 @@ func New(cfg Config) (qpay.Provider, error) {
 	if err != nil {
 		return nil, err
 	}
-	return driver.Wrap(a, driver.Options{Account: cfg.Account, Telemetry: cfg.HTTP.Telemetry}), nil
+	return driver.Wrap(a, driver.Options{Account: cfg.Account, Telemetry: cfg.HTTP.Telemetry, Owner: cfg.ProcessingChannelID}), nil
 }
 
 func newAdapter(cfg Config) (*adapter, error) {
@@ -150,6 +151,7 @@ func newAdapter(cfg Config) (*adapter, error) {
 		webhookKeys: keys,
 		webhookAuth: cfg.WebhookAuthorization,
 		channel:     cfg.ProcessingChannelID,
+		now:         time.Now,
 	}, nil
 }
 
@@ -194,6 +196,9 @@ type adapter struct {
 	webhookKeys driver.Keyring // WebhookSecret and the previous ones
 	webhookAuth qpay.Secret
 	channel     string
+	// now is the clock that the previous webhook secrets' windows are
+	// judged by, as Tap's adapter does; tests replace it.
+	now func() time.Time
 }
 
 var (

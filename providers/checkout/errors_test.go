@@ -3,6 +3,7 @@ package checkout
 import (
 	"context"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/h2non/gock"
@@ -29,6 +30,9 @@ func TestProviderErrorsAreTyped(t *testing.T) {
 		wantMessage string
 		wantRID     string
 		retryable   bool
+		// ambiguous: a create under the call's own key that may have made
+		// the payment: not retryable, and the message says what to do.
+		ambiguous bool
 	}{
 		{name: "401 without a body", op: qpay.OpCreatePayment, code: 401, header: "rid-401", attempts: 1,
 			kind: qpay.KindAuthentication, wantMessage: "the secret key was refused (wrong key, or a key of the other environment)", wantRID: "rid-401"},
@@ -50,12 +54,12 @@ func TestProviderErrorsAreTyped(t *testing.T) {
 			body: `{"request_id":"r1","error_type":"request_invalid","error_codes":["amount_invalid","currency_invalid"]}`,
 			kind: qpay.KindInvalidRequest, wantCode: "amount_invalid,currency_invalid", wantMessage: "request_invalid", wantRID: "r1"},
 		{name: "429 retried, then rate limited", op: qpay.OpCreatePayment, code: 429, header: "rid-429", attempts: 3,
-			kind: qpay.KindRateLimited, wantMessage: "Too Many Requests", wantRID: "rid-429", retryable: true},
+			kind: qpay.KindRateLimited, wantMessage: "Too Many Requests", wantRID: "rid-429", ambiguous: true},
 		{name: "429 with a validation body", op: qpay.OpGetPayment, code: 429, attempts: 3,
 			body: `{"request_id":"r429","error_type":"too_many_requests","error_codes":["api_calls_quota_exceeded"]}`,
 			kind: qpay.KindRateLimited, wantCode: "api_calls_quota_exceeded", wantMessage: "too_many_requests", wantRID: "r429", retryable: true},
 		{name: "502 HTML from a proxy", op: qpay.OpCreatePayment, code: 502, body: html, header: "rid-502", attempts: 3,
-			kind: qpay.KindUnavailable, wantMessage: "Bad Gateway", wantRID: "rid-502", retryable: true},
+			kind: qpay.KindUnavailable, wantMessage: "Bad Gateway", wantRID: "rid-502", ambiguous: true},
 		{name: "500 truncated JSON", op: qpay.OpGetPayment, code: 500, body: truncated, attempts: 3,
 			kind: qpay.KindUnavailable, wantMessage: "Internal Server Error", retryable: true},
 		{name: "400 truncated JSON", op: qpay.OpCreatePayment, code: 400, body: truncated, header: "rid-400", attempts: 1,
@@ -91,7 +95,12 @@ func TestProviderErrorsAreTyped(t *testing.T) {
 			assert.Equal(t, c.op, e.Op)
 			assert.Equal(t, c.code, e.HTTPStatus)
 			assert.Equal(t, c.wantCode, e.Code)
-			assert.Equal(t, c.wantMessage, e.Message)
+			if c.ambiguous {
+				assert.True(t, strings.HasPrefix(e.Message, c.wantMessage+"; "), e.Message)
+				assert.Contains(t, e.Message, "find it by its reference first")
+			} else {
+				assert.Equal(t, c.wantMessage, e.Message)
+			}
 			assert.Equal(t, c.wantRID, e.RequestID)
 			assert.Equal(t, c.retryable, e.Retryable)
 			assert.Equal(t, c.body, string(e.Body), "the body is kept whatever it is")

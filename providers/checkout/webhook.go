@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"time"
 
 	"github.com/qpay-go/qpay"
 	"github.com/qpay-go/qpay/money"
@@ -40,6 +39,7 @@ type eventData struct {
 	Source          *responseSource            `json:"source"`
 	Metadata        map[string]json.RawMessage `json:"metadata"`
 	Balances        *balances                  `json:"balances"`
+	Channel         channel                    `json:"processing_channel_id"` // owner.go
 }
 
 // onePassEvent is an event with its data decoded in the same pass.
@@ -98,7 +98,7 @@ func (a *adapter) ParseWebhook(_ context.Context, header http.Header, body []byt
 // are decoded together when decodeOnePass can tell that this reads what
 // the step-by-step decoding reads; the tests compare both ways.
 func (a *adapter) parseWebhook(header http.Header, body []byte, onePass bool) (*qpay.WebhookEvent, error) {
-	by, err := verifySignature(a.webhookKeys, time.Now(), header.Get(SignatureHeader), body)
+	by, err := verifySignature(a.webhookKeys, a.now(), header.Get(SignatureHeader), body)
 	if err != nil {
 		return nil, err
 	}
@@ -170,6 +170,7 @@ func (a *adapter) parseWebhook(header http.Header, body []byte, onePass bool) (*
 func paymentFromEvent(id, typ string, d *eventData, st status.Status, amt money.Money, raw json.RawMessage) (*qpay.Payment, error) {
 	p := &qpay.Payment{
 		ID:        d.ID,
+		Owner:     d.Channel.owner(),
 		Status:    st,
 		RawStatus: d.Status,
 		Amount:    amt,
@@ -200,6 +201,7 @@ func paymentFromEvent(id, typ string, d *eventData, st status.Status, amt money.
 func refundFromEvent(typ string, d *eventData, st status.RefundStatus, amt money.Money, raw json.RawMessage) *qpay.Refund {
 	r := &qpay.Refund{
 		ID:        d.ActionID,
+		Owner:     d.Channel.owner(),
 		PaymentID: d.ID,
 		Status:    st,
 		RawStatus: typ,

@@ -145,6 +145,7 @@ type paymentResponse struct {
 	Metadata        map[string]json.RawMessage `json:"metadata"`
 	Balances        *balances                  `json:"balances"`
 	Links           links                      `json:"_links"`
+	Channel         channel                    `json:"processing_channel_id"` // owner.go
 }
 
 // responseSource is the QPay source of a payment or event. qpay_status and
@@ -193,6 +194,7 @@ func acceptedPayment(out *paymentResponse, raw []byte) *qpay.Payment {
 	}
 	return &qpay.Payment{
 		ID:          out.ID,
+		Owner:       out.Channel.owner(),
 		Status:      paymentStatus(rawStatus),
 		RawStatus:   rawStatus,
 		Reference:   out.Reference,
@@ -205,6 +207,7 @@ func acceptedPayment(out *paymentResponse, raw []byte) *qpay.Payment {
 func toPayment(out *paymentResponse, raw []byte) (*qpay.Payment, error) {
 	p := &qpay.Payment{
 		ID:          out.ID,
+		Owner:       out.Channel.owner(),
 		Status:      paymentStatus(out.Status),
 		RawStatus:   out.Status,
 		Reference:   out.Reference,

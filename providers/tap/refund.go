@@ -246,6 +246,7 @@ func (a *adapter) refundOf(op string, httpStatus int, body []byte, rf *refund) (
 	}
 	st := refundStatus(rf.Status)
 	r := &qpay.Refund{
+		Owner:     rf.Merchant.owner(),
 		Provider:  providerName,
 		ID:        rf.ID,
 		PaymentID: rf.ChargeID,

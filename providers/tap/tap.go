@@ -66,7 +66,7 @@ func New(cfg Config) (qpay.Provider, error) {
 	if err != nil {
 		return nil, err
 	}
-	return driver.Wrap(a, driver.Options{Account: cfg.Account, Telemetry: cfg.HTTP.Telemetry}), nil
+	return driver.Wrap(a, driver.Options{Account: cfg.Account, Telemetry: cfg.HTTP.Telemetry, Owner: cfg.MerchantID}), nil
 }
 
 // adapter is the Tap driver: it translates between qpay's types and Tap's
@@ -223,6 +223,7 @@ func (a *adapter) chargePayment(op string, httpStatus int, body []byte, c *charg
 	p := &qpay.Payment{
 		Provider:    providerName,
 		ID:          c.ID,
+		Owner:       c.Merchant.owner(),
 		Status:      st,
 		RawStatus:   c.Status,
 		Amount:      amount,

@@ -160,6 +160,8 @@ type charge struct {
 	Source       chargeSource  `json:"source"`
 	Card         *chargeCard   `json:"card"`
 	Destinations *destinations `json:"destinations"`
+	// Merchant is whose charge it is (owner.go).
+	Merchant ownerMerchant `json:"merchant"`
 }
 
 // response is Tap's outcome detail, e.g. {"code":"505","message":"Declined,
@@ -201,6 +203,8 @@ type refund struct {
 	} `json:"reference"`
 	Response     response      `json:"response"`
 	Destinations *destinations `json:"destinations"`
+	// Merchant is whose refund it is, where Tap says (owner.go).
+	Merchant ownerMerchant `json:"merchant"`
 }
 
 // refundListRequest is the body of POST /v2/refunds/list. Tap documents no
@@ -313,6 +317,7 @@ type webhookObject struct {
 	Source       chargeSource  `json:"source"`
 	Card         *chargeCard   `json:"card"`
 	Destinations *destinations `json:"destinations"`
+	Merchant     ownerMerchant `json:"merchant"`
 }
 
 // signed is what Hashstring would have decoded.
@@ -327,7 +332,7 @@ func (o *webhookObject) signed() *signedObject {
 func (o *webhookObject) charge() *charge {
 	c := &charge{ID: o.ID, Object: o.Object, Status: o.Status, Amount: o.Amount.pointer(), Currency: o.Currency,
 		Metadata: o.Metadata, Response: o.Response, Post: o.Post, Redirect: o.Redirect,
-		Source: o.Source, Card: o.Card, Destinations: o.Destinations}
+		Source: o.Source, Card: o.Card, Destinations: o.Destinations, Merchant: o.Merchant}
 	c.Transaction.URL, c.Transaction.Created = o.Transaction.URL, o.Transaction.Created
 	r := &c.Reference
 	r.Transaction, r.Order, r.Gateway, r.Payment, r.Track =
@@ -338,7 +343,7 @@ func (o *webhookObject) charge() *charge {
 // refund is what decodeRefund would have decoded.
 func (o *webhookObject) refund() *refund {
 	r := &refund{ID: o.ID, Object: o.Object, ChargeID: o.ChargeID, Status: o.Status, Amount: o.Amount.pointer(),
-		Currency: o.Currency, Created: o.Created, Response: o.Response, Destinations: o.Destinations}
+		Currency: o.Currency, Created: o.Created, Response: o.Response, Destinations: o.Destinations, Merchant: o.Merchant}
 	r.Reference.Merchant = o.Reference.Merchant
 	return r
 }

@@ -134,6 +134,11 @@ type Options struct {
 	MaxWebhookBytes int
 	// Telemetry records a span and metrics per call (telemetry.go).
 	Telemetry qpay.Telemetry
+	// Owner is the provider's name for the merchant this configuration
+	// acts for (Tap's MerchantID, Checkout's ProcessingChannelID): an
+	// object the provider reports as another's is refused (owner.go).
+	// Empty compares nothing.
+	Owner string
 }
 
 // Wrap returns the portable Provider around d.
@@ -183,15 +188,12 @@ func (w *portable) CreatePayment(ctx context.Context, req qpay.PaymentRequest) (
 	}
 	p, err := w.d.CreatePayment(ctx, req)
 	if err != nil {
-		var e *qpay.Error
-		if generated && errors.As(err, &e) && e.Kind == qpay.KindConflict {
-			// The provider is still making a payment under a key that dies
-			// with this call: the caller cannot resend it, and a new call
-			// (a new key) would make a second payment.
-			e.Retryable = false
-			e.Message = strings.TrimPrefix(e.Message+"; the payment may exist under this call's own idempotency key: find it (by its reference) before creating another, and pass PaymentRequest.IdempotencyKey to retry safely", "; ")
+		err = w.finish(op, err)
+		if generated {
+			// A new call would send a new key (ambiguous.go).
+			markAmbiguousCreate(err)
 		}
-		return nil, w.finish(op, err)
+		return nil, err
 	}
 	if err := w.checkCreated(req, p); err != nil {
 		return nil, w.finish(op, err)
@@ -489,6 +491,9 @@ func (w *portable) checkCreated(req qpay.PaymentRequest, p *qpay.Payment) error 
 	if p == nil || p.ID == "" {
 		return protocol("the provider's answer has no payment ID")
 	}
+	if err := w.checkOwner("payment", p.ID, p.Owner); err != nil {
+		return err
+	}
 	p.Provider, p.Account = w.d.Name(), w.opts.Account
 	if p.Amount.Currency() == "" {
 		p.Amount = req.Amount
@@ -533,6 +538,9 @@ func (w *portable) checkRead(id string, p *qpay.Payment) error {
 		// payment the caller thinks it is, or the answer is wrong.
 		return integrity("payment %s is in %s, not %s: not a QPay payment", p.ID, p.Amount.Currency(), qpay.Currency)
 	}
+	if err := w.checkOwner("payment", p.ID, p.Owner); err != nil {
+		return err
+	}
 	p.Provider, p.Account = w.d.Name(), w.opts.Account
 	read(p)
 	return nil
@@ -557,6 +565,9 @@ func (w *portable) checkRefundRead(id string, r *qpay.Refund) error {
 	default:
 		return integrity("refund %s is in %s, not %s: not a QPay refund", r.ID, r.Amount.Currency(), qpay.Currency)
 	}
+	if err := w.checkOwner("refund", r.ID, r.Owner); err != nil {
+		return err
+	}
 	r.Provider, r.Account = w.d.Name(), w.opts.Account
 	return nil
 }
@@ -567,6 +578,9 @@ func (w *portable) checkRefundRead(id string, r *qpay.Refund) error {
 func (w *portable) checkRefund(req qpay.RefundRequest, shares []qpay.Split, p *qpay.Payment, r *qpay.Refund) error {
 	if r == nil || r.ID == "" {
 		return protocol("the provider's answer has no refund ID")
+	}
+	if err := w.checkOwner("refund", r.ID, r.Owner); err != nil {
+		return err
 	}
 	r.Provider, r.Account = w.d.Name(), w.opts.Account
 	if r.Amount.Currency() == "" {
@@ -623,6 +637,9 @@ func (w *portable) checkEvent(ev *qpay.WebhookEvent) error {
 		if err := qpay.ValidateID(ev.Payment.ID); err != nil {
 			return protocol("payment webhook %s: payment ID %v", ev.ID, err)
 		}
+		if err := w.checkOwner("payment", ev.Payment.ID, ev.Payment.Owner); err != nil {
+			return err
+		}
 		ev.Payment.Provider, ev.Payment.Account = ev.Provider, ev.Account
 		ev.PaymentID = ev.Payment.ID
 		read(ev.Payment)
@@ -635,6 +652,9 @@ func (w *portable) checkEvent(ev *qpay.WebhookEvent) error {
 		}
 		if err := qpay.ValidateID(ev.Refund.PaymentID); err != nil {
 			return protocol("refund webhook %s: payment ID %v", ev.ID, err)
+		}
+		if err := w.checkOwner("refund", ev.Refund.ID, ev.Refund.Owner); err != nil {
+			return err
 		}
 		ev.Refund.Provider, ev.Refund.Account = ev.Provider, ev.Account
 		ev.PaymentID = ev.Refund.PaymentID

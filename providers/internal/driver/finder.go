@@ -40,6 +40,11 @@ func (w *portable) PaymentsByReference(ctx context.Context, reference string) ([
 		if p == nil || p.Reference != reference {
 			continue // the provider's filter let it through; it is another order's
 		}
+		if w.checkOwner("payment", p.ID, p.Owner) != nil {
+			// Another merchant's order under the same key and reference
+			// (a platform key): not this merchant's to recover.
+			continue
+		}
 		if err := w.checkRead(p.ID, p); err != nil {
 			return nil, w.finish(op, err)
 		}
