@@ -192,7 +192,7 @@ func pageLanguage(r *http.Request, route string) string {
 // (RFC 9110 §12.5.4: the highest q wins, the first among equals), English
 // when it names none of them.
 func acceptLanguage(h string) string {
-	best, bestQ := LangEnglish, 0.0
+	best, bestQ := LangEnglish, 0
 	for _, part := range strings.Split(h, ",") {
 		tag, params, _ := strings.Cut(strings.TrimSpace(part), ";")
 		primary, _, _ := strings.Cut(tag, "-")
@@ -200,17 +200,32 @@ func acceptLanguage(h string) string {
 		if l == "" {
 			continue
 		}
-		q := 1.0
+		q := 1000
 		if v, ok := strings.CutPrefix(strings.TrimSpace(params), "q="); ok {
-			f, err := strconv.ParseFloat(v, 64)
-			if err != nil {
+			if q, ok = qvalue(v); !ok {
 				continue
 			}
-			q = f
 		}
 		if q > bestQ {
 			best, bestQ = l, q
 		}
 	}
 	return best
+}
+
+// qvalue reads a weight (RFC 9110 §12.4.2: "0" to "1", at most three
+// decimals) in thousandths, without floating point.
+func qvalue(v string) (int, bool) {
+	whole, frac, _ := strings.Cut(v, ".")
+	if (whole != "0" && whole != "1") || len(frac) > 3 || (frac != "" && !allDigits(frac)) {
+		return 0, false
+	}
+	n, _ := strconv.Atoi((frac + "000")[:3])
+	if whole == "1" {
+		if n != 0 {
+			return 0, false
+		}
+		return 1000, true
+	}
+	return n, true
 }

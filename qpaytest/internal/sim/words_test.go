@@ -19,6 +19,10 @@ func TestAcceptLanguage(t *testing.T) {
 		{"AR-qa", LangArabic},
 		{"de, fr", LangEnglish},
 		{"ar;q=oops", LangEnglish},
+		{"en;q=0.5, ar;q=0.501", LangArabic},
+		{"en;q=0.5, ar;q=1.5", LangEnglish},
+		{"en;q=0.5, ar;q=1.000", LangArabic},
+		{"en;q=0.9, ar;q=0.9", LangEnglish},
 	}
 	for _, c := range cases {
 		assert.Equal(t, c.want, acceptLanguage(c.header), "Accept-Language: %q", c.header)
