@@ -68,6 +68,8 @@ func TestBrowserHostedPage(t *testing.T) {
 				chromedp.Text("#choose", &choose, chromedp.ByQuery),
 			)
 			assert.Contains(t, choose, "QPay")
+			checkPageLanguage(t, tab, "en", "ltr", "TEST · SIMULATOR")
+			saveScreenshot(t, tab, "choice")
 
 			card := qpaytest.TestCard
 			var landed string

@@ -94,14 +94,19 @@ func TestBrowserPaymentPage(t *testing.T) {
 			)
 			assert.Equal(t, req.Amount.String(), amount, "the page shows what the shopper pays")
 			assert.Equal(t, req.Reference, reference)
+			checkPageLanguage(t, tab, "en", "ltr", "TEST · SIMULATOR")
+			saveScreenshot(t, tab, "en")
+
+			showEveryError(t, tab, "Enter the card number")
+			saveScreenshot(t, tab, "en-errors")
 
 			card := qpaytest.TestCard
 			var landed, thanks string
-			step(t, tab, "pay with the test card",
-				chromedp.SendKeys("#card_number", card.Number, chromedp.ByQuery),
-				chromedp.SendKeys("#expiry", card.Expiry, chromedp.ByQuery),
+			step(t, tab, "correct the entries and pay with the test card",
+				chromedp.SetValue("#card_number", card.Number, chromedp.ByQuery),
+				chromedp.SetValue("#expiry", card.Expiry, chromedp.ByQuery),
+				chromedp.SetValue("#otp", card.OTP, chromedp.ByQuery),
 				chromedp.SendKeys("#pin", card.PIN, chromedp.ByQuery),
-				chromedp.SendKeys("#otp", card.OTP, chromedp.ByQuery),
 				chromedp.Click("#pay", chromedp.ByQuery),
 				// Only the merchant's page has #thanks: the browser has
 				// followed the provider's 303.
@@ -142,6 +147,136 @@ func TestBrowserPaymentPage(t *testing.T) {
 			assert.Equal(t, status.Captured, got.Status, "raw %q", got.RawStatus)
 		})
 	}
+}
+
+// TestBrowserPaymentPageInArabic opens each route's QPay page in Arabic
+// (Checkout: PaymentRequest.Language "ar", sent as source.language; Tap,
+// which has no language field: ?lang=ar on the page URL), checks that it
+// is right to left with the banner in Arabic, shows every error at once in
+// Arabic keeping what was typed, and pays. Screenshots of the page and of
+// its errors are saved as test artefacts either way.
+func TestBrowserPaymentPageInArabic(t *testing.T) {
+	browser := startChromium(t, findChromium(t))
+
+	for _, provider := range []string{qpaytest.ProviderTap, qpaytest.ProviderCheckout} {
+		t.Run(provider, func(t *testing.T) {
+			ctx := context.Background()
+			sim, err := qpaytest.NewServer(qpaytest.Options{MerchantName: "متجر الواحة"})
+			require.NoError(t, err)
+			t.Cleanup(sim.Close)
+			var p qpay.Provider
+			if provider == qpaytest.ProviderTap {
+				p = qpaytest.NewTap(t, sim)
+			} else {
+				p = qpaytest.NewCheckout(t, sim)
+			}
+			shop := newShop(t, p)
+			if provider == qpaytest.ProviderCheckout {
+				sim.SetCheckoutWebhookURL(shop.URL + "/webhook")
+			}
+			req := qpay.PaymentRequest{
+				Amount:     money.MustParse("245.00", qpay.Currency),
+				Reference:  "ORD-ar-" + provider,
+				Customer:   qpay.Customer{Name: "مريم الكواري", Email: "mariam@example.qa"},
+				ReturnURL:  shop.URL + "/return",
+				WebhookURL: shop.URL + "/webhook",
+			}
+			if provider == qpaytest.ProviderCheckout {
+				req.Language = "ar"
+			}
+			pay, err := p.CreatePayment(ctx, req)
+			require.NoError(t, err)
+			page := pay.RedirectURL
+			if provider == qpaytest.ProviderTap {
+				page += "?lang=ar" // Tap sends no language: the simulator's page query
+			}
+
+			tab := openTab(t, browser)
+			var amount, merchant string
+			step(t, tab, "open the Arabic payment page",
+				chromedp.Navigate(page),
+				chromedp.WaitVisible("#qpay-form", chromedp.ByQuery),
+				chromedp.Text("#amount", &amount, chromedp.ByQuery),
+				chromedp.Text("#merchant", &merchant, chromedp.ByQuery),
+			)
+			assert.Equal(t, "245.00 ر.ق", amount)
+			assert.Equal(t, "متجر الواحة", merchant)
+			checkPageLanguage(t, tab, "ar", "rtl", "تجريبي · محاكي")
+			saveScreenshot(t, tab, "ar")
+
+			showEveryError(t, tab, "أدخل رقم البطاقة")
+			checkPageLanguage(t, tab, "ar", "rtl", "تجريبي · محاكي")
+			saveScreenshot(t, tab, "ar-errors")
+
+			card := qpaytest.TestCard
+			step(t, tab, "correct the entries and pay",
+				chromedp.SetValue("#card_number", card.Number, chromedp.ByQuery),
+				chromedp.SetValue("#expiry", card.Expiry, chromedp.ByQuery),
+				chromedp.SetValue("#otp", card.OTP, chromedp.ByQuery),
+				chromedp.SendKeys("#pin", card.PIN, chromedp.ByQuery),
+				chromedp.Click("#pay", chromedp.ByQuery),
+				chromedp.WaitVisible("#thanks", chromedp.ByQuery),
+			)
+			require.NotNil(t, shop.paymentEvent(pay.ID, status.Captured), "a verified webhook said captured; got %v", shop.eventSummary())
+		})
+	}
+}
+
+// checkPageLanguage asserts the page's lang and dir and its banner.
+func checkPageLanguage(t *testing.T, tab context.Context, lang, dir, banner string) {
+	t.Helper()
+	var gotLang, gotDir, gotBanner string
+	step(t, tab, "read the page's language and banner",
+		chromedp.Evaluate(`document.documentElement.lang`, &gotLang),
+		chromedp.Evaluate(`document.documentElement.dir`, &gotDir),
+		chromedp.Text("#banner", &gotBanner, chromedp.ByQuery),
+	)
+	assert.Equal(t, lang, gotLang)
+	assert.Equal(t, dir, gotDir)
+	assert.Contains(t, gotBanner, banner, "the TEST/SIMULATOR banner is shown")
+}
+
+// showEveryError submits the QPay form with every field wrong but the
+// card number's first digits, the expiry and the OTP typed, and checks
+// that the page comes back with all four errors at once (each field
+// marked aria-invalid and described by its error, the summary focused for
+// screen readers), with what was typed kept.
+func showEveryError(t *testing.T, tab context.Context, firstError string) {
+	t.Helper()
+	var summary, number, expiry, otp, pin, focused string
+	var errors, invalid, described int
+	step(t, tab, "submit the form with every field wrong",
+		chromedp.SendKeys("#card_number", "4215 3755", chromedp.ByQuery),
+		chromedp.SendKeys("#expiry", "13/49", chromedp.ByQuery),
+		chromedp.SendKeys("#otp", "12", chromedp.ByQuery),
+		chromedp.Click("#pay", chromedp.ByQuery), // the PIN left empty
+		chromedp.WaitVisible("#error", chromedp.ByQuery),
+		chromedp.Text("#error", &summary, chromedp.ByQuery),
+		chromedp.Evaluate(`document.querySelectorAll("#qpay-form .field-error").length`, &errors),
+		chromedp.Evaluate(`document.querySelectorAll("#qpay-form [aria-invalid=true]").length`, &invalid),
+		chromedp.Evaluate(`Array.from(document.querySelectorAll("#qpay-form [aria-invalid=true]")).filter(i => document.getElementById(i.id + "-error") && i.getAttribute("aria-describedby").includes(i.id + "-error")).length`, &described),
+		chromedp.Evaluate(`document.activeElement.id`, &focused),
+		chromedp.Value("#card_number", &number, chromedp.ByQuery),
+		chromedp.Value("#expiry", &expiry, chromedp.ByQuery),
+		chromedp.Value("#otp", &otp, chromedp.ByQuery),
+		chromedp.Value("#pin", &pin, chromedp.ByQuery),
+	)
+	assert.Contains(t, summary, firstError)
+	assert.Equal(t, 4, errors, "every field's error at once: %s", summary)
+	assert.Equal(t, 4, invalid)
+	assert.Equal(t, 4, described, "each error is tied to its input")
+	assert.Equal(t, "error", focused, "the error summary has the focus, so it is read out")
+	assert.Equal(t, "4215 3755", number, "what was typed is kept")
+	assert.Equal(t, "13/49", expiry)
+	assert.Equal(t, "12", otp)
+	assert.Empty(t, pin, "a PIN is never shown back")
+}
+
+// saveScreenshot keeps a full-page PNG of the tab, named after the test
+// and what it shows, as a test artefact.
+func saveScreenshot(t *testing.T, tab context.Context, what string) {
+	t.Helper()
+	screenshot(t, tab, strings.NewReplacer("/", "-", " ", "_").Replace(t.Name())+"-"+what+".png")
 }
 
 // findChromium returns the browser to drive: QPAY_CHROMIUM, else the first
@@ -278,6 +413,12 @@ func step(t *testing.T, tab context.Context, what string, actions ...chromedp.Ac
 // keepScreenshot saves a full-page PNG of the tab as a test artefact named
 // after the test, and logs its path.
 func keepScreenshot(t *testing.T, tab context.Context) {
+	screenshot(t, tab, strings.NewReplacer("/", "-", " ", "_").Replace(t.Name())+".png")
+}
+
+// screenshot saves a full-page PNG of the tab under name in the artefacts
+// directory, and logs its path.
+func screenshot(t *testing.T, tab context.Context, name string) {
 	ctx, cancel := context.WithTimeout(tab, 5*time.Second)
 	defer cancel()
 	var png []byte
@@ -293,7 +434,6 @@ func keepScreenshot(t *testing.T, tab context.Context) {
 		t.Logf("no screenshot: %v", err)
 		return
 	}
-	name := strings.NewReplacer("/", "-", " ", "_").Replace(t.Name()) + ".png"
 	path := filepath.Join(dir, name)
 	if err := os.WriteFile(path, png, 0o644); err != nil {
 		t.Logf("no screenshot: %v", err)

@@ -89,11 +89,32 @@
 // amount_allocations are refused (amount_allocations_invalid): the
 // simulated account is no Platforms account.
 //
+// # The payment page
+//
+// The page a shopper (or a tester showing the flow) sees says TEST ·
+// SIMULATOR in a banner, the merchant's name (Options.MerchantName, else
+// "Test merchant") and the provider, the amount, the order reference, and
+// when the page expires (in Doha time, with a live countdown where
+// JavaScript runs), and lists the test cards and OTPs below the form. Its
+// labels are tied to their inputs with hints (aria-describedby), and a
+// refused form comes back with every problem at once: a summary that takes
+// the focus (role="alert"), and each field's error next to it
+// (aria-invalid, aria-describedby), keeping what was typed but the PIN
+// and the security code.
+//
+// It is in English or Arabic (lang="ar" dir="rtl", all its words
+// translated). The language is, first match wins: the page URL's
+// ?lang=en or ?lang=ar; the language of the request where the provider
+// has one (Checkout's source.language, PaymentRequest.Language); the
+// browser's Accept-Language; English. Tap's charge and the Mastercard
+// Gateway's browser payment carry no language, so for them an Arabic page
+// is RedirectURL+"?lang=ar", or a browser that prefers Arabic.
+//
 // # Payment outcomes
 //
 // The page asks for a card number, an expiry (MM/YY), a 4-digit PIN and an
-// OTP. A malformed entry shows the form again and changes nothing. The
-// first matching row decides:
+// OTP. A malformed entry shows the form again with every problem and
+// changes nothing. The first matching row decides:
 //
 //	What                                         Tap                                    Checkout (source.qpay_status, status_message)
 //	ForceDecline(id) or DeclineNext()            DECLINED 507 Declined, Card Issuer     Declined 0001 Transaction declined by issuer

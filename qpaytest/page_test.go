@@ -45,24 +45,202 @@ func getPage(t *testing.T, page string) (int, string) {
 func TestPageIsAnAccessibleForm(t *testing.T) {
 	s := startServer(t, Options{})
 	_, page := createTap(t, s, tapChargeReq(""))
-	code, body := getPage(t, page)
-	require.Equal(t, http.StatusOK, code)
+	resp, err := http.Get(page)
+	require.NoError(t, err)
+	b, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	require.NoError(t, err)
+	body := string(b)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
 	for _, want := range []string{
-		`<html lang="en">`,
+		`<html lang="en" dir="ltr">`,
+		`<header id="banner" class="banner" role="note"><strong>TEST · SIMULATOR</strong>`,
+		`<span id="merchant">Test merchant</span> <span class="via">via <bdi>Tap Payments</bdi></span>`,
+		`<strong id="amount"><bdi>QAR 79.10</bdi></strong>`,
+		`<strong id="reference"><bdi>ORD-1</bdi></strong>`,
+		// The expiry is stated without JavaScript; the script counts down.
+		`This page expires at <time id="expires" datetime="`,
 		`<form id="qpay-form" method="post"`,
-		`<label for="card_number">`, `<input id="card_number" name="card_number"`,
+		`novalidate>`, // the server shows every error at once, not the browser one at a time
+		`<label for="card_number">Card number</label>`, `<input id="card_number" name="card_number"`,
 		`<label for="expiry">Expiry date (MM/YY)</label>`, `<input id="expiry" name="expiry"`,
-		`<label for="pin">`, `<input id="pin" name="pin" type="password"`,
-		`<label for="otp">`, `<input id="otp" name="otp"`,
-		`<button id="pay" type="submit" name="action" value="pay">`,
-		`<button id="cancel" type="submit" name="action" value="cancel"`,
-		`<strong id="amount">QAR 79.10</strong>`,
-		`<strong id="reference">ORD-1</strong>`,
+		`<label for="pin">PIN</label>`, `<input id="pin" name="pin" type="password"`,
+		`<label for="otp">One-time password (OTP)</label>`, `<input id="otp" name="otp"`,
+		`aria-describedby="card_number-hint"`,
+		`<button id="pay" class="pay" type="submit" name="action" value="pay">Pay <bdi>QAR 79.10</bdi></button>`,
+		`<button id="cancel" class="cancel" type="submit" name="action" value="cancel"`,
+		// The test cards and OTP are listed, after the form in focus order.
+		`<code dir="ltr">4215 3755 0088 3243</code>`, `<code dir="ltr">4000 0000 0000 0002</code>`, `<code dir="ltr">000000</code>`,
 	} {
 		assert.Contains(t, body, want)
 	}
-	code, _ = getPage(t, s.URL()+"/pay/nosuchtoken")
+	assert.Less(t, strings.Index(body, `id="pay"`), strings.Index(body, `id="test-cards"`), "the form comes before the test cards")
+	assert.NotContains(t, body, "aria-invalid", "no error yet")
+	csp := resp.Header.Get("Content-Security-Policy")
+	assert.Contains(t, csp, "default-src 'none'")
+	assert.Contains(t, csp, "script-src 'sha256-", "only the page's own script runs")
+	assert.Equal(t, "en", resp.Header.Get("Content-Language"))
+
+	code, body := getPage(t, s.URL()+"/pay/nosuchtoken")
 	assert.Equal(t, http.StatusNotFound, code)
+	assert.Contains(t, body, `<p id="error" class="alert" role="alert">This payment does not exist.</p>`)
+}
+
+// postPage submits the page's form as a browser does, with fields, and
+// returns the status and the page answered.
+func postPage(t *testing.T, page string, header http.Header, fields url.Values) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, page, strings.NewReader(fields.Encode()))
+	require.NoError(t, err)
+	req.Header = header.Clone()
+	if req.Header == nil {
+		req.Header = http.Header{}
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := client.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return resp.StatusCode, string(b)
+}
+
+func TestPageShowsEveryErrorAtOnceKeepingWhatWasTyped(t *testing.T) {
+	s := startServer(t, Options{})
+	id, page := createTap(t, s, tapChargeReq(""))
+	code, body := postPage(t, page, nil, url.Values{
+		"method": {"qpay"}, "action": {"pay"},
+		"card_number": {`4215"><script>alert(1)</script>`}, "expiry": {"13/49"}, "pin": {"98"}, "otp": {"12"},
+	})
+	require.Equal(t, http.StatusUnprocessableEntity, code)
+	for _, want := range []string{
+		`<title>Error: QPay payment`,
+		`<div id="error" class="alert" role="alert" tabindex="-1">`,
+		`<li><a href="#card_number">Enter the card number: 12 to 19 digits.</a></li>`,
+		`<li><a href="#expiry">Enter the expiry date as MM/YY.</a></li>`,
+		`<li><a href="#pin">Enter your 4-digit PIN.</a></li>`,
+		`<li><a href="#otp">Enter the one-time password: 4 to 8 digits.</a></li>`,
+		`<p id="card_number-error" class="field-error">`,
+		`aria-describedby="card_number-hint card_number-error" aria-invalid="true"`,
+		`aria-describedby="pin-hint pin-error" aria-invalid="true"`,
+		// What was typed is kept, escaped.
+		`value="4215&#34;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"`,
+		`value="13/49"`, `value="12"`,
+	} {
+		assert.Contains(t, body, want)
+	}
+	assert.Equal(t, 4, strings.Count(body, `class="field-error"`), "every field's error at once")
+	assert.Equal(t, 4, strings.Count(body, `aria-invalid="true"`))
+	assert.NotContains(t, body, "<script>alert", "nothing typed is markup")
+	assert.NotContains(t, body, `value="98"`, "a PIN is never shown back")
+
+	// One wrong field: one error, the others untouched.
+	_, body = postPage(t, page, nil, url.Values{
+		"method": {"qpay"}, "action": {"pay"}, "card_number": {TestCardNumber}, "expiry": {"12/49"}, "pin": {"1234"}, "otp": {""},
+	})
+	assert.Equal(t, 1, strings.Count(body, `class="field-error"`))
+	assert.Contains(t, body, `aria-describedby="otp-hint otp-error" aria-invalid="true"`)
+	assert.Contains(t, body, `value="4215375500883243"`)
+
+	// Server.Pay reports every problem on one line.
+	_, err := s.Pay(context.Background(), page, Card{"12", "1349", "1", "1"})
+	require.Error(t, err)
+	for _, want := range []string{"card number", "MM/YY", "PIN", "one-time password"} {
+		assert.Contains(t, err.Error(), want)
+	}
+	v, err := s.Lookup(id)
+	require.NoError(t, err)
+	assert.Equal(t, status.Pending, v.Status, "nothing happened")
+}
+
+func TestHostedPageCardFormShowsEveryErrorAtOnce(t *testing.T) {
+	s := startServer(t, Options{})
+	_, page := createTap(t, s, with(tapChargeReq(""), "source.id", "src_all"))
+	code, body := postPage(t, page, nil, url.Values{
+		"method": {"card"}, "action": {"pay"}, "card_number": {"4242"}, "expiry": {"00/30"}, "cvc": {"98765"},
+	})
+	require.Equal(t, http.StatusUnprocessableEntity, code)
+	assert.Equal(t, 3, strings.Count(body, `class="field-error"`))
+	for _, want := range []string{
+		`<li><a href="#card-number">`, `<li><a href="#card-expiry">`, `<li><a href="#card-cvc">Enter the card&#39;s 3- or 4-digit security code.</a></li>`,
+		`<input id="card-number" name="card_number"`, `value="4242"`,
+	} {
+		assert.Contains(t, body, want)
+	}
+	assert.NotContains(t, body, `value="98765"`, "a security code is never shown back")
+	assert.NotContains(t, body, `id="card_number-error"`, "the QPay form the shopper did not use has no error")
+	assert.Contains(t, body, `<code dir="ltr">4242 4242 4242 4242</code>`, "the test Visa is listed")
+}
+
+func TestPageInArabic(t *testing.T) {
+	arabicWords := []string{
+		`<html lang="ar" dir="rtl">`,
+		`<strong>تجريبي · محاكي</strong>`,
+		`<label for="card_number">رقم البطاقة</label>`,
+		`<label for="pin">الرقم السري</label>`,
+		`<strong id="amount"><bdi>79.10 ر.ق</bdi></strong>`,
+		`>ادفع <bdi>79.10 ر.ق</bdi></button>`,
+		`<h2 id="test-cards-title">بطاقات الاختبار</h2>`,
+		`<span id="merchant">تاجر تجريبي</span>`,
+	}
+	s := startServer(t, Options{})
+	_, ckoPage := createCheckout(t, s, with(ckoPaymentReq(), "source.language", "ar"))
+	_, tapPage := createTap(t, s, tapChargeReq(""))
+	cases := []struct {
+		name   string
+		page   string
+		header http.Header
+	}{
+		{"Checkout's source.language", ckoPage, nil},
+		{"Tap, with ?lang=ar on the page", tapPage + "?lang=ar", nil},
+		{"Tap, with the browser's Accept-Language", tapPage, http.Header{"Accept-Language": {"ar-QA,ar;q=0.9,en;q=0.5"}}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			req, err := http.NewRequest(http.MethodGet, c.page, nil)
+			require.NoError(t, err)
+			req.Header = c.header
+			resp, err := http.DefaultClient.Do(req)
+			require.NoError(t, err)
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			require.Equal(t, http.StatusOK, resp.StatusCode)
+			body := string(b)
+			for _, want := range arabicWords {
+				assert.Contains(t, body, want)
+			}
+			assert.NotContains(t, body, "Card number", "no English word left")
+			assert.NotContains(t, body, "Pay <bdi>")
+			assert.Equal(t, "ar", resp.Header.Get("Content-Language"))
+
+			// The errors are Arabic too, and the language stays through the POST.
+			code, body := postPage(t, c.page, c.header, url.Values{"method": {"qpay"}, "action": {"pay"}, "card_number": {"1"}})
+			assert.Equal(t, http.StatusUnprocessableEntity, code)
+			assert.Contains(t, body, `<html lang="ar" dir="rtl">`)
+			assert.Contains(t, body, `<title>خطأ: `)
+			assert.Contains(t, body, `<li><a href="#card_number">أدخل رقم البطاقة: من 12 إلى 19 رقمًا.</a></li>`)
+			assert.Equal(t, 4, strings.Count(body, `class="field-error"`))
+			if c.header == nil {
+				assert.Contains(t, body, `action="/pay/`)
+				assert.Regexp(t, `action="/pay/[a-z0-9]+\?lang=ar"`, body, "the form posts back in Arabic")
+			}
+		})
+	}
+
+	// English stays the default, and an explicit ?lang=en wins over the
+	// route's language.
+	_, body := getPage(t, tapPage)
+	assert.Contains(t, body, `<html lang="en" dir="ltr">`)
+	_, body = getPage(t, ckoPage+"?lang=en")
+	assert.Contains(t, body, `<html lang="en" dir="ltr">`)
+}
+
+func TestPageShowsTheMerchantName(t *testing.T) {
+	s := startServer(t, Options{MerchantName: `Souq <Waqif> & Co`})
+	_, page := createCheckout(t, s, ckoPaymentReq())
+	_, body := getPage(t, page)
+	assert.Contains(t, body, `<span id="merchant">Souq &lt;Waqif&gt; &amp; Co</span> <span class="via">via <bdi>Checkout.com</bdi></span>`)
 }
 
 func TestPayRedirectsTheWayEachProviderDoes(t *testing.T) {

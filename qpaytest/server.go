@@ -131,6 +131,10 @@ type Options struct {
 	// HTTPClient delivers webhooks; nil means a client of the Server's own,
 	// whose idle connections Close closes.
 	HTTPClient *http.Client
+	// MerchantName is the merchant's name on the payment page (the
+	// providers' requests carry no name); "" shows "Test merchant", in
+	// the page's language.
+	MerchantName string
 	// Logger gets one line per request and per webhook delivery; nil means
 	// no logging. Keys never appear in it.
 	Logger *slog.Logger
@@ -201,6 +205,7 @@ func newServer(opts Options, core sim.Options) (*Server, error) {
 	if err := s.cko.Validate(); err != nil { // before anything listens
 		return nil, err
 	}
+	core.MerchantName = opts.MerchantName
 	c, err := sim.New(core, s.tap, s.cko, s.mpgs)
 	if err != nil {
 		return nil, err

@@ -311,12 +311,13 @@ func (rt *Route) Page(p *sim.Payment) sim.Page {
 	if d.hosted != nil && !paid(p) {
 		// A shopper who cancels a hosted page goes to cancel_url, with no
 		// session: no payment was made.
-		return sim.Page{Merchant: "the merchant (via Checkout.com)", Reference: p.Reference, Return: d.hosted.cancelURL}
+		return sim.Page{Provider: "Checkout.com", Reference: p.Reference, Return: d.hosted.cancelURL, Language: d.language}
 	}
 	return sim.Page{
-		Merchant:  "the merchant (via Checkout.com)",
+		Provider:  "Checkout.com",
 		Reference: p.Reference,
 		Return:    sim.WithQuery(target, "cko-session-id", d.sessionID),
+		Language:  d.language,
 	}
 }
 
@@ -337,6 +338,7 @@ type payment struct {
 	sessionID      string
 	pun            string
 	sourceDesc     string
+	language       string // source.language, lower case: the page's
 	captureAction  string // act_ ID of the capture
 	confirmationID string
 	cust           customer

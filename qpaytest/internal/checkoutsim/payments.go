@@ -173,6 +173,7 @@ func (rt *Route) createPayment(r *http.Request, body []byte) sim.Reply {
 		sessionID:  newID("sid"),
 		pun:        sim.RandomFrom(sim.Base32Lower, 20),
 		sourceDesc: *src.Description,
+		language:   strings.ToLower(src.Language),
 	}
 	p.Data = d
 	if c := req.Customer; c != nil {

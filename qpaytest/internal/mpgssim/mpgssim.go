@@ -260,7 +260,7 @@ func (rt *Route) Describe(p *sim.Payment, v *sim.View) {
 // it itself).
 func (rt *Route) Page(p *sim.Payment) sim.Page {
 	return sim.Page{
-		Merchant:  "the merchant (via its bank's Mastercard Gateway)",
+		Provider:  "Mastercard Gateway",
 		Reference: p.Reference,
 		Return:    p.ReturnURL,
 	}

@@ -154,10 +154,10 @@ func (c *Core) settle(id, method string, to status.Status) error {
 	if method == "" {
 		method = p.firstMethod()
 	}
-	if problem := methodProblem(p, method); problem != "" && (res == ResCaptured || res == ResInsufficientFunds) {
+	if !p.Offers(method) && (res == ResCaptured || res == ResInsufficientFunds) {
 		c.mu.Unlock()
 		c.Send(out)
-		return fmt.Errorf("qpaytest: payment %s: %s", p.ID, problem)
+		return fmt.Errorf("qpaytest: payment %s: this page does not take %s", p.ID, method)
 	}
 	number, scheme := TestCardNumber, "NAPS"
 	if method == MethodCard {

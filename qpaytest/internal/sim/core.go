@@ -61,6 +61,10 @@ type Options struct {
 	// route, instead of the route's own target (Tap's post.url,
 	// Checkout's account URL): 'qpay sandbox --forward-to'.
 	ForwardTo string
+	// MerchantName is the name the payment page shows for every route
+	// whose Page names none; "" shows "Test merchant" in the page's
+	// language.
+	MerchantName string
 }
 
 // Core is the route-neutral simulator: payments and refunds through the

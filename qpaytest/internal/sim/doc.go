@@ -9,6 +9,23 @@
 // rules, IDs and webhook signing. A front end implements Route and is
 // passed to New; nothing here imports one.
 //
+// # The payment page
+//
+// One template, stylesheet and script (page.html, page.css, page.js,
+// embedded) for every route, in English and Arabic (words.go; Arabic is
+// lang="ar" dir="rtl", digits Western, the amount "79.10 ر.ق"). A route
+// gives only data through Lifecycle.Page: the provider's name, the
+// reference, the return URL, the merchant's name if it knows one, and
+// the language its request asked for. The page's language is, first
+// match wins: the page URL's ?lang=en|ar (kept through the form's POST),
+// the route's Page.Language (Checkout's source.language), the browser's
+// Accept-Language, English. Tap and the Mastercard Gateway send no
+// language, so their Arabic page is reached with ?lang=ar or the browser's
+// preference. A refused form comes back (422) with every problem at once,
+// the values typed kept (but never the PIN or CVC), escaped by
+// html/template; a Content-Security-Policy admits the page's own style and
+// script only, by hash.
+//
 // # Adding a route
 //
 // A new route (the acquiring bank's Mastercard Gateway, say) is one new

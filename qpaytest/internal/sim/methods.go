@@ -2,7 +2,6 @@ package sim
 
 import (
 	"context"
-	"fmt"
 	"net/url"
 	"regexp"
 	"strings"
@@ -61,17 +60,19 @@ func (p *Payment) firstMethod() string {
 	return p.Methods[0]
 }
 
-// problem is what the card form refuses to submit, "" if nothing.
-func (c HostedCard) problem() string {
-	switch {
-	case len(c.Number) < 12 || len(c.Number) > 19 || !allDigits(c.Number):
-		return "Enter the card number: 12 to 19 digits."
-	case !validExpiry(c.Expiry):
-		return "Enter the expiry date as MM/YY."
-	case len(c.CVC) < 3 || len(c.CVC) > 4 || !allDigits(c.CVC):
-		return "Enter the card's 3- or 4-digit security code."
+// problems are every entry the card form refuses, nil if none.
+func (c HostedCard) problems() []fieldProblem {
+	var out []fieldProblem
+	if len(c.Number) < 12 || len(c.Number) > 19 || !allDigits(c.Number) {
+		out = append(out, fieldProblem{"card_number", func(w *words) string { return w.ErrCardNumber }})
 	}
-	return ""
+	if !validExpiry(c.Expiry) {
+		out = append(out, fieldProblem{"expiry", func(w *words) string { return w.ErrExpiry }})
+	}
+	if len(c.CVC) < 3 || len(c.CVC) > 4 || !allDigits(c.CVC) {
+		out = append(out, fieldProblem{"cvc", func(w *words) string { return w.ErrCVC }})
+	}
+	return out
 }
 
 // decideCard is what paying p by card c does. The caller holds the lock.
@@ -123,10 +124,10 @@ func pickForm(page, method string) string {
 	return ""
 }
 
-// methodProblem is why the page refuses method for p, "" if it does not.
-func methodProblem(p *Payment, method string) string {
+// methodProblem is why the page refuses method for p, nil if it does not.
+func methodProblem(p *Payment, method string) []fieldProblem {
 	if !p.Offers(method) {
-		return fmt.Sprintf("This page does not take %s.", method)
+		return formProblem(func(w *words) string { return w.ErrMethod })
 	}
-	return ""
+	return nil
 }

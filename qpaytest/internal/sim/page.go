@@ -1,6 +1,9 @@
 package sim
 
 import (
+	"crypto/sha256"
+	_ "embed"
+	"encoding/base64"
 	"html/template"
 	"log/slog"
 	"net/http"
@@ -11,11 +14,17 @@ import (
 	"github.com/qpay-go/qpay/status"
 )
 
-// The hosted payment page: what a shopper sees at transaction.url (Tap) or
-// _links.redirect.href (Checkout). Its element IDs are stable, for browser
-// tests: form#qpay-form, inputs #card_number, #expiry, #pin, #otp, buttons
-// #pay and #cancel, and on a finished payment p#outcome (with a
-// data-status attribute) and a#return.
+// The hosted payment page: what a shopper sees at transaction.url (Tap),
+// _links.redirect.href (Checkout) or the gateway's redirect. One template
+// (page.html), one stylesheet (page.css) and one small script (page.js)
+// serve every route and language; a route supplies data only (Page), the
+// words are in words.go. Its element IDs are stable, for browser tests:
+// header#banner, #merchant, #amount, #reference, time#expires (and
+// #countdown, filled by the script), form#qpay-form, inputs #card_number,
+// #expiry, #pin, #otp, buttons #pay and #cancel; after a refused form
+// div#error (the summary, every problem at once) and p#<input>-error
+// next to each input; aside#test-cards; and on a finished payment
+// p#outcome (with a data-status attribute) and a#return.
 
 // The documented test cards (see the package documentation).
 const (
@@ -24,125 +33,230 @@ const (
 	FailedOTP         = "000000"           // declined, authentication failed
 )
 
-var pageTemplate = template.Must(template.New("page").Parse(`<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{{if .Choice}}Payment{{else}}QPay payment{{end}} – {{.Amount}}</title>
-<style>body{font-family:sans-serif;max-width:28rem;margin:2rem auto;padding:0 1rem}label{display:block;margin-top:.8rem}input{font-size:1.1rem;width:100%}button{margin:1rem .5rem 0 0;font-size:1.1rem}#error{color:#a00}</style>
-</head>
-<body>
-<main>
-<h1>{{if .Choice}}Checkout{{else if .QPay}}QPay{{else}}Card payment{{end}}</h1>
-<p>Pay <strong id="amount">{{.Amount}}</strong> to <span id="merchant">{{.Merchant}}</span> for order <strong id="reference">{{.Reference}}</strong>.</p>
-{{- if .Error}}
-<p id="error" role="alert">{{.Error}}</p>
-{{- end}}
-{{- if .Pending}}
-{{- if .Choice}}
-<p id="choose">Choose how to pay: QPay (NAPS debit card) or a credit card.</p>
-{{- end}}
-{{- if .QPay}}
-<section id="qpay-method">
-{{- if .Choice}}<h2>Pay with QPay</h2>{{end}}
-<form id="qpay-form" method="post" action="{{.Action}}" autocomplete="off">
-<input type="hidden" name="method" value="qpay">
-<label for="card_number">Card number</label>
-<input id="card_number" name="card_number" inputmode="numeric" autocomplete="cc-number" required value="{{.CardNumber}}"{{if .Error}} aria-describedby="error"{{end}}>
-<label for="expiry">Expiry date (MM/YY)</label>
-<input id="expiry" name="expiry" placeholder="MM/YY" autocomplete="cc-exp" required value="{{.Expiry}}">
-<label for="pin">PIN</label>
-<input id="pin" name="pin" type="password" inputmode="numeric" autocomplete="off" required>
-<label for="otp">One-time password (OTP)</label>
-<input id="otp" name="otp" inputmode="numeric" autocomplete="one-time-code" required>
-<button id="pay" type="submit" name="action" value="pay">Pay {{.Amount}}</button>
-<button id="cancel" type="submit" name="action" value="cancel" formnovalidate>Cancel</button>
-</form>
-</section>
-{{- end}}
-{{- if .Card}}
-<section id="card-method">
-{{- if .Choice}}<h2>Pay by card</h2>{{end}}
-<form id="card-form" method="post" action="{{.Action}}" autocomplete="off">
-<input type="hidden" name="method" value="card">
-<label for="card-number">Card number</label>
-<input id="card-number" name="card_number" inputmode="numeric" autocomplete="cc-number" required>
-<label for="card-expiry">Expiry date (MM/YY)</label>
-<input id="card-expiry" name="expiry" placeholder="MM/YY" autocomplete="cc-exp" required>
-<label for="card-cvc">Security code (CVC)</label>
-<input id="card-cvc" name="cvc" inputmode="numeric" autocomplete="cc-csc" required>
-<button id="pay-card" type="submit" name="action" value="pay">Pay {{.Amount}} by card</button>
-{{- if not .QPay}}
-<button id="cancel" type="submit" name="action" value="cancel" formnovalidate>Cancel</button>
-{{- end}}
-</form>
-</section>
-{{- end}}
-{{- else}}
-<p id="outcome" role="status" data-status="{{.Status}}">{{.Outcome}}</p>
-{{- if .Return}}
-<p><a id="return" href="{{.Return}}">Return to the merchant</a></p>
-{{- end}}
-{{- end}}
-</main>
-</body>
-</html>
-`))
+//go:embed page.html
+var pageHTML string
+
+//go:embed page.css
+var pageCSS string
+
+//go:embed page.js
+var pageJS string
+
+// pageTemplate is the one page of every route, in every language: the
+// route supplies data (Page), words.go the words.
+var pageTemplate = template.Must(template.New("page").Funcs(template.FuncMap{"group": groupDigits}).Parse(pageHTML))
+
+// pagePolicy allows the page's own style and script only (by hash), so
+// that nothing a merchant sent (a reference, a name) can run, even if an
+// escape were missed; and no framing, as providers' pages refuse it.
+var pagePolicy = "default-src 'none'; style-src '" + hashSource(pageCSS) + "'; script-src '" + hashSource(pageJS) +
+	"'; base-uri 'none'; frame-ancestors 'none'"
+
+func hashSource(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return "sha256-" + base64.StdEncoding.EncodeToString(sum[:])
+}
+
+// doha is Qatar's time zone (UTC+3 all year, no daylight saving), in
+// which the page states its expiry.
+var doha = time.FixedZone("Doha", 3*60*60)
 
 type pageData struct {
+	W          *words
+	CSS        template.CSS
+	Script     template.JS
+	NotFound   bool
 	Amount     string
 	Merchant   string
+	Provider   string
 	Reference  string
 	Pending    bool
 	Action     string
-	CardNumber string
-	Expiry     string
-	Error      string
-	Status     string
-	Outcome    string
-	Return     string
-	QPay       bool // the QPay form is shown
-	Card       bool // the card form is shown (a hosted page)
-	Choice     bool // both are: the shopper picks one
+	ExpiresISO string
+	// ExpiresText is the expiry in Doha time, what the page says without
+	// JavaScript; Remaining the seconds left, from which the script counts
+	// down (the simulator's clock, which a test may inject, not the
+	// browser's).
+	ExpiresText string
+	Remaining   int64
+	Forms       []pageForm
+	Errors      []pageError // every problem at once, in the form's order
+	Status      string
+	Outcome     string
+	Return      string
+	QPay        bool // the QPay form is shown
+	Card        bool // the card form is shown (a hosted page)
+	Choice      bool // both are: the shopper picks one
+
+	TestCard, DeclineCard, TestVisa, FailedOTP string
 }
 
-// pageFor fills the page of p. The caller holds the lock.
-func (c *Core) pageFor(p *Payment) pageData {
+// pageForm is one method's form. Its IDs are the stable ones of the
+// package documentation.
+type pageForm struct {
+	ID, Section, Method, Heading string
+	Fields                       []pageField
+	PayID, PayLabel              string
+	Cancel                       bool
+}
+
+// pageField is one input with its label, hint and error.
+type pageField struct {
+	ID, Name, Label, Hint, Type, Autocomplete, Placeholder, Size string
+	Value, Error                                                 string
+}
+
+// pageError is one line of the error summary, linking to its field.
+type pageError struct{ Href, Msg string }
+
+// fieldProblem is one entry the page refuses: the form field's name and
+// what to tell the shopper.
+type fieldProblem struct {
+	Field string
+	Msg   func(*words) string
+}
+
+// pageFor fills the page of p in lang. The caller holds the lock.
+func (c *Core) pageFor(p *Payment, lang string) pageData {
 	rp := p.Route.Page(p)
+	w := wordsFor(lang)
 	d := pageData{
-		Amount:    p.Amount.String(),
+		W:         w,
+		CSS:       template.CSS(pageCSS),
+		Script:    template.JS(pageJS),
+		Amount:    w.Currency(p.Amount.Fixed(), p.Amount.Currency()),
 		Merchant:  rp.Merchant,
+		Provider:  rp.Provider,
 		Reference: rp.Reference,
 		Pending:   p.State == status.Pending,
 		Action:    "/pay/" + p.Token,
 		Status:    p.View().String(),
-		Outcome:   p.Result.shopper(),
+		Outcome:   w.Outcomes[p.Result],
 		QPay:      p.Offers(MethodQPay),
 		Card:      p.Offers(MethodCard),
+
+		TestCard: TestCardNumber, DeclineCard: DeclineCardNumber, TestVisa: TestVisaNumber, FailedOTP: FailedOTP,
+	}
+	if d.Merchant == "" {
+		d.Merchant = c.opts.MerchantName
+	}
+	if d.Merchant == "" {
+		d.Merchant = w.DefaultMerchant
+	}
+	if lang != LangEnglish {
+		// The language was chosen: it stays through the form's POST.
+		d.Action += "?lang=" + lang
 	}
 	d.Choice = d.QPay && d.Card
-	if !d.Pending {
+	if d.Pending {
+		d.ExpiresISO = p.Expires.UTC().Format(time.RFC3339)
+		d.ExpiresText = p.Expires.In(doha).Format("15:04") + " " + w.DohaTime
+		if left := p.Expires.Sub(c.now()); left > 0 {
+			d.Remaining = int64(left / time.Second)
+		}
+		d.Forms = c.forms(p, w, d)
+	} else {
 		d.Return = rp.Return
 	}
 	return d
+}
+
+// forms are the forms p's page offers, empty and without errors.
+func (c *Core) forms(p *Payment, w *words, d pageData) []pageForm {
+	var out []pageForm
+	if d.QPay {
+		heading := w.HeadingDirect
+		if d.Choice {
+			heading = w.QPayHeading
+		}
+		out = append(out, pageForm{
+			ID: "qpay-form", Section: "qpay-method", Method: MethodQPay, Heading: heading,
+			PayID: "pay", PayLabel: w.Pay, Cancel: true,
+			Fields: []pageField{
+				{ID: "card_number", Name: "card_number", Label: w.CardNumber, Hint: w.HintCardNumber, Type: "text", Autocomplete: "cc-number"},
+				{ID: "expiry", Name: "expiry", Label: w.Expiry, Hint: w.HintExpiry, Type: "text", Autocomplete: "cc-exp", Placeholder: "MM/YY", Size: "short"},
+				{ID: "pin", Name: "pin", Label: w.PIN, Hint: w.HintPIN, Type: "password", Autocomplete: "off", Size: "short"},
+				{ID: "otp", Name: "otp", Label: w.OTP, Hint: w.HintOTP, Type: "text", Autocomplete: "one-time-code", Size: "short"},
+			},
+		})
+	}
+	if d.Card {
+		out = append(out, pageForm{
+			ID: "card-form", Section: "card-method", Method: MethodCard, Heading: w.CardHeading,
+			PayID: "pay-card", PayLabel: w.PayCard, Cancel: !d.QPay,
+			Fields: []pageField{
+				{ID: "card-number", Name: "card_number", Label: w.CardNumber, Hint: w.HintCardNumber, Type: "text", Autocomplete: "cc-number"},
+				{ID: "card-expiry", Name: "expiry", Label: w.Expiry, Hint: w.HintExpiry, Type: "text", Autocomplete: "cc-exp", Placeholder: "MM/YY", Size: "short"},
+				{ID: "card-cvc", Name: "cvc", Label: w.CVC, Hint: w.HintCVC, Type: "text", Autocomplete: "cc-csc", Size: "short"},
+			},
+		})
+	}
+	return out
+}
+
+// keptFields are what the page fills in again after refusing a form:
+// what the shopper typed, escaped by html/template, but never the PIN or
+// the security code, which no payment page shows back.
+var keptFields = map[string]bool{"card_number": true, "expiry": true, "otp": true}
+
+// refuse puts every problem on the page at once: each against its field
+// of the form for method (its value kept, aria-invalid set), and all in
+// the summary, linking to the fields.
+func (d *pageData) refuse(method string, problems []fieldProblem, typed map[string][]string) {
+	for i := range d.Forms {
+		f := &d.Forms[i]
+		if f.Method != method {
+			continue
+		}
+		for j := range f.Fields {
+			fd := &f.Fields[j]
+			if keptFields[fd.Name] && len(typed[fd.Name]) > 0 {
+				fd.Value = typed[fd.Name][0]
+			}
+			for _, pr := range problems {
+				if pr.Field == fd.Name && fd.Error == "" {
+					fd.Error = pr.Msg(d.W)
+					d.Errors = append(d.Errors, pageError{Href: fd.ID, Msg: fd.Error})
+				}
+			}
+		}
+	}
+	for _, pr := range problems {
+		if pr.Field == "" {
+			d.Errors = append(d.Errors, pageError{Msg: pr.Msg(d.W)})
+		}
+	}
+}
+
+// groupDigits writes a card number in groups of four, as printed on it.
+func groupDigits(n string) string {
+	var b strings.Builder
+	for i, r := range n {
+		if i > 0 && i%4 == 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 func (c *Core) render(w http.ResponseWriter, code int, d pageData) {
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
+	h.Set("Content-Security-Policy", pagePolicy)
+	h.Set("Content-Language", d.W.Lang)
+	h.Set("Vary", "Accept-Language")
 	w.WriteHeader(code)
 	if err := pageTemplate.Execute(w, d); err != nil {
 		c.logf(slog.LevelError, "qpaytest: payment page", slog.String("error", err.Error()))
 	}
 }
 
-func (c *Core) notFoundPage(w http.ResponseWriter) {
-	h := w.Header()
-	h.Set("Content-Type", "text/html; charset=utf-8")
-	w.WriteHeader(http.StatusNotFound)
-	_, _ = w.Write([]byte("<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>QPay</title></head><body><main><h1>QPay</h1><p id=\"error\" role=\"alert\">This payment does not exist.</p></main></body></html>\n"))
+func (c *Core) notFoundPage(w http.ResponseWriter, r *http.Request) {
+	c.render(w, http.StatusNotFound, pageData{
+		W: wordsFor(pageLanguage(r, "")), CSS: template.CSS(pageCSS), Script: template.JS(pageJS), NotFound: true,
+	})
 }
 
 func (c *Core) servePage(w http.ResponseWriter, r *http.Request) {
@@ -150,11 +264,11 @@ func (c *Core) servePage(w http.ResponseWriter, r *http.Request) {
 	p := c.byToken[r.PathValue("token")]
 	if p == nil {
 		c.mu.Unlock()
-		c.notFoundPage(w)
+		c.notFoundPage(w, r)
 		return
 	}
 	out := c.ExpireIfDue(p)
-	d := c.pageFor(p)
+	d := c.pageFor(p, pageLanguage(r, p.Route.Page(p).Language))
 	c.mu.Unlock()
 	c.Send(out)
 	c.render(w, http.StatusOK, d)
@@ -171,32 +285,35 @@ func (c *Core) submitPage(w http.ResponseWriter, r *http.Request) {
 	p := c.byToken[r.PathValue("token")]
 	if p == nil {
 		c.mu.Unlock()
-		c.notFoundPage(w)
+		c.notFoundPage(w, r)
 		return
 	}
 	out := c.ExpireIfDue(p)
+	lang := pageLanguage(r, p.Route.Page(p).Language)
 	if p.State == status.Pending {
-		var problem string
+		var problems []fieldProblem
+		method := r.PostForm.Get("method")
 		switch action := r.PostForm.Get("action"); {
 		case formErr != nil:
-			problem = "The form could not be read."
+			problems = formProblem(func(w *words) string { return w.ErrForm })
 		case action == "cancel":
 			out = append(out, c.finish(p, ResCanceled)...)
-		case action == "pay" && r.PostForm.Get("method") == MethodCard:
+		case action == "pay" && method == MethodCard:
 			card := HostedCard{
 				Number: strings.NewReplacer(" ", "", "-", "").Replace(r.PostForm.Get("card_number")),
 				Expiry: strings.TrimSpace(r.PostForm.Get("expiry")),
 				CVC:    strings.TrimSpace(r.PostForm.Get("cvc")),
 			}
-			if problem = methodProblem(p, MethodCard); problem == "" {
-				problem = card.problem()
+			if problems = methodProblem(p, MethodCard); problems == nil {
+				problems = card.problems()
 			}
-			if problem == "" {
+			if problems == nil {
 				paidWith(p, MethodCard, card.Number, VisaScheme)
 				out = append(out, c.finish(p, c.decideCard(p, card))...)
 			}
 		case action == "pay":
-			if problem = methodProblem(p, MethodQPay); problem != "" {
+			method = MethodQPay
+			if problems = methodProblem(p, MethodQPay); problems != nil {
 				break
 			}
 			card := Card{
@@ -205,20 +322,18 @@ func (c *Core) submitPage(w http.ResponseWriter, r *http.Request) {
 				PIN:    strings.TrimSpace(r.PostForm.Get("pin")),
 				OTP:    strings.TrimSpace(r.PostForm.Get("otp")),
 			}
-			if problem = card.problem(); problem == "" {
+			if problems = card.problems(); problems == nil {
 				paidWith(p, MethodQPay, card.Number, "NAPS")
 				out = append(out, c.finish(p, c.decide(p, card))...)
 			}
 		default:
-			problem = "Choose Pay or Cancel."
+			problems = formProblem(func(w *words) string { return w.ErrAction })
 		}
-		if problem != "" {
-			// Nothing happened: the shopper gets the form back, as a real
-			// page validates before it submits.
-			d := c.pageFor(p)
-			d.Error = problem
-			d.CardNumber = r.PostForm.Get("card_number")
-			d.Expiry = r.PostForm.Get("expiry")
+		if problems != nil {
+			// Nothing happened: the shopper gets the form back with every
+			// problem at once, as a real page validates before it submits.
+			d := c.pageFor(p, lang)
+			d.refuse(method, problems, r.PostForm)
 			c.mu.Unlock()
 			c.Send(out)
 			c.render(w, http.StatusUnprocessableEntity, d)
@@ -226,7 +341,7 @@ func (c *Core) submitPage(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	target := p.Route.Page(p).Return
-	d := c.pageFor(p)
+	d := c.pageFor(p, lang)
 	c.mu.Unlock()
 	c.Send(out)
 	if target == "" {
@@ -234,6 +349,11 @@ func (c *Core) submitPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, target, http.StatusSeeOther)
+}
+
+// formProblem is a problem of the whole form, shown in the summary only.
+func formProblem(msg func(*words) string) []fieldProblem {
+	return []fieldProblem{{Msg: msg}}
 }
 
 // decide is what paying with card c does to p (see the package
@@ -264,19 +384,22 @@ func (c *Core) decideWith(p *Payment, accepted string, card Card) Result {
 	return ResCaptured
 }
 
-// problem is what the page refuses to submit, "" if nothing.
-func (c Card) problem() string {
-	switch {
-	case len(c.Number) < 12 || len(c.Number) > 19 || !allDigits(c.Number):
-		return "Enter the card number: 12 to 19 digits."
-	case !validExpiry(c.Expiry):
-		return "Enter the expiry date as MM/YY."
-	case len(c.PIN) != 4 || !allDigits(c.PIN):
-		return "Enter your 4-digit PIN."
-	case len(c.OTP) < 4 || len(c.OTP) > 8 || !allDigits(c.OTP):
-		return "Enter the one-time password: 4 to 8 digits."
+// problems are every entry the page refuses, nil if none.
+func (c Card) problems() []fieldProblem {
+	var out []fieldProblem
+	if len(c.Number) < 12 || len(c.Number) > 19 || !allDigits(c.Number) {
+		out = append(out, fieldProblem{"card_number", func(w *words) string { return w.ErrCardNumber }})
 	}
-	return ""
+	if !validExpiry(c.Expiry) {
+		out = append(out, fieldProblem{"expiry", func(w *words) string { return w.ErrExpiry }})
+	}
+	if len(c.PIN) != 4 || !allDigits(c.PIN) {
+		out = append(out, fieldProblem{"pin", func(w *words) string { return w.ErrPIN }})
+	}
+	if len(c.OTP) < 4 || len(c.OTP) > 8 || !allDigits(c.OTP) {
+		out = append(out, fieldProblem{"otp", func(w *words) string { return w.ErrOTP }})
+	}
+	return out
 }
 
 // expired reports whether the card's expiry month is over at now.

@@ -97,9 +97,18 @@ type Endpoint struct {
 	Handler Handler
 }
 
-// Page is a route's part of the payment page.
+// Page is a route's part of the payment page: data and proper nouns, no
+// words (the Core has those, in every language it shows).
 type Page struct {
-	Merchant  string // e.g. "the merchant (via Tap Payments)"
+	// Merchant is the merchant's name, when the route knows it; ""
+	// shows Options.MerchantName, or "Test merchant" in the page's
+	// language.
+	Merchant  string
+	Provider  string // the provider's name, shown as "via <Provider>": "Tap Payments"
 	Reference string // the order reference shown to the shopper
 	Return    string // the return URL with the provider's query added, "" for none
+	// Language is the page language the merchant asked for ("en", "ar";
+	// Checkout's source.language), "" when the route has no such field:
+	// the page then follows ?lang= or the browser's Accept-Language.
+	Language string
 }

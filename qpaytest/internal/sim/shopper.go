@@ -57,10 +57,13 @@ func (c *Core) Cancel(ctx context.Context, redirectURL string) (*url.URL, error)
 }
 
 var (
-	formTag    = regexp.MustCompile(`(?is)<form\b[^>]*>`)
-	inputTag   = regexp.MustCompile(`(?is)<input\b[^>]*>`)
-	attr       = regexp.MustCompile(`(?is)\b([a-z_-]+)="([^"]*)"`)
-	messageTag = regexp.MustCompile(`(?is)<p\b[^>]*\bid="(error|outcome)"[^>]*>(.*?)</p>`)
+	formTag  = regexp.MustCompile(`(?is)<form\b[^>]*>`)
+	inputTag = regexp.MustCompile(`(?is)<input\b[^>]*>`)
+	attr     = regexp.MustCompile(`(?is)\b([a-z_-]+)="([^"]*)"`)
+	// The error summary is a div (a title and a list), a single message a p.
+	summaryTag = regexp.MustCompile(`(?is)<div\b[^>]*\bid="error"[^>]*>(.*?)</div>`)
+	messageTag = regexp.MustCompile(`(?is)<p\b[^>]*\bid="(?:error|outcome)"[^>]*>(.*?)</p>`)
+	anyTag     = regexp.MustCompile(`(?s)<[^>]*>`)
 )
 
 func attrs(tag string) map[string]string {
@@ -71,10 +74,16 @@ func attrs(tag string) map[string]string {
 	return m
 }
 
-// pageMessage is the page's error or outcome text.
+// pageMessage is the page's error summary (every problem, on one line)
+// or its outcome text.
 func pageMessage(page string) string {
-	if m := messageTag.FindStringSubmatch(page); m != nil {
-		return html.UnescapeString(strings.TrimSpace(m[2]))
+	m := summaryTag.FindStringSubmatch(page)
+	if m == nil {
+		m = messageTag.FindStringSubmatch(page)
+	}
+	if m != nil {
+		text := anyTag.ReplaceAllString(m[1], " ")
+		return html.UnescapeString(strings.Join(strings.Fields(text), " "))
 	}
 	return ""
 }

@@ -91,29 +91,6 @@ func (r Result) State() status.Status {
 	return status.Pending
 }
 
-// shopper is what the payment page tells the shopper about a result.
-func (r Result) shopper() string {
-	switch r {
-	case ResCaptured:
-		return "Payment successful."
-	case ResInsufficientFunds:
-		return "Payment declined: insufficient funds."
-	case ResIssuerDeclined:
-		return "Payment declined by the card issuer."
-	case ResAuthenticationFailed:
-		return "Payment declined: authentication failed."
-	case ResInvalidCard:
-		return "Payment failed: unknown card."
-	case ResExpiredCard:
-		return "Payment failed: the card has expired."
-	case ResCanceled:
-		return "Payment canceled."
-	case ResExpired:
-		return "This payment has expired."
-	}
-	return ""
-}
-
 // View is the payment's state as the simulator sees it, refunds included
 // (Tap's charge itself keeps saying CAPTURED).
 func (p *Payment) View() status.Status {

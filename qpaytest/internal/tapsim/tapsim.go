@@ -232,7 +232,7 @@ func (rt *Route) Page(p *sim.Payment) sim.Page {
 		ref = p.Data.(*charge).order
 	}
 	return sim.Page{
-		Merchant:  "the merchant (via Tap Payments)",
+		Provider:  "Tap Payments",
 		Reference: ref,
 		Return:    sim.WithQuery(p.ReturnURL, "tap_id", p.ID),
 	}
