@@ -78,7 +78,7 @@ func TestKeyRotationFromConfiguration(t *testing.T) {
 				for _, d := range deliveries[name] {
 					ev, err := p.ParseWebhook(context.Background(), d.header, d.body)
 					require.NoError(t, err)
-					assert.Equal(t, d.want, ev.SignedBy)
+					assert.Equal(t, d.want, ev.Verification.SignedBy)
 				}
 				// After the window, the previous secret no longer verifies.
 				ended := cfg
@@ -181,7 +181,7 @@ func TestRegistrySwitchSaysAnOlderKeySigned(t *testing.T) {
 		require.NoError(t, err)
 		ev, err := p.ParseWebhook(context.Background(), h, body)
 		require.NoError(t, err)
-		assert.Equal(t, want, ev.SignedBy)
+		assert.Equal(t, want, ev.Verification.SignedBy)
 	}
 }
 

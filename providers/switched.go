@@ -117,7 +117,7 @@ func (s *switched) ParseWebhook(ctx context.Context, header http.Header, body []
 		ev, err := p.ParseWebhook(ctx, header, body)
 		if err == nil && i > 0 {
 			// An older configuration's secret is a previous secret.
-			ev.SignedBy = qpay.SignedByPrevious
+			ev.Verification.SignedBy = qpay.SignedByPrevious
 		}
 		if err == nil || !errors.Is(err, qpay.KindInvalidSignature) {
 			return ev, err

@@ -48,7 +48,7 @@ type Config struct {
 	// verifies webhook hashstrings until its Until, never after, so that
 	// deliveries Tap signed (or retries) with the old key are not lost
 	// while the new SecretKey takes over; API calls use SecretKey only.
-	// WebhookEvent.SignedBy says which key verified a delivery.
+	// WebhookEvent.Verification.SignedBy says which key verified a delivery.
 	PreviousSecretKeys []qpay.PreviousSecret
 	// HTTP tunes timeouts, retries and logging.
 	HTTP qpay.HTTPOptions // Account names the merchant this configuration belongs to; it is

@@ -100,12 +100,14 @@ type Driver interface {
 	GetRefund(ctx context.Context, paymentID, refundID string) (*qpay.Refund, error)
 	// ParseWebhook verifies the signature first and decodes only then. The
 	// body is the driver's to keep (a copy the caller will not reuse). It
-	// returns the event as delivered; the portable layer reads back what
-	// WebhookSignature does not cover.
+	// returns the event as delivered, with Verification.SignedBy saying
+	// which secret of its Keyring verified it; the portable layer fills in
+	// the rest of Verification and reads back what WebhookSignature does
+	// not cover.
 	ParseWebhook(ctx context.Context, header http.Header, body []byte) (*qpay.WebhookEvent, error)
 	// WebhookSignature declares the facts of an event that the provider's
 	// webhook signature covers: qpay.AllFields when it signs the raw body.
-	// For an event whose facts it does not all cover, the portable layer
+	// For any other signature, the portable layer
 	// reads the payment (GetPayment) or the refund (GetRefund) back before
 	// returning the event, and takes the facts from there (verify.go).
 	WebhookSignature() qpay.Fields

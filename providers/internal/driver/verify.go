@@ -14,8 +14,8 @@ import (
 //
 // A webhook is a claim; the provider's API is the truth. A driver declares,
 // with WebhookSignature, which facts of an event its provider's signature
-// covers. When they are all the facts a merchant acts on (Checkout signs the
-// raw body), the delivery is the event. When they are not (Tap's hashstring
+// covers. When it signs the raw body (Checkout), the delivery is the event.
+// When it signs less (Tap's hashstring
 // covers the object's ID, amount, currency and status, not a refund's
 // charge_id, nor a charge's order reference or metadata), the object is read
 // back over the authenticated API before the event is returned:
@@ -67,19 +67,15 @@ func signedFacts(t qpay.EventType, signed qpay.Fields) qpay.Fields {
 // in ev.Verification. ev has passed checkEvent.
 func (w *portable) verify(ctx context.Context, ev *qpay.WebhookEvent) error {
 	declared := w.d.WebhookSignature()
-	signed := signedFacts(ev.Type, declared)
-	switch {
-	case declared == qpay.AllFields:
-		ev.Verification = qpay.Verification{Method: qpay.VerifiedBody, Signed: qpay.AllFields}
-		return nil
-	case signed == qpay.AllFields:
-		ev.Verification = qpay.Verification{Method: qpay.VerifiedFields, Signed: qpay.AllFields}
+	by := ev.Verification.SignedBy // the driver's one word on it
+	if declared == qpay.AllFields {
+		ev.Verification = qpay.Verification{Method: qpay.VerifiedBody, SignedBy: by, Signed: qpay.AllFields}
 		return nil
 	}
 	// The whole object is read back, so every fact is the read-back's (a
 	// refund's metadata, which qpay.Refund does not model, is in its Raw,
 	// the read-back's body).
-	v := qpay.Verification{Method: qpay.VerifiedReadBack, Signed: signed, ReadBack: qpay.AllFields}
+	v := qpay.Verification{Method: qpay.VerifiedReadBack, SignedBy: by, Signed: signedFacts(ev.Type, declared), ReadBack: qpay.AllFields}
 	var err error
 	if ev.Type == qpay.EventRefund {
 		err = w.readBackRefund(ctx, ev, &v)

@@ -30,14 +30,37 @@ func deliveredRefund() *qpay.WebhookEvent {
 }
 
 func TestAWebhookSignedInFullIsNotReadBack(t *testing.T) {
-	for _, signs := range []qpay.Fields{qpay.AllFields, qpay.AllFields &^ qpay.FieldPaymentID} {
-		d := &stub{signs: signs, event: deliveredPayment()}
-		ev, err := Wrap(d, Options{}).ParseWebhook(context.Background(), http.Header{}, []byte(`{}`))
+	d := &stub{event: deliveredPayment()}
+	ev, err := Wrap(d, Options{}).ParseWebhook(context.Background(), http.Header{}, []byte(`{}`))
+	require.NoError(t, err)
+	assert.Equal(t, []string{"webhook"}, d.calls, "no read-back when the signature covers the body")
+	assert.Equal(t, qpay.VerifiedBody, ev.Verification.Method)
+	assert.Equal(t, qpay.AllFields, ev.Verification.Signed)
+	assert.Equal(t, qpay.Fields(0), ev.Verification.Unverified())
+	assert.Nil(t, ev.Verification.DeliveredPayment)
+}
+
+// A signature that covers less than the body is read back, however much it
+// covers: there is no third way of verifying.
+func TestAWebhookSignedInAllButTheBodyIsReadBack(t *testing.T) {
+	d := &stub{signs: qpay.AllFields &^ qpay.FieldPaymentID, event: deliveredPayment(), read: deliveredPayment().Payment}
+	ev, err := Wrap(d, Options{}).ParseWebhook(context.Background(), http.Header{}, []byte(`{}`))
+	require.NoError(t, err)
+	assert.Equal(t, []string{"webhook", "get"}, d.calls)
+	assert.Equal(t, qpay.VerifiedReadBack, ev.Verification.Method)
+	assert.Equal(t, qpay.AllFields, ev.Verification.Signed, "a payment event's PaymentID is its signed ID")
+}
+
+// Which secret verified the delivery is the driver's to say, and it stays
+// in the Verification the portable layer builds, whichever the method.
+func TestSignedByIsKeptInTheVerification(t *testing.T) {
+	for _, signs := range []qpay.Fields{qpay.AllFields, tapLike} {
+		ev := deliveredPayment()
+		ev.Verification.SignedBy = qpay.SignedByPrevious
+		d := &stub{signs: signs, event: ev, read: deliveredPayment().Payment}
+		got, err := Wrap(d, Options{}).ParseWebhook(context.Background(), http.Header{}, []byte(`{}`))
 		require.NoError(t, err)
-		assert.Equal(t, []string{"webhook"}, d.calls, "no read-back when the signature covers every fact (%v)", signs)
-		assert.Equal(t, qpay.AllFields, ev.Verification.Signed)
-		assert.Equal(t, qpay.Fields(0), ev.Verification.Unverified())
-		assert.Nil(t, ev.Verification.DeliveredPayment)
+		assert.Equal(t, qpay.SignedByPrevious, got.Verification.SignedBy, "%v", signs)
 	}
 }
 
