@@ -202,9 +202,17 @@ type adapter struct {
 }
 
 var (
-	_ driver.Driver  = (*adapter)(nil)
-	_ driver.Aliaser = (*adapter)(nil)
+	_ driver.Driver   = (*adapter)(nil)
+	_ driver.Aliaser  = (*adapter)(nil)
+	_ driver.KeyEnder = (*adapter)(nil)
 )
+
+// WithKeysEnding implements driver.KeyEnder.
+func (a *adapter) WithKeysEnding(end time.Time) driver.Driver {
+	c := *a
+	c.webhookKeys = a.webhookKeys.Ending(end)
+	return &c
+}
 
 // String and GoString keep a printed driver from showing its transport's
 // configuration.

@@ -122,6 +122,13 @@ func newAdapter(cfg Config) (*adapter, error) {
 	return &adapter{keys: keys, merchantID: cfg.MerchantID, mode: mode, http: client, now: time.Now}, nil
 }
 
+// WithKeysEnding implements driver.KeyEnder.
+func (a *adapter) WithKeysEnding(end time.Time) driver.Driver {
+	c := *a
+	c.keys = a.keys.Ending(end)
+	return &c
+}
+
 // baseURL checks and normalizes Config.BaseURL.
 func baseURL(raw string, mode qpay.Mode) (string, error) {
 	if raw == "" {

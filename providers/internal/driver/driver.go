@@ -40,6 +40,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/qpay-go/qpay"
@@ -126,6 +127,32 @@ type Driver interface {
 // id may legitimately come back as another ID.
 type Aliaser interface {
 	IsAlias(id string) bool
+}
+
+// KeyEnder is implemented by drivers whose webhook keys can be ended (both
+// adapters; any driver that verifies through a Keyring should be one).
+// WithKeysEnding returns a copy of the driver whose Keyring is
+// Keyring.Ending(end), sharing everything else. A Provider whose driver is
+// not a KeyEnder verifies no webhook once a providers.Registry has
+// replaced it.
+type KeyEnder interface {
+	WithKeysEnding(end time.Time) Driver
+}
+
+// EndingWebhooks returns p with its webhook keys ending at end (see
+// Keyring.Ending), for a configuration another has replaced; its other
+// calls are p's. It reports false for a Provider not made by Wrap, or
+// whose driver is not a KeyEnder.
+func EndingWebhooks(p qpay.Provider, end time.Time) (qpay.Provider, bool) {
+	w, ok := p.(*portable)
+	if !ok {
+		return nil, false
+	}
+	e, ok := w.d.(KeyEnder)
+	if !ok {
+		return nil, false
+	}
+	return &portable{d: e.WithKeysEnding(end), opts: w.opts, readBacks: w.readBacks}, true
 }
 
 // Options tune the portable layer.
