@@ -144,7 +144,7 @@ type KeyEnder interface {
 // calls are p's. It reports false for a Provider not made by Wrap, or
 // whose driver is not a KeyEnder.
 func EndingWebhooks(p qpay.Provider, end time.Time) (qpay.Provider, bool) {
-	w, ok := p.(*portable)
+	w, ok := unobserve(p).(*portable)
 	if !ok {
 		return nil, false
 	}
@@ -152,7 +152,13 @@ func EndingWebhooks(p qpay.Provider, end time.Time) (qpay.Provider, bool) {
 	if !ok {
 		return nil, false
 	}
-	return &portable{d: e.WithKeysEnding(end), opts: w.opts, readBacks: w.readBacks}, true
+	ended := &portable{d: e.WithKeysEnding(end), opts: w.opts, readBacks: w.readBacks}
+	if o, ok := p.(*observed); ok {
+		c := *o
+		c.p = ended
+		return &c, true
+	}
+	return ended, true
 }
 
 // Options tune the portable layer.
