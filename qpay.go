@@ -394,19 +394,14 @@ type WebhookEvent struct {
 	PaymentID string   // the payment the event concerns, for both types
 	Payment   *Payment // set for EventPayment
 	Refund    *Refund  // set for EventRefund
-	// Verification says which facts are verified and how, and keeps what
-	// the delivery claimed apart from them.
+	// Verification says which facts are verified and how (and by which
+	// secret), and keeps what the delivery claimed apart from them.
 	Verification Verification
 	// Raw is the body exactly as received, whose signature was verified:
 	// as a whole for VerifiedBody, only in its signed fields for
 	// VerifiedReadBack (the read-back's body is then Payment.Raw or
 	// Refund.Raw).
 	Raw json.RawMessage
-	// SignedBy says which configured secret verified the delivery: the
-	// current one or, during a key rotation, a previous one inside its
-	// window (see PreviousSecret). It is empty for an event that no
-	// delivery carried (one the reconciler built from a read-back).
-	SignedBy SigningKey
 }
 
 // validator collects problems so a caller sees them all in one error.

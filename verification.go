@@ -62,21 +62,15 @@ const (
 	// provider's authenticated API before returning the event, checked the
 	// signed fields against it and took the facts from the read-back.
 	VerifiedReadBack
-	// VerifiedFields: the provider's signature covers every fact of the
-	// event, though not the whole body; nothing needed reading back.
-	VerifiedFields
 )
 
-// String returns "signed_body", "signed_fields_read_back" or
-// "signed_fields".
+// String returns "signed_body" or "signed_fields_read_back".
 func (m VerificationMethod) String() string {
 	switch m {
 	case VerifiedBody:
 		return "signed_body"
 	case VerifiedReadBack:
 		return "signed_fields_read_back"
-	case VerifiedFields:
-		return "signed_fields"
 	}
 	return "unverified"
 }
@@ -86,6 +80,12 @@ func (m VerificationMethod) String() string {
 type Verification struct {
 	// Method is how the facts were established.
 	Method VerificationMethod
+	// SignedBy says which configured secret verified the delivery's
+	// signature: the current one or a previous one inside its window (a
+	// PreviousSecret of a key rotation, or a configuration a
+	// providers.Registry has replaced). It is empty for an event that no
+	// delivery carried (one the reconciler built from a read-back).
+	SignedBy SigningKey
 	// Signed are the facts the provider's signature covers: AllFields for
 	// VerifiedBody.
 	Signed Fields

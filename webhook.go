@@ -22,14 +22,17 @@ const DefaultMaxWebhookBytes = 256 << 10
 //	     delivery is genuine but another merchant's (KindForeignAccount:
 //	     one key serving several merchants, a delivery posted to the
 //	     wrong merchant's endpoint): acknowledged, logged, never handled
-//	400  the body is malformed or unreadable
+//	400  the body is malformed or unreadable, or ParseWebhook failed
+//	     otherwise (an error not marked Retryable)
 //	401  the signature is missing or wrong
 //	404  no Provider for this request (Provider returned nil or an error
 //	     that is KindNotFound, such as providers.ErrUnknownMerchant)
-//	503  Provider failed otherwise, the request was canceled, or the
-//	     signature is good but the read-back that verifies the event's
-//	     facts failed in a way a later attempt may not (network, 5xx,
-//	     429, a key refused): the provider delivers again
+//	503  Provider failed otherwise, the request was canceled, or
+//	     ParseWebhook's error is marked Retryable: the signature is good
+//	     but the read-back that verifies the event's facts failed in a
+//	     way a later delivery may not (network, 5xx, 429, 409, qpay's key
+//	     refused, the object not found yet; the provider's read-back
+//	     decides and marks it): the provider delivers again
 //	405  not a POST
 //	413  the body is over the limit
 //	500  Handle failed: the provider will redeliver, nothing is lost
@@ -121,7 +124,7 @@ func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// integrity failures, keep it coming while someone looks.
 		h.answer(w, r, http.StatusInternalServerError, "contradicts the provider's records, deliver again", err)
 		return
-	case deliverAgain(err):
+	case retryable(err):
 		h.answer(w, r, http.StatusServiceUnavailable, "cannot verify the event now, deliver again", err)
 		return
 	case err != nil:
@@ -147,15 +150,12 @@ func (h *WebhookHandler) answer(w http.ResponseWriter, r *http.Request, code int
 	_, _ = io.WriteString(w, msg+"\n")
 }
 
-// deliverAgain reports whether a ParseWebhook failure is one a later
-// delivery of the same body may not meet: the read-back of the event's
-// object failed transiently (network, 5xx, 429, 409, or an error marked
-// retryable), or qpay's own key was refused (a configuration being fixed).
-// Answering 400 would make the provider give up on a genuine event.
-func deliverAgain(err error) bool {
+// retryable reports whether err is marked Retryable: for ParseWebhook,
+// whether a later delivery of the same body may succeed. Which failures
+// are is the Provider's to decide (the read-back that verifies a webhook
+// marks its own failures), never guessed here from a Kind: answering 400
+// would make the provider give up on a genuine event.
+func retryable(err error) bool {
 	var e *Error
-	if !errors.As(err, &e) {
-		return false
-	}
-	return e.Retryable || e.Kind.Retryable() || e.Kind == KindAuthentication || e.Kind == KindPermission
+	return errors.As(err, &e) && e.Retryable
 }

@@ -47,11 +47,15 @@ func TestWebhookHandlerAnswers(t *testing.T) {
 		{"read-back: 5xx", "POST", `{}`, fixed(parser{err: &qpay.Error{Kind: qpay.KindUnavailable, HTTPStatus: 502, Retryable: true}}), nil, 503, false},
 		{"read-back: 429", "POST", `{}`, fixed(parser{err: &qpay.Error{Kind: qpay.KindRateLimited, HTTPStatus: 429, Retryable: true}}), nil, 503, false},
 		{"read-back: network", "POST", `{}`, fixed(parser{err: &qpay.Error{Kind: qpay.KindNetwork, Retryable: true}}), nil, 503, false},
-		{"read-back: 409", "POST", `{}`, fixed(parser{err: &qpay.Error{Kind: qpay.KindConflict, HTTPStatus: 409}}), nil, 503, false},
-		{"read-back: key refused", "POST", `{}`, fixed(parser{err: &qpay.Error{Kind: qpay.KindAuthentication, HTTPStatus: 401}}), nil, 503, false},
-		{"read-back: not permitted", "POST", `{}`, fixed(parser{err: &qpay.Error{Kind: qpay.KindPermission, HTTPStatus: 403}}), nil, 503, false},
+		{"read-back: 409", "POST", `{}`, fixed(parser{err: &qpay.Error{Kind: qpay.KindConflict, HTTPStatus: 409, Retryable: true}}), nil, 503, false},
+		{"read-back: key refused", "POST", `{}`, fixed(parser{err: &qpay.Error{Kind: qpay.KindAuthentication, HTTPStatus: 401, Retryable: true}}), nil, 503, false},
+		{"read-back: not permitted", "POST", `{}`, fixed(parser{err: &qpay.Error{Kind: qpay.KindPermission, HTTPStatus: 403, Retryable: true}}), nil, 503, false},
 		{"read-back: marked retryable", "POST", `{}`, fixed(parser{err: &qpay.Error{Kind: qpay.KindUnknown, Retryable: true}}), nil, 503, false},
-		{"read-back: wrapped", "POST", `{}`, fixed(parser{err: fmt.Errorf("parsing: %w", &qpay.Error{Kind: qpay.KindNetwork})}), nil, 503, false},
+		{"read-back: wrapped", "POST", `{}`, fixed(parser{err: fmt.Errorf("parsing: %w", &qpay.Error{Kind: qpay.KindNetwork, Retryable: true})}), nil, 503, false},
+		// The mark decides, never the kind: the Provider knows whether a
+		// later delivery may succeed.
+		{"unmarked key refusal", "POST", `{}`, fixed(parser{err: &qpay.Error{Kind: qpay.KindAuthentication, HTTPStatus: 401}}), nil, 400, false},
+		{"unmarked network kind", "POST", `{}`, fixed(parser{err: &qpay.Error{Kind: qpay.KindNetwork}}), nil, 400, false},
 		// Genuine, but another merchant's (one platform key): acknowledged,
 		// never handled, never delivered again.
 		{"another merchant's event is acknowledged", "POST", `{}`, fixed(parser{err: &qpay.Error{Kind: qpay.KindForeignAccount}}), nil, 200, false},

@@ -53,7 +53,8 @@ func ExampleFromLookup() {
 
 // A marketplace holds one Provider per merchant and can move a merchant to
 // another provider while serving. The old configuration stays, for the
-// webhooks, reads and refunds of the payments it made, until Retire.
+// reads and refunds of the payments it made, until Retire, and for their
+// webhooks within a window after the switch (DefaultOlderWebhookWindow).
 func ExampleRegistry() {
 	reg := providers.NewRegistry()
 	_ = reg.Configure("karak-and-co", providers.Config{Provider: "tap", SecretKey: qpay.NewSecret("sk_test_XKokBfNWv6FIYuTMg5sLPjhJ")})

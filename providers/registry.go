@@ -8,14 +8,36 @@ import (
 	"sort"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/qpay-go/qpay"
+	"github.com/qpay-go/qpay/providers/internal/driver"
 )
 
 // ErrUnknownMerchant is returned (wrapped) for a merchant the Registry does
 // not hold.
 // It is a qpay.KindNotFound, so a qpay.WebhookHandler answers 404 for it.
 var ErrUnknownMerchant = fmt.Errorf("providers: unknown merchant (%w)", qpay.KindNotFound)
+
+// DefaultOlderWebhookWindow is how long a configuration a Registry has
+// replaced still verifies webhooks, unless OlderWebhookWindow says
+// otherwise: Checkout redelivers a failed webhook for about 30 hours (5
+// minutes to 12 hours apart), and Tap keeps a refund pending up to 24 hours
+// before its webhook, so three days cover the deliveries of what was in
+// flight at the switch. Later ones are refused (401); the reconciler reads
+// those payments and refunds back through the older configuration, which
+// still serves them until Retire.
+const DefaultOlderWebhookWindow = 72 * time.Hour
+
+// A RegistryOption tunes a Registry.
+type RegistryOption func(*Registry)
+
+// OlderWebhookWindow sets how long a replaced configuration still verifies
+// webhooks (DefaultOlderWebhookWindow without this option). Zero or less:
+// none once replaced, for a switch away from a leaked key.
+func OlderWebhookWindow(d time.Duration) RegistryOption {
+	return func(r *Registry) { r.window = max(d, 0) }
+}
 
 // MaxOlderConfigs bounds how many older configurations a Registry keeps
 // for one merchant. Each webhook that the current configuration does not
@@ -41,9 +63,14 @@ const MaxOlderConfigs = 4
 // that Get returns then:
 //   - creates every new payment with the current configuration;
 //   - verifies a webhook with the current configuration and, if its
-//     signature does not verify there, with each older one (newest first);
-//     every configuration of a merchant stamps the same account, so the
-//     event settles the rows the payment was tracked under;
+//     signature does not verify there, with each older one (newest first),
+//     but only within a window after it was replaced
+//     (DefaultOlderWebhookWindow, or OlderWebhookWindow): its secrets
+//     become previous secrets of a key rotation, ending then, in the same
+//     keyring that ends every qpay.PreviousSecret, and an event they
+//     verify says qpay.SignedByPrevious in its Verification; every
+//     configuration of a merchant stamps the same account, so the event
+//     settles the rows the payment was tracked under;
 //   - sends GetPayment, Refund and the optional calls of a payment (GetRefund)
 //     to the configuration whose provider makes IDs of that shape
 //     (qpay.PaymentIDOwner: chg_ for Tap, pay_ and sid_ for Checkout),
@@ -52,15 +79,18 @@ const MaxOlderConfigs = 4
 //   - reads the shopper's return (qpay.ReturnReader) with the configuration
 //     that recognises it, and lists PaymentsByReference across all of them.
 //
-// Older configurations stay until Retire drops them: call it once the
-// merchant's store holds no payment of an older configuration that is still
-// pending or has a refund pending (Tap keeps a refund pending up to 24
-// hours), for example when the reconciler has nothing left of them. From
-// then on their webhooks no longer verify and their payments cannot be read.
-// A key replaced because it leaked is another matter: while kept, it still
-// verifies webhooks, so Retire at once (or Remove and Configure again) and
-// read the old payments back with the new key (the same account sees
-// them) instead of trusting their webhooks.
+// Older configurations stay, for the calls above, until Retire drops them:
+// call it once the merchant's store holds no payment of an older
+// configuration that is still pending or has a refund pending (Tap keeps a
+// refund pending up to 24 hours), for example when the reconciler has
+// nothing left of them. From then on their payments cannot be read. A key
+// replaced because it leaked is another matter: within its window it still
+// verifies webhooks, so Retire at once (or Remove and Configure again, or
+// use a window of zero) and read the old payments back with the new key
+// (the same account sees them) instead of trusting their webhooks. A
+// Provider given to Put that is not one of qpay's adapters (a
+// qpaytest.Fake, a wrapper) cannot have its keys ended: once replaced, it
+// verifies no webhook.
 //
 // Configuring a merchant again with a configuration it holds already (the
 // same provider, keys, account and address) keeps one copy of it, and at
@@ -74,6 +104,9 @@ const MaxOlderConfigs = 4
 // delivered again (both providers retry); Retire only once every replica
 // has the new configuration.
 type Registry struct {
+	window time.Duration    // OlderWebhookWindow
+	now    func() time.Time // when a configuration is replaced; tests replace it
+
 	mu sync.RWMutex
 	m  map[string]*merchantConfigs
 }
@@ -81,8 +114,9 @@ type Registry struct {
 // merchantConfigs is one merchant's configurations. It is never changed
 // once in the map, so that a Provider handed out keeps its own view.
 type merchantConfigs struct {
-	current entry
-	older   []entry // newest first
+	current  entry
+	older    []entry       // newest first
+	provider qpay.Provider // what Get returns, built once
 }
 
 // entry is one configuration of a merchant.
@@ -91,10 +125,35 @@ type entry struct {
 	account string     // the stamp (Config.Account); "" when unknown (Put)
 	id      string     // a digest of the Config that opened p; "" for Put
 	tap     *sharedKey // its Tap keys, for checkSharedKey; nil otherwise
+	// webhooks is p with its webhook keys ending at the end of its window,
+	// set when p is replaced; nil when p cannot end them.
+	webhooks qpay.Provider
 }
 
 // NewRegistry returns an empty Registry.
-func NewRegistry() *Registry { return &Registry{m: make(map[string]*merchantConfigs)} }
+func NewRegistry(opts ...RegistryOption) *Registry {
+	r := &Registry{window: DefaultOlderWebhookWindow, now: time.Now, m: make(map[string]*merchantConfigs)}
+	for _, o := range opts {
+		o(r)
+	}
+	return r
+}
+
+// newMerchantConfigs builds what Get hands out for current and older.
+func newMerchantConfigs(current entry, older []entry) *merchantConfigs {
+	mc := &merchantConfigs{current: current, older: older, provider: current.p}
+	if len(older) > 0 {
+		s := &switched{all: []qpay.Provider{current.p}, webhooks: []qpay.Provider{current.p}}
+		for _, o := range older {
+			s.all = append(s.all, o.p)
+			if o.webhooks != nil {
+				s.webhooks = append(s.webhooks, o.webhooks)
+			}
+		}
+		mc.provider = s
+	}
+	return mc
+}
 
 // Configure opens cfg and makes it merchantID's current configuration; the
 // one it replaces is kept for the payments it made (see Registry). On error
@@ -132,11 +191,15 @@ func (r *Registry) put(merchantID string, e entry) error {
 	}
 	old := r.m[merchantID]
 	if old == nil {
-		r.m[merchantID] = &merchantConfigs{current: e}
+		r.m[merchantID] = newMerchantConfigs(e, nil)
 		return nil
 	}
+	replaced := old.current
+	// Its webhook keys end with its window, once: a later switch does not
+	// lengthen an older configuration's window.
+	replaced.webhooks, _ = driver.EndingWebhooks(replaced.p, r.now().Add(r.window))
 	older := make([]entry, 0, len(old.older)+1)
-	for i, o := range append([]entry{old.current}, old.older...) {
+	for i, o := range append([]entry{replaced}, old.older...) {
 		if o.p == e.p || (o.id != "" && o.id == e.id) {
 			continue // the same configuration again: one copy is enough
 		}
@@ -154,13 +217,14 @@ func (r *Registry) put(merchantID string, e entry) error {
 		return fmt.Errorf("providers: merchant %q already has %d older configurations kept for its payments in flight (MaxOlderConfigs); Retire them once nothing is in flight",
 			merchantID, MaxOlderConfigs)
 	}
-	r.m[merchantID] = &merchantConfigs{current: e, older: older}
+	r.m[merchantID] = newMerchantConfigs(e, older)
 	return nil
 }
 
 // Retire drops merchantID's older configurations, keeping its current one.
 // Call it only once no payment or refund made under an older configuration
-// can still change (see Registry): their webhooks stop verifying, and
+// can still change (see Registry): their webhooks stop verifying (if their
+// window has not ended yet), and
 // GetPayment and Refund of their IDs go to the current configuration only.
 // It returns how many were dropped, or an error wrapping
 // ErrUnknownMerchant.
@@ -171,7 +235,7 @@ func (r *Registry) Retire(merchantID string) (int, error) {
 	if old == nil {
 		return 0, fmt.Errorf("%w %q", ErrUnknownMerchant, merchantID)
 	}
-	r.m[merchantID] = &merchantConfigs{current: old.current}
+	r.m[merchantID] = newMerchantConfigs(old.current, nil)
 	return len(old.older), nil
 }
 
@@ -210,15 +274,7 @@ func (r *Registry) Get(merchantID string) (qpay.Provider, error) {
 	if !ok {
 		return nil, fmt.Errorf("%w %q", ErrUnknownMerchant, merchantID)
 	}
-	if len(mc.older) == 0 {
-		return mc.current.p, nil
-	}
-	all := make([]qpay.Provider, 0, 1+len(mc.older))
-	all = append(all, mc.current.p)
-	for _, o := range mc.older {
-		all = append(all, o.p)
-	}
-	return &switched{all: all}, nil
+	return mc.provider, nil
 }
 
 // configID is a digest of what makes two configurations the same account

@@ -78,7 +78,7 @@ func TestKeyRotationFromConfiguration(t *testing.T) {
 				for _, d := range deliveries[name] {
 					ev, err := p.ParseWebhook(context.Background(), d.header, d.body)
 					require.NoError(t, err)
-					assert.Equal(t, d.want, ev.SignedBy)
+					assert.Equal(t, d.want, ev.Verification.SignedBy)
 				}
 				// After the window, the previous secret no longer verifies.
 				ended := cfg
@@ -181,7 +181,7 @@ func TestRegistrySwitchSaysAnOlderKeySigned(t *testing.T) {
 		require.NoError(t, err)
 		ev, err := p.ParseWebhook(context.Background(), h, body)
 		require.NoError(t, err)
-		assert.Equal(t, want, ev.SignedBy)
+		assert.Equal(t, want, ev.Verification.SignedBy)
 	}
 }
 
@@ -196,4 +196,82 @@ func tapReadBack(t *testing.T, object []byte) string {
 	}))
 	t.Cleanup(srv.Close)
 	return srv.URL
+}
+
+// A configuration the Registry has replaced verifies webhooks only within
+// its window (DefaultOlderWebhookWindow, or OlderWebhookWindow) and never
+// after, through the keyring that ends every previous secret, while
+// GetPayment still reaches it for its own payments until Retire.
+func TestRegistryOlderConfigurationVerifiesWithinItsWindowOnly(t *testing.T) {
+	body := readWebhookBody(t, "tap-charge-captured.json")
+	var charge struct {
+		ID string `json:"id"`
+	}
+	require.NoError(t, json.Unmarshal(body, &charge))
+	api := tapReadBack(t, body)
+	oldKey, newKey := qpay.NewSecret("sk_test_OldTapKeyBeforeRotation01"), qpay.NewSecret("sk_test_NewTapKeyAfterRotation001")
+	header, err := qpaytest.TapWebhook(oldKey, body)
+	require.NoError(t, err)
+
+	cases := []struct {
+		name       string
+		opts       []providers.RegistryOption
+		replacedAt time.Duration // before now
+		verifies   bool
+	}{
+		{"default window, not over", nil, providers.DefaultOlderWebhookWindow - time.Hour, true},
+		{"default window, over", nil, providers.DefaultOlderWebhookWindow + time.Hour, false},
+		{"an hour's window, over", []providers.RegistryOption{providers.OlderWebhookWindow(time.Hour)}, 2 * time.Hour, false},
+		{"an hour's window, not over", []providers.RegistryOption{providers.OlderWebhookWindow(time.Hour)}, 30 * time.Minute, true},
+		{"no window", []providers.RegistryOption{providers.OlderWebhookWindow(0)}, 0, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			reg := providers.NewRegistry(c.opts...)
+			providers.SetRegistryClock(reg, func() time.Time { return time.Now().Add(-c.replacedAt) })
+			for _, k := range []qpay.Secret{oldKey, newKey} {
+				require.NoError(t, reg.Configure("M", providers.Config{Provider: providers.Tap, SecretKey: k, BaseURL: api}))
+			}
+			p, err := reg.Get("M")
+			require.NoError(t, err)
+			ev, err := p.ParseWebhook(context.Background(), header, body)
+			if c.verifies {
+				require.NoError(t, err)
+				assert.Equal(t, qpay.SignedByPrevious, ev.Verification.SignedBy)
+			} else {
+				require.ErrorIs(t, err, qpay.KindInvalidSignature)
+			}
+			// Reads of its payments are not bounded by the window.
+			got, err := p.GetPayment(context.Background(), charge.ID)
+			require.NoError(t, err)
+			assert.Equal(t, charge.ID, got.ID)
+		})
+	}
+
+	t.Run("a later switch does not lengthen the window", func(t *testing.T) {
+		reg := providers.NewRegistry(providers.OlderWebhookWindow(time.Hour))
+		at := time.Now().Add(-2 * time.Hour)
+		providers.SetRegistryClock(reg, func() time.Time { return at })
+		require.NoError(t, reg.Configure("M", providers.Config{Provider: providers.Tap, SecretKey: oldKey, BaseURL: api}))
+		require.NoError(t, reg.Configure("M", providers.Config{Provider: providers.Tap, SecretKey: newKey, BaseURL: api}))
+		at = time.Now()
+		require.NoError(t, reg.Configure("M", providers.Config{Provider: providers.Tap, SecretKey: qpay.NewSecret("sk_test_ThirdTapKeyOfTheMerchant1"), BaseURL: api}))
+		p, err := reg.Get("M")
+		require.NoError(t, err)
+		_, err = p.ParseWebhook(context.Background(), header, body)
+		require.ErrorIs(t, err, qpay.KindInvalidSignature)
+	})
+}
+
+// Get hands out the Provider built when the configuration was put.
+func TestRegistryGetBuildsNothing(t *testing.T) {
+	reg := providers.NewRegistry()
+	for _, k := range []string{"sk_test_OldTapKeyBeforeRotation01", "sk_test_NewTapKeyAfterRotation001"} {
+		require.NoError(t, reg.Configure("M", providers.Config{Provider: providers.Tap, SecretKey: qpay.NewSecret(k), BaseURL: "http://127.0.0.1:9"}))
+	}
+	a, err := reg.Get("M")
+	require.NoError(t, err)
+	b, err := reg.Get("M")
+	require.NoError(t, err)
+	assert.Same(t, a, b)
 }

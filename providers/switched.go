@@ -17,6 +17,9 @@ import (
 // configuration that made it.
 type switched struct {
 	all []qpay.Provider // the current configuration first, then the older ones, newest first
+	// webhooks verify webhooks: the current configuration, then the older
+	// ones whose webhook keys end with their window (Registry).
+	webhooks []qpay.Provider
 }
 
 var (
@@ -61,17 +64,12 @@ func (s *switched) Refund(ctx context.Context, req qpay.RefundRequest) (*qpay.Re
 
 // GetRefund implements qpay.RefundGetter, by the refund's payment.
 func (s *switched) GetRefund(ctx context.Context, paymentID, refundID string) (*qpay.Refund, error) {
-	var getters []qpay.Provider
-	for _, p := range s.owners(paymentID) {
-		if _, ok := p.(qpay.RefundGetter); ok {
-			getters = append(getters, p)
-		}
-	}
+	getters := implementing[qpay.RefundGetter](s.owners(paymentID))
 	if len(getters) == 0 {
 		return nil, s.unsupported(qpay.OpGetRefund, "reading a refund back")
 	}
-	return route(getters, func(p qpay.Provider) (*qpay.Refund, error) {
-		return p.(qpay.RefundGetter).GetRefund(ctx, paymentID, refundID)
+	return route(getters, func(g qpay.RefundGetter) (*qpay.Refund, error) {
+		return g.GetRefund(ctx, paymentID, refundID)
 	})
 }
 
@@ -79,23 +77,16 @@ func (s *switched) GetRefund(ctx context.Context, paymentID, refundID string) (*
 // configuration that can list them, newest first. A failure of any one is
 // the answer, since a list that misses a payment would invite a second one.
 func (s *switched) PaymentsByReference(ctx context.Context, reference string) ([]*qpay.Payment, error) {
-	var (
-		out   []*qpay.Payment
-		found bool
-	)
-	for _, p := range s.all {
-		f, ok := p.(qpay.PaymentFinder)
-		if !ok {
-			continue
-		}
-		found = true
+	finders := implementing[qpay.PaymentFinder](s.all)
+	var out []*qpay.Payment
+	for _, f := range finders {
 		ps, err := f.PaymentsByReference(ctx, reference)
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, ps...)
 	}
-	if !found {
+	if len(finders) == 0 {
 		return nil, s.unsupported(qpay.OpFindPayments, "listing payments by reference")
 	}
 	slices.SortStableFunc(out, func(a, b *qpay.Payment) int { return b.CreatedAt.Compare(a.CreatedAt) })
@@ -106,19 +97,16 @@ func (s *switched) PaymentsByReference(ctx context.Context, reference string) ([
 }
 
 // ParseWebhook verifies with the current configuration and, when the
-// signature does not verify there, with each older one: a webhook of a
-// payment made before the switch verifies with the key that payment was
-// made with, and the event says SignedByPrevious. Any other failure (a
-// verified but malformed body) is the answer. The current configuration's
-// error is returned when none verifies.
+// signature does not verify there, with each older one that may still
+// verify: a webhook of a payment made before the switch verifies with the
+// key that payment was made with, within the older configuration's window,
+// whose keyring then says SignedByPrevious. Any other failure (a verified
+// but malformed body) is the answer. The current configuration's error is
+// returned when none verifies.
 func (s *switched) ParseWebhook(ctx context.Context, header http.Header, body []byte) (*qpay.WebhookEvent, error) {
 	var first error
-	for i, p := range s.all {
+	for _, p := range s.webhooks {
 		ev, err := p.ParseWebhook(ctx, header, body)
-		if err == nil && i > 0 {
-			// An older configuration's secret is a previous secret.
-			ev.SignedBy = qpay.SignedByPrevious
-		}
 		if err == nil || !errors.Is(err, qpay.KindInvalidSignature) {
 			return ev, err
 		}
@@ -133,11 +121,7 @@ func (s *switched) ParseWebhook(ctx context.Context, header http.Header, body []
 // recognises the return, the current one first.
 func (s *switched) ReturnID(query url.Values) (string, error) {
 	var first error
-	for _, p := range s.all {
-		rr, ok := p.(qpay.ReturnReader)
-		if !ok {
-			continue
-		}
+	for _, rr := range implementing[qpay.ReturnReader](s.all) {
 		id, err := rr.ReturnID(query)
 		if err == nil {
 			return id, nil
@@ -184,10 +168,21 @@ func (s *switched) unsupported(op, what string) error {
 		Message: "no configuration of this merchant supports " + what}
 }
 
+// implementing returns those of ps that implement I, in order.
+func implementing[I any](ps []qpay.Provider) []I {
+	var out []I
+	for _, p := range ps {
+		if x, ok := p.(I); ok {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
 // route calls fn with each provider in turn until one answers other than
 // KindNotFound, and returns that answer, or the first provider's when all
 // of them answer KindNotFound.
-func route[T any](ps []qpay.Provider, fn func(qpay.Provider) (T, error)) (T, error) {
+func route[P, T any](ps []P, fn func(P) (T, error)) (T, error) {
 	var (
 		zero  T
 		first error

@@ -19,17 +19,12 @@ func (s *switched) PaymentWithRefunds(ctx context.Context, id string) (*qpay.Pay
 		p       *qpay.Payment
 		refunds []*qpay.Refund
 	}
-	var listers []qpay.Provider
-	for _, p := range s.owners(id) {
-		if _, ok := p.(qpay.RefundLister); ok {
-			listers = append(listers, p)
-		}
-	}
+	listers := implementing[qpay.RefundLister](s.owners(id))
 	if len(listers) == 0 {
 		return nil, nil, s.unsupported(qpay.OpGetPayment, "reading a payment's refunds")
 	}
-	a, err := route(listers, func(p qpay.Provider) (answer, error) {
-		pay, refunds, err := p.(qpay.RefundLister).PaymentWithRefunds(ctx, id)
+	a, err := route(listers, func(l qpay.RefundLister) (answer, error) {
+		pay, refunds, err := l.PaymentWithRefunds(ctx, id)
 		return answer{pay, refunds}, err
 	})
 	return a.p, a.refunds, err
@@ -39,16 +34,11 @@ func (s *switched) PaymentWithRefunds(ctx context.Context, id string) (*qpay.Pay
 // for Refund, trying the next configuration after KindNotFound is safe:
 // the payment is read back before any refund is asked for.
 func (s *switched) RefundRemaining(ctx context.Context, req qpay.RefundRequest) (*qpay.Refund, error) {
-	var refunders []qpay.Provider
-	for _, p := range s.owners(req.PaymentID) {
-		if _, ok := p.(qpay.RemainderRefunder); ok {
-			refunders = append(refunders, p)
-		}
-	}
+	refunders := implementing[qpay.RemainderRefunder](s.owners(req.PaymentID))
 	if len(refunders) == 0 {
 		return nil, s.unsupported(qpay.OpRefund, "refunding what is left of a payment")
 	}
-	return route(refunders, func(p qpay.Provider) (*qpay.Refund, error) {
-		return p.(qpay.RemainderRefunder).RefundRemaining(ctx, req)
+	return route(refunders, func(r qpay.RemainderRefunder) (*qpay.Refund, error) {
+		return r.RefundRemaining(ctx, req)
 	})
 }

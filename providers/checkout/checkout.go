@@ -46,8 +46,8 @@ type Config struct {
 	// PreviousWebhookSecrets are webhook secrets being rotated out. Each
 	// still verifies deliveries until its Until, never after, so that
 	// events Checkout signed (or retries) with the old secret are not lost
-	// while WebhookSecret takes over. WebhookEvent.SignedBy says which
-	// secret verified a delivery.
+	// while WebhookSecret takes over. WebhookEvent.Verification.SignedBy
+	// says which secret verified a delivery.
 	PreviousWebhookSecrets []qpay.PreviousSecret
 	// WebhookAuthorization, when set, is the Authorization header value
 	// configured on the webhook; deliveries must then carry it as well as a
@@ -202,9 +202,17 @@ type adapter struct {
 }
 
 var (
-	_ driver.Driver  = (*adapter)(nil)
-	_ driver.Aliaser = (*adapter)(nil)
+	_ driver.Driver   = (*adapter)(nil)
+	_ driver.Aliaser  = (*adapter)(nil)
+	_ driver.KeyEnder = (*adapter)(nil)
 )
+
+// WithKeysEnding implements driver.KeyEnder.
+func (a *adapter) WithKeysEnding(end time.Time) driver.Driver {
+	c := *a
+	c.webhookKeys = a.webhookKeys.Ending(end)
+	return &c
+}
 
 // String and GoString keep a printed driver from showing its transport's
 // configuration.

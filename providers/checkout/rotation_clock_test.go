@@ -44,7 +44,7 @@ func TestWebhookSecretRotationFollowsTheAdaptersClock(t *testing.T) {
 				return
 			}
 			require.NoError(t, err)
-			assert.Equal(t, c.want, ev.SignedBy)
+			assert.Equal(t, c.want, ev.Verification.SignedBy)
 		})
 	}
 }

@@ -52,7 +52,7 @@ func TestWebhookSecretRotation(t *testing.T) {
 				return
 			}
 			require.NoError(t, err)
-			assert.Equal(t, c.want, ev.SignedBy)
+			assert.Equal(t, c.want, ev.Verification.SignedBy)
 			assert.Equal(t, fixturePaymentID, ev.PaymentID)
 		})
 	}
@@ -62,7 +62,7 @@ func TestSignedByCurrentWithoutRotation(t *testing.T) {
 	body := fixture(t, "webhook-payment-captured.json")
 	ev, err := newTestProvider(t, Config{}).ParseWebhook(context.Background(), http.Header{SignatureHeader: {Signature(webhookSecret, body)}}, body)
 	require.NoError(t, err)
-	assert.Equal(t, qpay.SignedByCurrent, ev.SignedBy)
+	assert.Equal(t, qpay.SignedByCurrent, ev.Verification.SignedBy)
 }
 
 func TestWebhookSecretRotationConfig(t *testing.T) {

@@ -151,7 +151,8 @@ func (a *adapter) parseWebhook(header http.Header, body []byte, onePass bool) (*
 	}
 	raw := json.RawMessage(body) // the portable layer's copy
 
-	out := &qpay.WebhookEvent{ID: ev.ID, Type: meaning.kind, RawType: ev.Type, PaymentID: d.ID, SignedBy: by}
+	out := &qpay.WebhookEvent{ID: ev.ID, Type: meaning.kind, RawType: ev.Type, PaymentID: d.ID,
+		Verification: qpay.Verification{SignedBy: by}}
 	switch meaning.kind {
 	case qpay.EventPayment:
 		out.Payment, err = paymentFromEvent(ev.ID, ev.Type, d, meaning.payment, amt, raw)

@@ -167,7 +167,7 @@
 // exact bytes; Mastercard's Java sample compares case-insensitively, qpay
 // does not) before reading the body, with Config.WebhookSecret and, during
 // a rotation, each of Config.PreviousWebhookSecrets until its Until
-// (WebhookEvent.SignedBy says which). The secret proves the sender, not the
+// (WebhookEvent.Verification.SignedBy says which). The secret proves the sender, not the
 // body, and anyone who has seen one delivery holds it, so the delivery is
 // only a claim: WebhookSignature covers no field, and the portable layer
 // (providers/internal/driver, verify.go) reads the payment back with

@@ -80,7 +80,7 @@ type Config struct {
 	// PreviousWebhookSecrets are notification secrets being rotated out:
 	// each is still accepted until its Until, never after, so that
 	// notifications sent (or retried) with the old secret are not lost
-	// while WebhookSecret takes over. WebhookEvent.SignedBy says which
+	// while WebhookSecret takes over. WebhookEvent.Verification.SignedBy says which
 	// secret a delivery carried.
 	PreviousWebhookSecrets []qpay.PreviousSecret
 	// HTTP tunes timeouts, retries and logging.
@@ -161,6 +161,18 @@ func newAdapter(cfg Config) (*adapter, error) {
 		return nil, fmt.Errorf("mpgs: %w", err)
 	}
 	return &adapter{merchantID: cfg.MerchantID, keys: keys, now: time.Now, mode: mode, http: client}, nil
+}
+
+// The adapter implements driver.KeyEnder, so that a configuration a
+// providers.Registry replaces stops accepting notifications after its
+// window.
+var _ driver.KeyEnder = (*adapter)(nil)
+
+// WithKeysEnding implements driver.KeyEnder.
+func (a *adapter) WithKeysEnding(end time.Time) driver.Driver {
+	c := *a
+	c.keys = a.keys.Ending(end)
+	return &c
 }
 
 // checkMerchantID accepts what the gateway documents: 1 to 40 of 0-9, a-z,

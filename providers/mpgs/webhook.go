@@ -67,13 +67,13 @@ func (a *adapter) ParseWebhook(_ context.Context, header http.Header, body []byt
 		if err != nil {
 			return nil, err
 		}
-		return &qpay.WebhookEvent{ID: eventID, Type: qpay.EventRefund, RawType: typeRefund, PaymentID: r.PaymentID, Refund: r, SignedBy: by}, nil
+		return &qpay.WebhookEvent{ID: eventID, Type: qpay.EventRefund, RawType: typeRefund, PaymentID: r.PaymentID, Refund: r, Verification: qpay.Verification{SignedBy: by}}, nil
 	}
 	p, err := a.transactionPayment(op, 0, body, &n)
 	if err != nil {
 		return nil, err
 	}
-	return &qpay.WebhookEvent{ID: eventID, Type: qpay.EventPayment, RawType: firstOf(n.Transaction.Type, typePayment), PaymentID: p.ID, Payment: p, SignedBy: by}, nil
+	return &qpay.WebhookEvent{ID: eventID, Type: qpay.EventPayment, RawType: firstOf(n.Transaction.Type, typePayment), PaymentID: p.ID, Payment: p, Verification: qpay.Verification{SignedBy: by}}, nil
 }
 
 // WebhookSignature implements driver.Driver: the notification secret is no

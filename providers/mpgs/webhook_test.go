@@ -211,12 +211,12 @@ func TestWebhookSecretRotation(t *testing.T) {
 
 	ev, err := p.ParseWebhook(ctx, h, body)
 	require.NoError(t, err)
-	assert.Equal(t, qpay.SignedByCurrent, ev.SignedBy)
+	assert.Equal(t, qpay.SignedByCurrent, ev.Verification.SignedBy)
 
 	h.Set(SecretHeader, old.Reveal())
 	ev, err = p.ParseWebhook(ctx, h, body)
 	require.NoError(t, err)
-	assert.Equal(t, qpay.SignedByPrevious, ev.SignedBy)
+	assert.Equal(t, qpay.SignedByPrevious, ev.Verification.SignedBy)
 
 	now = until
 	_, err = p.ParseWebhook(ctx, h, body)

@@ -11,7 +11,10 @@ import (
 	"github.com/qpay-go/qpay/providers/internal/transport"
 )
 
-var _ driver.Finder = (*adapter)(nil)
+var (
+	_ driver.Finder   = (*adapter)(nil)
+	_ driver.KeyEnder = (*adapter)(nil)
+)
 
 // PaymentsByReference implements driver.Finder with Tap's charge list
 // (the UNCONFIRMED parts are in lists.go): the charges of the last

@@ -58,7 +58,7 @@ func TestKeyRotation(t *testing.T) {
 				return
 			}
 			require.NoError(t, err)
-			assert.Equal(t, c.want, ev.SignedBy)
+			assert.Equal(t, c.want, ev.Verification.SignedBy)
 			assert.Equal(t, "QAR 1.00", ev.Payment.Amount.String())
 		})
 	}
@@ -71,7 +71,7 @@ func TestSignedByCurrentWithoutRotation(t *testing.T) {
 	readBack(t, d.Body, 1)
 	ev, err := p.ParseWebhook(context.Background(), signedHeader(t, testKey, d.Body), d.Body)
 	require.NoError(t, err)
-	assert.Equal(t, qpay.SignedByCurrent, ev.SignedBy)
+	assert.Equal(t, qpay.SignedByCurrent, ev.Verification.SignedBy)
 }
 
 // Bounded cost holds with two keys to try: an over-long amount is refused

@@ -48,7 +48,7 @@ type Config struct {
 	// verifies webhook hashstrings until its Until, never after, so that
 	// deliveries Tap signed (or retries) with the old key are not lost
 	// while the new SecretKey takes over; API calls use SecretKey only.
-	// WebhookEvent.SignedBy says which key verified a delivery.
+	// WebhookEvent.Verification.SignedBy says which key verified a delivery.
 	PreviousSecretKeys []qpay.PreviousSecret
 	// HTTP tunes timeouts, retries and logging.
 	HTTP qpay.HTTPOptions // Account names the merchant this configuration belongs to; it is
@@ -120,6 +120,13 @@ func newAdapter(cfg Config) (*adapter, error) {
 		return nil, fmt.Errorf("tap: %w", err)
 	}
 	return &adapter{keys: keys, merchantID: cfg.MerchantID, mode: mode, http: client, now: time.Now}, nil
+}
+
+// WithKeysEnding implements driver.KeyEnder.
+func (a *adapter) WithKeysEnding(end time.Time) driver.Driver {
+	c := *a
+	c.keys = a.keys.Ending(end)
+	return &c
 }
 
 // baseURL checks and normalizes Config.BaseURL.

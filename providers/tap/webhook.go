@@ -97,23 +97,23 @@ func (a *adapter) parseWebhookStepwise(sig string, body []byte) (*qpay.WebhookEv
 
 func paymentEvent(kind string, p *qpay.Payment, by qpay.SigningKey) *qpay.WebhookEvent {
 	return &qpay.WebhookEvent{
-		SignedBy:  by,
-		ID:        eventID(p.ID, p.RawStatus),
-		Type:      qpay.EventPayment,
-		RawType:   kind,
-		PaymentID: p.ID,
-		Payment:   p,
+		ID:           eventID(p.ID, p.RawStatus),
+		Type:         qpay.EventPayment,
+		RawType:      kind,
+		PaymentID:    p.ID,
+		Payment:      p,
+		Verification: qpay.Verification{SignedBy: by},
 	}
 }
 
 func refundEvent(kind string, r *qpay.Refund, by qpay.SigningKey) *qpay.WebhookEvent {
 	return &qpay.WebhookEvent{
-		SignedBy:  by,
-		ID:        eventID(r.ID, r.RawStatus),
-		Type:      qpay.EventRefund,
-		RawType:   kind,
-		PaymentID: r.PaymentID,
-		Refund:    r,
+		ID:           eventID(r.ID, r.RawStatus),
+		Type:         qpay.EventRefund,
+		RawType:      kind,
+		PaymentID:    r.PaymentID,
+		Refund:       r,
+		Verification: qpay.Verification{SignedBy: by},
 	}
 }
 

@@ -85,7 +85,7 @@ func TestSeedWebhookVerifiesAndParses(t *testing.T) {
 	assert.Equal(t, "QAR 1.00", ev.Payment.Amount.String())
 	assert.Equal(t, "txn_01", ev.Payment.Reference)
 	assert.Equal(t, []byte(d.Body), []byte(ev.Raw))
-	assert.Equal(t, qpay.Verification{Method: qpay.VerifiedReadBack,
+	assert.Equal(t, qpay.Verification{Method: qpay.VerifiedReadBack, SignedBy: qpay.SignedByCurrent,
 		Signed:           qpay.FieldID | qpay.FieldPaymentID | qpay.FieldAmount | qpay.FieldStatus,
 		ReadBack:         qpay.AllFields,
 		DeliveredPayment: ev.Verification.DeliveredPayment,

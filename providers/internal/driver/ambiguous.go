@@ -2,9 +2,9 @@ package driver
 
 import (
 	"errors"
-	"strings"
 
 	"github.com/qpay-go/qpay"
+	"github.com/qpay-go/qpay/providers/internal/transport"
 )
 
 // A CreatePayment whose idempotency key the call made (the caller passed
@@ -53,5 +53,5 @@ func markAmbiguousCreate(err error) {
 		return
 	}
 	e.Retryable = false
-	e.Message = strings.TrimPrefix(e.Message+"; "+ambiguousCreateAdvice, "; ")
+	transport.AddDetail(e, ambiguousCreateAdvice)
 }

@@ -40,6 +40,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/qpay-go/qpay"
@@ -100,12 +101,14 @@ type Driver interface {
 	GetRefund(ctx context.Context, paymentID, refundID string) (*qpay.Refund, error)
 	// ParseWebhook verifies the signature first and decodes only then. The
 	// body is the driver's to keep (a copy the caller will not reuse). It
-	// returns the event as delivered; the portable layer reads back what
-	// WebhookSignature does not cover.
+	// returns the event as delivered, with Verification.SignedBy saying
+	// which secret of its Keyring verified it; the portable layer fills in
+	// the rest of Verification and reads back what WebhookSignature does
+	// not cover.
 	ParseWebhook(ctx context.Context, header http.Header, body []byte) (*qpay.WebhookEvent, error)
 	// WebhookSignature declares the facts of an event that the provider's
 	// webhook signature covers: qpay.AllFields when it signs the raw body.
-	// For an event whose facts it does not all cover, the portable layer
+	// For any other signature, the portable layer
 	// reads the payment (GetPayment) or the refund (GetRefund) back before
 	// returning the event, and takes the facts from there (verify.go).
 	WebhookSignature() qpay.Fields
@@ -124,6 +127,38 @@ type Driver interface {
 // id may legitimately come back as another ID.
 type Aliaser interface {
 	IsAlias(id string) bool
+}
+
+// KeyEnder is implemented by drivers whose webhook keys can be ended (both
+// adapters; any driver that verifies through a Keyring should be one).
+// WithKeysEnding returns a copy of the driver whose Keyring is
+// Keyring.Ending(end), sharing everything else. A Provider whose driver is
+// not a KeyEnder verifies no webhook once a providers.Registry has
+// replaced it.
+type KeyEnder interface {
+	WithKeysEnding(end time.Time) Driver
+}
+
+// EndingWebhooks returns p with its webhook keys ending at end (see
+// Keyring.Ending), for a configuration another has replaced; its other
+// calls are p's. It reports false for a Provider not made by Wrap, or
+// whose driver is not a KeyEnder.
+func EndingWebhooks(p qpay.Provider, end time.Time) (qpay.Provider, bool) {
+	w, ok := unobserve(p).(*portable)
+	if !ok {
+		return nil, false
+	}
+	e, ok := w.d.(KeyEnder)
+	if !ok {
+		return nil, false
+	}
+	ended := &portable{d: e.WithKeysEnding(end), opts: w.opts, readBacks: w.readBacks}
+	if o, ok := p.(*observed); ok {
+		c := *o
+		c.p = ended
+		return &c, true
+	}
+	return ended, true
 }
 
 // Options tune the portable layer.

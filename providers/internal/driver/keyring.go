@@ -26,6 +26,21 @@ func HMACSHA256(secret qpay.Secret, msg []byte) []byte {
 type Keyring struct {
 	current  qpay.Secret
 	previous []qpay.PreviousSecret
+	// end, when set, ends every secret, the current one included: the
+	// keyring of a configuration that another has replaced (Ending).
+	end time.Time
+}
+
+// Ending returns the keyring with every secret verifying only strictly
+// before end, the current one included, which from then on reports
+// SignedByPrevious: the keyring of a configuration replaced by another
+// (providers.Registry), whose secrets are previous secrets like any other,
+// within a window that ends. An earlier end already set stays.
+func (k Keyring) Ending(end time.Time) Keyring {
+	if k.end.IsZero() || end.Before(k.end) {
+		k.end = end
+	}
+	return k
 }
 
 // NewKeyring returns the keyring of current and previous. It refuses an
@@ -60,9 +75,15 @@ func (k Keyring) Secrets() []qpay.Secret {
 // time, whichever matches: the time taken says nothing about which one
 // did, and a forged delivery costs one MAC per secret, no more.
 func (k Keyring) Verify(now time.Time, got []byte, mac func(secret qpay.Secret) []byte) (qpay.SigningKey, bool) {
+	if !k.end.IsZero() && !now.Before(k.end) {
+		return "", false // every secret has ended: no MAC to compute
+	}
 	matched := qpay.SigningKey("")
 	if hmac.Equal(got, mac(k.current)) {
 		matched = qpay.SignedByCurrent
+		if !k.end.IsZero() {
+			matched = qpay.SignedByPrevious
+		}
 	}
 	for _, p := range k.previous {
 		if !now.Before(p.Until) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"reflect"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -58,4 +59,27 @@ func TestObservedCapabilitiesHaveSpans(t *testing.T) {
 		assert.Equal(t, "a1", attrs["qpay.account"], s.Name())
 	}
 	require.Equal(t, []string{"qpay.GetRefund", "qpay.PaymentsByReference", "qpay.PaymentWithRefunds", "qpay.RefundRemaining"}, names)
+}
+
+// ender is a stub whose webhook keys can be ended.
+type ender struct {
+	stub
+	end time.Time
+}
+
+func (e *ender) WithKeysEnding(end time.Time) Driver { c := *e; c.end = end; return &c }
+
+// A Provider observed by telemetry has its keys ended as a plain one does,
+// and stays observed; one whose driver cannot end them says so.
+func TestEndingWebhooksSeesThroughTelemetry(t *testing.T) {
+	end := time.Date(2026, 12, 4, 0, 0, 0, 0, time.UTC)
+	on := Wrap(&ender{}, Options{Telemetry: qpay.Telemetry{TracerProvider: sdktrace.NewTracerProvider()}})
+	ended, ok := EndingWebhooks(on, end)
+	require.True(t, ok)
+	assert.IsType(t, &observed{}, ended)
+	assert.Equal(t, end, Unwrap(ended).(*ender).end)
+	assert.Zero(t, Unwrap(on).(*ender).end, "the original is not changed")
+
+	_, ok = EndingWebhooks(Wrap(&stub{}, Options{}), end)
+	assert.False(t, ok)
 }

@@ -14,8 +14,8 @@ import (
 //
 // A webhook is a claim; the provider's API is the truth. A driver declares,
 // with WebhookSignature, which facts of an event its provider's signature
-// covers. When they are all the facts a merchant acts on (Checkout signs the
-// raw body), the delivery is the event. When they are not (Tap's hashstring
+// covers. When it signs the raw body (Checkout), the delivery is the event.
+// When it signs less (Tap's hashstring
 // covers the object's ID, amount, currency and status, not a refund's
 // charge_id, nor a charge's order reference or metadata), the object is read
 // back over the authenticated API before the event is returned:
@@ -67,35 +67,64 @@ func signedFacts(t qpay.EventType, signed qpay.Fields) qpay.Fields {
 // in ev.Verification. ev has passed checkEvent.
 func (w *portable) verify(ctx context.Context, ev *qpay.WebhookEvent) error {
 	declared := w.d.WebhookSignature()
-	signed := signedFacts(ev.Type, declared)
-	switch {
-	case declared == qpay.AllFields:
-		ev.Verification = qpay.Verification{Method: qpay.VerifiedBody, Signed: qpay.AllFields}
-		return nil
-	case signed == qpay.AllFields:
-		ev.Verification = qpay.Verification{Method: qpay.VerifiedFields, Signed: qpay.AllFields}
+	by := ev.Verification.SignedBy // the driver's one word on it
+	if declared == qpay.AllFields {
+		ev.Verification = qpay.Verification{Method: qpay.VerifiedBody, SignedBy: by, Signed: qpay.AllFields}
 		return nil
 	}
 	// The whole object is read back, so every fact is the read-back's (a
 	// refund's metadata, which qpay.Refund does not model, is in its Raw,
 	// the read-back's body).
-	v := qpay.Verification{Method: qpay.VerifiedReadBack, Signed: signed, ReadBack: qpay.AllFields}
-	var err error
+	v := qpay.Verification{Method: qpay.VerifiedReadBack, SignedBy: by, Signed: signedFacts(ev.Type, declared), ReadBack: qpay.AllFields}
+	var o object
 	if ev.Type == qpay.EventRefund {
-		err = w.readBackRefund(ctx, ev, &v)
+		o = w.refundObject(ctx, ev, v.Signed)
 	} else {
-		err = w.readBackPayment(ctx, ev, &v)
+		o = w.paymentObject(ctx, ev, v.Signed)
 	}
-	if err != nil {
+	key := readBackKey(ev.ID, o.id)
+	var back readBackEntry
+	fresh := false
+	if v.Signed != 0 { // never for an unsigned event ID (see the model above)
+		back, fresh = w.readBacks.get(key)
+	}
+	if !fresh || !o.holds(back) {
+		var err error
+		if back, err = o.read(); err != nil {
+			return err
+		}
+	}
+	if err := o.check(back); err != nil {
 		return err
 	}
-	if signed == 0 {
+	var differs qpay.Fields
+	for _, f := range o.facts(back) {
+		switch {
+		case f.same:
+		case v.Signed.Has(f.field):
+			return integrity("webhook %s is signed with %s %s's %s, which its read-back contradicts", ev.ID, o.what, o.id, f.what)
+		default:
+			differs |= f.field
+		}
+	}
+	delivered, readBack, moved := o.status(back)
+	if err := checkStatus(ev.ID, o.what+" "+o.id, v.Signed.Has(qpay.FieldStatus), moved); err != nil {
+		return err
+	}
+	if delivered != readBack && !v.Signed.Has(qpay.FieldStatus) {
+		differs |= qpay.FieldStatus
+	}
+	v.Differs = differs
+	o.take(back, &v) // already stamped by checkRead or checkRefundRead
+	if v.Signed == 0 {
 		if err := unsignedEventID(ev); err != nil {
 			return err
 		}
 	}
 	ev.Verification = v
-	stamp(ev, w.d.Name(), w.opts.Account)
+	if !fresh && v.Signed != 0 {
+		w.readBacks.put(key, back.payment, back.refund)
+	}
 	return nil
 }
 
@@ -116,117 +145,90 @@ func unsignedEventID(ev *qpay.WebhookEvent) error {
 	return nil
 }
 
-// readBackPayment replaces ev.Payment with the payment read back.
-func (w *portable) readBackPayment(ctx context.Context, ev *qpay.WebhookEvent, v *qpay.Verification) error {
-	got := ev.Payment
-	key := readBackKey(ev.ID, got.ID)
-	var cached readBackEntry
-	fresh := false
-	if v.Signed != 0 {
-		cached, fresh = w.readBacks.get(key)
-	}
-	p := cached.payment
-	if !fresh || p == nil {
-		var err error
-		if p, err = w.d.GetPayment(ctx, got.ID); err != nil {
-			return readBackFailed("payment", got.ID, v.Signed.Has(qpay.FieldID), err)
-		}
-		if err := w.checkRead(got.ID, p); err != nil {
-			return err
-		}
-	}
-	if p.ID != got.ID {
-		return integrity("webhook %s is signed for payment %s, the read-back is of payment %s", ev.ID, got.ID, p.ID)
-	}
-	var differs qpay.Fields
-	compare := func(f qpay.Fields, same bool, what string) error {
-		switch {
-		case same:
-			return nil
-		case v.Signed.Has(f):
-			return integrity("webhook %s is signed with payment %s's %s, which its read-back contradicts", ev.ID, p.ID, what)
-		}
-		differs |= f
-		return nil
-	}
-	if err := compare(qpay.FieldAmount, p.Amount.Equal(got.Amount), "amount "+got.Amount.String()+", read back as "+p.Amount.String()); err != nil {
-		return err
-	}
-	if err := compare(qpay.FieldReference, p.Reference == got.Reference, "reference"); err != nil {
-		return err
-	}
-	if err := compare(qpay.FieldMetadata, maps.Equal(p.Metadata, got.Metadata), "metadata"); err != nil {
-		return err
-	}
-	if err := checkStatus(ev.ID, "payment "+p.ID, v.Signed.Has(qpay.FieldStatus), status.Check(got.Status, p.Status)); err != nil {
-		return err
-	}
-	if got.Status != p.Status && !v.Signed.Has(qpay.FieldStatus) {
-		differs |= qpay.FieldStatus
-	}
-	v.Differs = differs
-	v.DeliveredPayment = got
-	ev.Payment = p
-	if !fresh && v.Signed != 0 {
-		w.readBacks.put(key, p, nil)
-	}
-	return nil
+// object is what a payment's and a refund's read-back do differently;
+// verify does the rest once for both.
+type object struct {
+	what, id string                        // "payment" or "refund", and the delivered ID
+	holds    func(readBackEntry) bool      // whether a cached entry holds such an object
+	read     func() (readBackEntry, error) // reads it back and checks the answer
+	check    func(readBackEntry) error     // what must agree whatever is signed
+	facts    func(readBackEntry) []fact    // the delivered facts beside the read-back's
+	status   func(readBackEntry) (delivered, readBack any, moved error)
+	take     func(readBackEntry, *qpay.Verification) // the read-back becomes the event's
 }
 
-// readBackRefund replaces ev.Refund with the refund read back.
-func (w *portable) readBackRefund(ctx context.Context, ev *qpay.WebhookEvent, v *qpay.Verification) error {
-	got := ev.Refund
-	// The delivered payment ID only locates the refund for a provider
-	// that files refunds under payments; the read-back says whose it is.
-	key := readBackKey(ev.ID, got.ID)
-	var cached readBackEntry
-	fresh := false
-	if v.Signed != 0 {
-		cached, fresh = w.readBacks.get(key)
-	}
-	r := cached.refund
-	if !fresh || r == nil {
-		var err error
-		if r, err = w.d.GetRefund(ctx, got.PaymentID, got.ID); err != nil {
-			return readBackFailed("refund", got.ID, v.Signed.Has(qpay.FieldID), err)
-		}
-		if err := w.checkRefundRead(got.ID, r); err != nil {
-			return err
-		}
-	}
-	var differs qpay.Fields
-	compare := func(f qpay.Fields, same bool, what string) error {
-		switch {
-		case same:
+// fact is one delivered fact beside its read-back.
+type fact struct {
+	field qpay.Fields
+	same  bool
+	what  string // the fact, and how the two differ, for the error
+}
+
+func (w *portable) paymentObject(ctx context.Context, ev *qpay.WebhookEvent, signed qpay.Fields) object {
+	got := ev.Payment
+	return object{what: "payment", id: got.ID,
+		holds: func(e readBackEntry) bool { return e.payment != nil },
+		read: func() (readBackEntry, error) {
+			p, err := w.d.GetPayment(ctx, got.ID)
+			if err != nil {
+				return readBackEntry{}, readBackFailed("payment", got.ID, signed.Has(qpay.FieldID), err)
+			}
+			return readBackEntry{payment: p}, w.checkRead(got.ID, p)
+		},
+		check: func(e readBackEntry) error {
+			if e.payment.ID != got.ID {
+				return integrity("webhook %s is signed for payment %s, the read-back is of payment %s", ev.ID, got.ID, e.payment.ID)
+			}
 			return nil
-		case v.Signed.Has(f):
-			return integrity("webhook %s is signed with refund %s's %s, which its read-back contradicts", ev.ID, r.ID, what)
-		}
-		differs |= f
-		return nil
+		},
+		facts: func(e readBackEntry) []fact {
+			p := e.payment
+			return []fact{
+				{qpay.FieldAmount, p.Amount.Equal(got.Amount), "amount " + got.Amount.String() + ", read back as " + p.Amount.String()},
+				{qpay.FieldReference, p.Reference == got.Reference, "reference"},
+				{qpay.FieldMetadata, maps.Equal(p.Metadata, got.Metadata), "metadata"},
+			}
+		},
+		status: func(e readBackEntry) (any, any, error) {
+			return got.Status, e.payment.Status, status.Check(got.Status, e.payment.Status)
+		},
+		take: func(e readBackEntry, v *qpay.Verification) {
+			v.DeliveredPayment, ev.Payment = got, e.payment
+		},
 	}
-	if err := compare(qpay.FieldAmount, r.Amount.Equal(got.Amount), "amount "+got.Amount.String()+", read back as "+r.Amount.String()); err != nil {
-		return err
+}
+
+func (w *portable) refundObject(ctx context.Context, ev *qpay.WebhookEvent, signed qpay.Fields) object {
+	got := ev.Refund
+	return object{what: "refund", id: got.ID,
+		holds: func(e readBackEntry) bool { return e.refund != nil },
+		read: func() (readBackEntry, error) {
+			// The delivered payment ID only locates the refund for a
+			// provider that files refunds under payments; the read-back
+			// says whose it is.
+			r, err := w.d.GetRefund(ctx, got.PaymentID, got.ID)
+			if err != nil {
+				return readBackEntry{}, readBackFailed("refund", got.ID, signed.Has(qpay.FieldID), err)
+			}
+			return readBackEntry{refund: r}, w.checkRefundRead(got.ID, r)
+		},
+		check: func(readBackEntry) error { return nil }, // checkRefundRead checked its ID
+		facts: func(e readBackEntry) []fact {
+			r := e.refund
+			return []fact{
+				{qpay.FieldAmount, r.Amount.Equal(got.Amount), "amount " + got.Amount.String() + ", read back as " + r.Amount.String()},
+				{qpay.FieldPaymentID, r.PaymentID == got.PaymentID, "payment " + got.PaymentID + ", read back as " + r.PaymentID},
+				{qpay.FieldReference, r.Reference == got.Reference, "reference"},
+			}
+		},
+		status: func(e readBackEntry) (any, any, error) {
+			return got.Status, e.refund.Status, status.CheckRefund(got.Status, e.refund.Status)
+		},
+		take: func(e readBackEntry, v *qpay.Verification) {
+			v.DeliveredRefund, ev.Refund = got, e.refund
+			ev.PaymentID = e.refund.PaymentID // the read-back's, not the delivery's
+		},
 	}
-	if err := compare(qpay.FieldPaymentID, r.PaymentID == got.PaymentID, "payment "+got.PaymentID+", read back as "+r.PaymentID); err != nil {
-		return err
-	}
-	if err := compare(qpay.FieldReference, r.Reference == got.Reference, "reference"); err != nil {
-		return err
-	}
-	if err := checkStatus(ev.ID, "refund "+r.ID, v.Signed.Has(qpay.FieldStatus), status.CheckRefund(got.Status, r.Status)); err != nil {
-		return err
-	}
-	if got.Status != r.Status && !v.Signed.Has(qpay.FieldStatus) {
-		differs |= qpay.FieldStatus
-	}
-	v.Differs = differs
-	v.DeliveredRefund = got
-	ev.Refund = r
-	if !fresh && v.Signed != 0 {
-		w.readBacks.put(key, nil, r)
-	}
-	return nil
 }
 
 // checkStatus judges a signed status against the read-back's, given
@@ -247,12 +249,15 @@ func checkStatus(eventID, what string, signed bool, moved error) error {
 }
 
 // readBackFailed is the error of a read-back that did not answer: the
-// provider's own error, kept with its kind (so that a network failure, a
-// 5xx or a 429 is retryable and qpay.WebhookHandler asks for the delivery
-// again), under the webhook's operation. A 404 for an object the
-// provider's signature vouches for (signedID) is the provider's lag, not a
-// malformed delivery: it is retryable too. One for an unsigned ID stays
-// not found.
+// provider's own error, kept with its kind, under the webhook's operation,
+// and marked Retryable when a later delivery of the same body may verify:
+// this is the one place that decides it, and qpay.WebhookHandler asks for
+// the delivery again (503) for that mark only. Retryable are a network
+// failure, a 5xx, a 429 or a 409; qpay's key refused (401, 403: a
+// configuration being fixed); and a 404 for an object the provider's
+// signature vouches for (signedID), which is the provider's lag, not a
+// malformed delivery. Anything else is final, a 404 for an unsigned ID
+// included: it stays not found.
 func readBackFailed(what, id string, signedID bool, err error) error {
 	var e *qpay.Error
 	if !errors.As(err, &e) {
@@ -261,23 +266,17 @@ func readBackFailed(what, id string, signedID bool, err error) error {
 	out := *e
 	out.Op = qpay.OpParseWebhook
 	out.Message = fmt.Sprintf("reading back %s %s to verify the webhook: %s", what, id, e.Message)
-	if e.Kind == qpay.KindNotFound && signedID {
-		out.Kind, out.Retryable = qpay.KindUnavailable, true
+	switch {
+	case e.Kind == qpay.KindNotFound && signedID:
+		out.Kind = qpay.KindUnavailable
 		out.Message = fmt.Sprintf("the provider does not find %s %s, whose webhook it signed; deliver again: %s", what, id, e.Message)
+		out.Retryable = true
+	case e.Kind == qpay.KindAuthentication, e.Kind == qpay.KindPermission:
+		// qpay's own key refused: a configuration being fixed, after
+		// which the same delivery verifies.
+		out.Retryable = true
+	default:
+		out.Retryable = e.Retryable || e.Kind.Retryable()
 	}
 	return &out
-}
-
-// stamp sets the provider and account of ev and of what it carries, and
-// its PaymentID.
-func stamp(ev *qpay.WebhookEvent, provider, account string) {
-	ev.Provider, ev.Account = provider, account
-	switch {
-	case ev.Payment != nil:
-		ev.Payment.Provider, ev.Payment.Account = provider, account
-		ev.PaymentID = ev.Payment.ID
-	case ev.Refund != nil:
-		ev.Refund.Provider, ev.Refund.Account = provider, account
-		ev.PaymentID = ev.Refund.PaymentID
-	}
 }

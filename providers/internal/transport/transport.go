@@ -343,13 +343,24 @@ func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
 	}
 	e := c.statusError(req.Op, resp.StatusCode, resp.Header, data)
 	if st.inFlight > 0 && e.Kind == qpay.KindConflict {
-		e.Message = strings.TrimPrefix(e.Message+fmt.Sprintf("; still in flight after %d resends with the same idempotency key within the call's bound of %v", st.inFlight, c.cfg.CallTimeout), "; ")
+		AddDetail(e, fmt.Sprintf("still in flight after %d resends with the same idempotency key within the call's bound of %v", st.inFlight, c.cfg.CallTimeout))
 	}
 	if st.reconErr != nil {
-		e.Message = strings.TrimPrefix(e.Message+"; not resent: reading back what exists failed: "+c.red.Error(st.reconErr), "; ")
+		AddDetail(e, "not resent: reading back what exists failed: "+c.red.Error(st.reconErr))
 		e.Retryable = false
 	}
 	return nil, e
+}
+
+// AddDetail adds detail to e's message, after the provider's own words
+// (separated by "; ") or alone when there are none: the one way qpay adds
+// what it knows to a provider's error.
+func AddDetail(e *qpay.Error, detail string) {
+	if e.Message == "" {
+		e.Message = detail
+		return
+	}
+	e.Message += "; " + detail
 }
 
 // DoJSON is Do followed by decoding a 2xx body into out. A body that does

@@ -588,3 +588,15 @@ func TestInFlightBodyReadErrorIsKept(t *testing.T) {
 	assert.Contains(t, string(e.Body), "body truncated")
 	assert.Equal(t, 1, rec.count(), "a body that cannot be read is not taken for an in-flight conflict")
 }
+
+func TestAddDetail(t *testing.T) {
+	for _, c := range []struct{ message, want string }{
+		{"", "qpay knows more"},
+		{"the provider's words", "the provider's words; qpay knows more"},
+		{"; odd", "; odd; qpay knows more"},
+	} {
+		e := &qpay.Error{Message: c.message}
+		AddDetail(e, "qpay knows more")
+		assert.Equal(t, c.want, e.Message)
+	}
+}
