@@ -296,7 +296,15 @@ func (w *portable) refundObject(ctx context.Context, ev *qpay.WebhookEvent, sign
 			if err != nil {
 				return readBackEntry{}, readBackFailed("refund", got.ID, signed.Has(qpay.FieldID), err)
 			}
-			return readBackEntry{refund: r}, w.checkRefundRead(got.ID, r)
+			if err := w.checkRefundRead(got.ID, r); err != nil {
+				return readBackEntry{refund: r}, err
+			}
+			if err := w.refundOwner(ctx, r); err != nil {
+				// The payment ID is the read-back's: a 404 for it is the
+				// provider's lag, as for a signed ID.
+				return readBackEntry{refund: r}, readBackFailed("payment", r.PaymentID, true, err)
+			}
+			return readBackEntry{refund: r}, nil
 		},
 		check: func(readBackEntry) error { return nil }, // checkRefundRead checked its ID
 		facts: func(e readBackEntry) []fact {
