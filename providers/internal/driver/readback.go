@@ -3,6 +3,7 @@ package driver
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"maps"
 	"slices"
 	"sync"
@@ -18,6 +19,12 @@ const (
 	// quick redeliveries and a replay flood, short enough that nothing is
 	// kept for long.
 	readBackTTL = 2 * time.Minute
+	// notFoundLasting is how long the provider may not find an object
+	// whose webhook it signed before that is final (KindNotFound, kept as
+	// a refusal) rather than its lag: far beyond a read replica's delay,
+	// and within readBackTTL, so that the first 404's record is still
+	// kept when it is reached.
+	notFoundLasting = time.Minute
 	// readBackEntries bounds the cache: real read-backs are a few
 	// kilobytes each.
 	readBackEntries = 1024
@@ -73,6 +80,37 @@ type readBackEntry struct {
 	payment *qpay.Payment
 	refund  *qpay.Refund
 	refusal *qpay.Error // a kept refusal (refuse), under a refusalKey
+	// notFound: under a refusalKey, the provider did not find the object
+	// at (a lag so far; lasting)
+	notFound bool
+}
+
+// lasting returns err, a read-back's failure for the delivery under key (a
+// refusalKey), as final when it is a 404 for a signed ID (notFoundYet) and
+// the first such 404 for key is notFoundLasting old: the provider's lag has
+// become an object it does not have, and a replay of the delivery no
+// longer costs a call each time (refuse keeps it).
+func (c *readBackCache) lasting(key string, err error) error {
+	var yet *notFoundYet
+	var e *qpay.Error
+	if !errors.As(err, &yet) || !errors.As(err, &e) {
+		return err
+	}
+	c.mu.Lock()
+	first, ok := c.entries[key]
+	now := c.now()
+	c.mu.Unlock()
+	if !ok || !first.notFound || now.Sub(first.at) >= readBackTTL {
+		c.store(key, readBackEntry{notFound: true})
+		return err
+	}
+	if now.Sub(first.at) < notFoundLasting {
+		return err
+	}
+	out := *e
+	out.Kind, out.Retryable, out.Err = qpay.KindNotFound, false, yet.err
+	out.Message = fmt.Sprintf("%s (for %s now: taken as not found)", e.Message, now.Sub(first.at).Round(time.Second))
+	return &out
 }
 
 func newReadBackCache() *readBackCache {

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -161,4 +162,37 @@ func TestConcurrentReplaysShareOneReadBack(t *testing.T) {
 		require.NotNil(t, ev)
 		assert.NotSame(t, events[0].Payment, ev.Payment, "every event has its own payment")
 	}
+}
+
+// The provider not finding an object whose webhook it signed is its lag
+// (retryable, a call each time), until it has lasted notFoundLasting: then
+// it is final, not found, and kept, so that replays stop costing calls.
+func TestANotFoundThatHasLastedIsFinalAndKept(t *testing.T) {
+	now := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	d := &stub{signs: tapLike, readErr: &qpay.Error{Kind: qpay.KindNotFound}}
+	p := Wrap(d, Options{})
+	p.(*portable).readBacks.now = func() time.Time { return now }
+	parse := func() *qpay.Error {
+		d.event = deliveredPayment()
+		_, err := p.ParseWebhook(context.Background(), http.Header{}, []byte(`{}`))
+		var e *qpay.Error
+		require.ErrorAs(t, err, &e)
+		return e
+	}
+	for range 2 {
+		e := parse()
+		assert.Equal(t, qpay.KindUnavailable, e.Kind, "a lag so far")
+		assert.True(t, e.Retryable)
+	}
+	now = now.Add(notFoundLasting)
+	e := parse()
+	assert.Equal(t, qpay.KindNotFound, e.Kind, "lasted: final")
+	assert.False(t, e.Retryable)
+	for range 20 {
+		assert.Equal(t, qpay.KindNotFound, parse().Kind)
+	}
+	assert.Equal(t, 3, count(d.calls, "get"), "20 replays of a final not-found cost no call")
+
+	now = now.Add(readBackTTL)
+	assert.Equal(t, qpay.KindUnavailable, parse().Kind, "the refusal expires like a read-back; a lag again")
 }

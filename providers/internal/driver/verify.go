@@ -109,6 +109,7 @@ func (w *portable) verify(ctx context.Context, ev *qpay.WebhookEvent) error {
 	if !fresh || !o.holds(back) {
 		var err error
 		if back, err = w.readBacks.do(key, o.read); err != nil {
+			err = w.readBacks.lasting(refusal, err)
 			w.readBacks.refuse(refusal, err)
 			return err
 		}
@@ -365,6 +366,7 @@ func readBackFailed(what, id string, signedID bool, err error) error {
 		out.Kind = qpay.KindUnavailable
 		out.Message = fmt.Sprintf("the provider does not find %s %s, whose webhook it signed; deliver again: %s", what, id, e.Message)
 		out.Retryable = true
+		out.Err = &notFoundYet{e.Err} // final once it has lasted (readBackCache.lasting)
 	case e.Kind == qpay.KindAuthentication, e.Kind == qpay.KindPermission:
 		// qpay's own key refused: a configuration being fixed, after
 		// which the same delivery verifies.
@@ -374,3 +376,16 @@ func readBackFailed(what, id string, signedID bool, err error) error {
 	}
 	return &out
 }
+
+// notFoundYet marks a read-back's 404 for an object whose ID the provider
+// signed: its lag, until it has lasted notFoundLasting.
+type notFoundYet struct{ err error }
+
+func (e *notFoundYet) Error() string {
+	if e.err == nil {
+		return "not found yet"
+	}
+	return "not found yet: " + e.err.Error()
+}
+
+func (e *notFoundYet) Unwrap() error { return e.err }
