@@ -16,8 +16,10 @@ import (
 //
 // Refunds: UNCONFIRMED. Tap's refund examples carry no merchant object;
 // the same merchant.id is read if Tap sends it, and a refund without it
-// reports no owner (the portable layer then lets it through: its charge,
-// read on the refund path, is checked). Tap's refund reference.merchant
+// reports no owner. When the configuration names a MerchantID, the
+// portable layer then reads the refund's charge back (GetRefund, a
+// webhook's read-back; driver's refundOwner) and the charge's merchant
+// decides; the refund path reads the charge anyway. Tap's refund reference.merchant
 // is the merchant's refund reference, not an owner, and is never read here.
 //
 // The ID is decoded leniently (transport.Text) since Tap writes IDs as

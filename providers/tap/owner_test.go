@@ -132,3 +132,67 @@ func requireKind(t *testing.T, err error, k qpay.Kind) {
 	require.Error(t, err)
 	require.True(t, errors.Is(err, k), "want kind %v, got %v", k, err)
 }
+
+// Tap's refunds name no merchant (UNCONFIRMED), so a refund of merchant
+// 599424, delivered under the platform's key to merchant 777777's
+// endpoint, would read back fine there: its charge is read back too, and
+// its merchant decides. Refused like the charge would be, acknowledged,
+// and a replay of it costs nothing more (the refusal is kept).
+func TestPlatformKeyRefundOfAnotherMerchantIsRefused(t *testing.T) {
+	ctx := context.Background()
+	refund := fixture(t, "refund-refunded.json")
+	charge := fixture(t, "charge-captured.json")
+	var ids struct {
+		ID       string `json:"id"`
+		ChargeID string `json:"charge_id"`
+	}
+	require.NoError(t, json.Unmarshal(refund, &ids))
+
+	t.Run("its webhook, replayed", func(t *testing.T) {
+		defer gock.Off()
+		readBack(t, refund, 1)
+		readBack(t, charge, 1)
+		other := platform(t, "777777", "merchant-777777")
+		for range 20 {
+			ev, err := other.ParseWebhook(ctx, signedHeader(t, testKey, refund), refund)
+			require.Nil(t, ev, "another merchant's refund moved under this account")
+			requireKind(t, err, qpay.KindForeignAccount)
+		}
+		assert.True(t, gock.IsDone())
+		assert.Empty(t, gock.GetUnmatchedRequests(), "one read-back of the refund and one of its charge for 20 replays")
+
+		handled := false
+		h := qpay.NewWebhookHandler(other, func(context.Context, *qpay.WebhookEvent) error { handled = true; return nil })
+		rec := httptest.NewRecorder()
+		req := httptest.NewRequest(http.MethodPost, "/webhooks/merchant-777777", bytes.NewReader(refund))
+		req.Header = signedHeader(t, testKey, refund)
+		h.ServeHTTP(rec, req)
+		assert.Equal(t, http.StatusOK, rec.Code, "acknowledged: no redelivery loop")
+		assert.False(t, handled)
+	})
+	t.Run("GetRefund", func(t *testing.T) {
+		defer gock.Off()
+		readBack(t, refund, 1)
+		readBack(t, charge, 1)
+		_, err := platform(t, "777777", "b").(qpay.RefundGetter).GetRefund(ctx, ids.ChargeID, ids.ID)
+		requireKind(t, err, qpay.KindForeignAccount)
+		assert.True(t, gock.IsDone())
+	})
+	t.Run("its own merchant takes it", func(t *testing.T) {
+		defer gock.Off()
+		readBack(t, refund, 1)
+		readBack(t, charge, 1)
+		ev, err := platform(t, fixtureMerchant, "merchant-a").ParseWebhook(ctx, signedHeader(t, testKey, refund), refund)
+		require.NoError(t, err)
+		assert.Equal(t, "merchant-a", ev.Account)
+		assert.Equal(t, fixtureMerchant, ev.Refund.Owner)
+		assert.True(t, gock.IsDone())
+	})
+	t.Run("a configuration naming no merchant reads no charge", func(t *testing.T) {
+		defer gock.Off()
+		readBack(t, refund, 1)
+		_, err := platform(t, "", "a").ParseWebhook(ctx, signedHeader(t, testKey, refund), refund)
+		require.NoError(t, err)
+		assert.Empty(t, gock.GetUnmatchedRequests())
+	})
+}

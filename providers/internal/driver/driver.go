@@ -430,6 +430,9 @@ func (w *portable) GetRefund(ctx context.Context, paymentID, refundID string) (*
 	if r.PaymentID != paymentID {
 		return nil, w.finish(op, integrity("refund %s belongs to payment %s, not to payment %s", r.ID, r.PaymentID, paymentID))
 	}
+	if err := w.refundOwner(ctx, r); err != nil {
+		return nil, w.finish(op, err)
+	}
 	return r, nil
 }
 

@@ -5,8 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
+	"strings"
 
 	"github.com/qpay-go/qpay"
+	"github.com/qpay-go/qpay/money"
 	"github.com/qpay-go/qpay/status"
 )
 
@@ -29,7 +32,12 @@ import (
 //     unsigned facts on which it disagrees in Verification.Differs;
 //   - the object read back answers the same event ID again for a short
 //     while (readback.go), so that replaying a captured delivery costs no
-//     API call each time.
+//     API call each time; so does a read-back's final refusal of a
+//     delivery (a contradiction, another merchant's object, an object
+//     not found for good), for a delivery making the same signed claims;
+//     concurrent read-backs of one event share one call;
+//   - what the signed facts alone rule out (a signed currency other than
+//     qpay.Currency) is refused before any read-back (signedCurrency).
 //
 // The event ID a driver derives must come from signed fields only (Tap's
 // "tap:<id>:<status>"), so that a forged delivery reusing a genuine
@@ -76,6 +84,9 @@ func (w *portable) verify(ctx context.Context, ev *qpay.WebhookEvent) error {
 	// refund's metadata, which qpay.Refund does not model, is in its Raw,
 	// the read-back's body).
 	v := qpay.Verification{Method: qpay.VerifiedReadBack, SignedBy: by, Signed: signedFacts(ev.Type, declared), ReadBack: qpay.AllFields}
+	if err := signedCurrency(ev, v.Signed); err != nil {
+		return err
+	}
 	var o object
 	if ev.Type == qpay.EventRefund {
 		o = w.refundObject(ctx, ev, v.Signed)
@@ -83,17 +94,63 @@ func (w *portable) verify(ctx context.Context, ev *qpay.WebhookEvent) error {
 		o = w.paymentObject(ctx, ev, v.Signed)
 	}
 	key := readBackKey(ev.ID, o.id)
-	var back readBackEntry
-	fresh := false
-	if v.Signed != 0 { // never for an unsigned event ID (see the model above)
-		back, fresh = w.readBacks.get(key)
+	if v.Signed == 0 { // never the cache for an unsigned event ID (see the model above)
+		back, err := o.read()
+		if err != nil {
+			return err
+		}
+		return w.judge(ev, o, back, v)
 	}
+	refusal := refusalKey(key, o.claim())
+	if err, ok := w.readBacks.refused(refusal); ok {
+		return err
+	}
+	back, fresh := w.readBacks.get(key)
 	if !fresh || !o.holds(back) {
 		var err error
-		if back, err = o.read(); err != nil {
+		if back, err = w.readBacks.do(key, o.read); err != nil {
+			err = w.readBacks.lasting(refusal, err)
+			w.readBacks.refuse(refusal, err)
 			return err
 		}
 	}
+	if err := w.judge(ev, o, back, v); err != nil {
+		w.readBacks.refuse(refusal, err)
+		return err
+	}
+	if !fresh {
+		w.readBacks.put(key, back.payment, back.refund)
+	}
+	return nil
+}
+
+// signedCurrency refuses, before any read-back, a delivery whose signed
+// amount is in a currency other than qpay.Currency: a genuine object (a
+// card charge, another currency on the same account), but never a QPay
+// one, which the read-back would only confirm at the cost of a call.
+// KindUnsupported, which qpay.WebhookHandler acknowledges (200), so the
+// provider does not deliver it again and again.
+func signedCurrency(ev *qpay.WebhookEvent, signed qpay.Fields) error {
+	if !signed.Has(qpay.FieldAmount) {
+		return nil
+	}
+	what, id, amount := "payment", "", money.Money{}
+	switch {
+	case ev.Payment != nil:
+		id, amount = ev.Payment.ID, ev.Payment.Amount
+	case ev.Refund != nil:
+		what, id, amount = "refund", ev.Refund.ID, ev.Refund.Amount
+	}
+	if c := amount.Currency(); c != qpay.Currency {
+		return &qpay.Error{Kind: qpay.KindUnsupported,
+			Message: fmt.Sprintf("webhook %s is signed for %s %s in %s, not %s: not a QPay %s, ignored", ev.ID, what, id, c, qpay.Currency, what)}
+	}
+	return nil
+}
+
+// judge checks the read-back back of o against ev's delivery and, when
+// they agree, makes it the event's.
+func (w *portable) judge(ev *qpay.WebhookEvent, o object, back readBackEntry, v qpay.Verification) error {
 	if err := o.check(back); err != nil {
 		return err
 	}
@@ -122,9 +179,6 @@ func (w *portable) verify(ctx context.Context, ev *qpay.WebhookEvent) error {
 		}
 	}
 	ev.Verification = v
-	if !fresh && v.Signed != 0 {
-		w.readBacks.put(key, back.payment, back.refund)
-	}
 	return nil
 }
 
@@ -149,12 +203,39 @@ func unsignedEventID(ev *qpay.WebhookEvent) error {
 // verify does the rest once for both.
 type object struct {
 	what, id string                        // "payment" or "refund", and the delivered ID
+	claim    func() string                 // what the delivery's signed facts claim (refusalKey)
 	holds    func(readBackEntry) bool      // whether a cached entry holds such an object
 	read     func() (readBackEntry, error) // reads it back and checks the answer
 	check    func(readBackEntry) error     // what must agree whatever is signed
 	facts    func(readBackEntry) []fact    // the delivered facts beside the read-back's
 	status   func(readBackEntry) (delivered, readBack any, moved error)
 	take     func(readBackEntry, *qpay.Verification) // the read-back becomes the event's
+}
+
+// claim spells out what a delivery's signed facts say, for refusalKey:
+// only signed ones, since a replay may rewrite the others at will and a
+// refusal never depends on them (an unsigned fact that differs is taken
+// from the read-back, not refused).
+func claim(signed qpay.Fields, amount money.Money, st, rawStatus any, paymentID, reference string, metadata map[string]string) string {
+	var b strings.Builder
+	if signed.Has(qpay.FieldAmount) {
+		fmt.Fprintf(&b, "amount=%q;", amount.String())
+	}
+	if signed.Has(qpay.FieldStatus) {
+		fmt.Fprintf(&b, "status=%q/%q;", fmt.Sprint(st), fmt.Sprint(rawStatus))
+	}
+	if signed.Has(qpay.FieldPaymentID) {
+		fmt.Fprintf(&b, "payment=%q;", paymentID)
+	}
+	if signed.Has(qpay.FieldReference) {
+		fmt.Fprintf(&b, "reference=%q;", reference)
+	}
+	if signed.Has(qpay.FieldMetadata) {
+		for _, k := range slices.Sorted(maps.Keys(metadata)) {
+			fmt.Fprintf(&b, "metadata[%q]=%q;", k, metadata[k])
+		}
+	}
+	return b.String()
 }
 
 // fact is one delivered fact beside its read-back.
@@ -167,6 +248,9 @@ type fact struct {
 func (w *portable) paymentObject(ctx context.Context, ev *qpay.WebhookEvent, signed qpay.Fields) object {
 	got := ev.Payment
 	return object{what: "payment", id: got.ID,
+		claim: func() string {
+			return claim(signed, got.Amount, got.Status, got.RawStatus, "", got.Reference, got.Metadata)
+		},
 		holds: func(e readBackEntry) bool { return e.payment != nil },
 		read: func() (readBackEntry, error) {
 			p, err := w.d.GetPayment(ctx, got.ID)
@@ -201,6 +285,9 @@ func (w *portable) paymentObject(ctx context.Context, ev *qpay.WebhookEvent, sig
 func (w *portable) refundObject(ctx context.Context, ev *qpay.WebhookEvent, signed qpay.Fields) object {
 	got := ev.Refund
 	return object{what: "refund", id: got.ID,
+		claim: func() string {
+			return claim(signed, got.Amount, got.Status, got.RawStatus, got.PaymentID, got.Reference, nil)
+		},
 		holds: func(e readBackEntry) bool { return e.refund != nil },
 		read: func() (readBackEntry, error) {
 			// The delivered payment ID only locates the refund for a
@@ -210,7 +297,15 @@ func (w *portable) refundObject(ctx context.Context, ev *qpay.WebhookEvent, sign
 			if err != nil {
 				return readBackEntry{}, readBackFailed("refund", got.ID, signed.Has(qpay.FieldID), err)
 			}
-			return readBackEntry{refund: r}, w.checkRefundRead(got.ID, r)
+			if err := w.checkRefundRead(got.ID, r); err != nil {
+				return readBackEntry{refund: r}, err
+			}
+			if err := w.refundOwner(ctx, r); err != nil {
+				// The payment ID is the read-back's: a 404 for it is the
+				// provider's lag, as for a signed ID.
+				return readBackEntry{refund: r}, readBackFailed("payment", r.PaymentID, true, err)
+			}
+			return readBackEntry{refund: r}, nil
 		},
 		check: func(readBackEntry) error { return nil }, // checkRefundRead checked its ID
 		facts: func(e readBackEntry) []fact {
@@ -271,6 +366,7 @@ func readBackFailed(what, id string, signedID bool, err error) error {
 		out.Kind = qpay.KindUnavailable
 		out.Message = fmt.Sprintf("the provider does not find %s %s, whose webhook it signed; deliver again: %s", what, id, e.Message)
 		out.Retryable = true
+		out.Err = &notFoundYet{e.Err} // final once it has lasted (readBackCache.lasting)
 	case e.Kind == qpay.KindAuthentication, e.Kind == qpay.KindPermission:
 		// qpay's own key refused: a configuration being fixed, after
 		// which the same delivery verifies.
@@ -280,3 +376,16 @@ func readBackFailed(what, id string, signedID bool, err error) error {
 	}
 	return &out
 }
+
+// notFoundYet marks a read-back's 404 for an object whose ID the provider
+// signed: its lag, until it has lasted notFoundLasting.
+type notFoundYet struct{ err error }
+
+func (e *notFoundYet) Error() string {
+	if e.err == nil {
+		return "not found yet"
+	}
+	return "not found yet: " + e.err.Error()
+}
+
+func (e *notFoundYet) Unwrap() error { return e.err }
