@@ -24,11 +24,18 @@ import (
 // conversion can round them.
 const (
 	insertEvent = `INSERT INTO qpay_events (account, provider, id, type, payment_id, refund_id, applied, ignored, processed_at)
-		VALUES ($1, $2, $3, $4, $5, $6, false, '', $7)
+		VALUES ($1, $2, $3, $4, $5, $6, false, '', coalesce($7::timestamptz, clock_timestamp()))
 		ON CONFLICT (account, provider, id) DO NOTHING`
 	finishEvent = `UPDATE qpay_events SET applied = $4, ignored = $5 WHERE account = $1 AND provider = $2 AND id = $3`
 
 	lockSQL = `SELECT pg_advisory_xact_lock($1)`
+	// stampSQL is the time the rows an operation changes are stamped with:
+	// the database's clock once the locks are held (clock_timestamp(),
+	// not now(), which is the transaction's start, before the wait for
+	// the locks), so the stamps of one payment follow the order of its
+	// operations, and the leases (due.go) compare updated_at with the
+	// same clock that wrote it. $1 is WithClock's time, or NULL.
+	stampSQL = `SELECT coalesce($1::timestamptz, clock_timestamp())`
 
 	paymentColumns = `account, provider, id, status, raw_status, currency, amount::text, refunded::text, reference, updated_at`
 	selectPayment  = `SELECT ` + paymentColumns + ` FROM qpay_payments WHERE account = $1 AND provider = $2 AND id = $3`
@@ -69,7 +76,10 @@ const (
 // every transaction uses, so no two transactions can wait for each other in
 // a circle, even when two keys' hashes collide (a collision only serializes
 // unrelated rows).
-func lockAndRead(ctx context.Context, tx pgx.Tx, op, account, provider, paymentID, refundID string) (store.Snapshot, error) {
+//
+// at is the time to stamp the changed rows with (stampSQL), read after the
+// locks are held; injected is WithClock's time, or nil.
+func lockAndRead(ctx context.Context, tx pgx.Tx, op, account, provider, paymentID, refundID string, injected *time.Time) (snap store.Snapshot, at time.Time, err error) {
 	ids := []int64{advisoryKey("payment", account, provider, paymentID)}
 	if refundID != "" {
 		ids = append(ids, advisoryKey("refund", account, provider, refundID))
@@ -80,15 +90,23 @@ func lockAndRead(ctx context.Context, tx pgx.Tx, op, account, provider, paymentI
 	for _, id := range ids {
 		b.Queue(lockSQL, id)
 	}
+	b.Queue(stampSQL, injected)
 	queueSnapshot(b, account, provider, paymentID, refundID)
 	br := tx.SendBatch(ctx, b)
 	defer br.Close()
 	for range ids {
 		if _, err := br.Exec(); err != nil {
-			return store.Snapshot{}, dbError(op, "locking the payment's rows", err)
+			return store.Snapshot{}, at, dbError(op, "locking the payment's rows", err)
 		}
 	}
-	return readSnapshot(br, op, refundID)
+	if err := br.QueryRow().Scan(&at); err != nil {
+		return store.Snapshot{}, at, dbError(op, "reading the database's clock", err)
+	}
+	// At PostgreSQL's precision already; UTC so that a Result's times
+	// equal what is read back later.
+	at = at.UTC()
+	snap, err = readSnapshot(br, op, refundID)
+	return snap, at, err
 }
 
 // advisoryKey is the number of a row's advisory lock: a 64-bit FNV-1a hash
