@@ -38,7 +38,7 @@ func TestLeasesIgnoreTheReplicasClocks(t *testing.T) {
 	db := openDB(t)
 	const lease = time.Minute
 	cases := map[string]time.Duration{
-		"the second replica's clock runs ahead": 10*lease + time.Second,
+		"the second replica's clock runs ahead":  10*lease + time.Second,
 		"the second replica's clock runs behind": -(10*lease + time.Second),
 	}
 	for name, skew := range cases {

@@ -37,14 +37,18 @@ const (
 	// same clock that wrote it. $1 is WithClock's time, or NULL.
 	stampSQL = `SELECT coalesce($1::timestamptz, clock_timestamp())`
 
-	paymentColumns = `account, provider, id, status, raw_status, currency, amount::text, refunded::text, reference, updated_at`
-	selectPayment  = `SELECT ` + paymentColumns + ` FROM qpay_payments WHERE account = $1 AND provider = $2 AND id = $3`
-	upsertPayment  = `INSERT INTO qpay_payments (account, provider, id, status, raw_status, currency, amount, refunded, reference, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7::text::numeric, $8::text::numeric, $9, $10)
+	paymentColumns = `account, provider, id, status, raw_status, currency, amount::text, refunded::text, reference, updated_at,
+		method_type, method_scheme, method_raw, require_qpay`
+	selectPayment = `SELECT ` + paymentColumns + ` FROM qpay_payments WHERE account = $1 AND provider = $2 AND id = $3`
+	upsertPayment = `INSERT INTO qpay_payments (account, provider, id, status, raw_status, currency, amount, refunded, reference, updated_at,
+			method_type, method_scheme, method_raw, require_qpay)
+		VALUES ($1, $2, $3, $4, $5, $6, $7::text::numeric, $8::text::numeric, $9, $10, $11, $12, $13, $14)
 		ON CONFLICT (account, provider, id) DO UPDATE SET
 			status = EXCLUDED.status, raw_status = EXCLUDED.raw_status, currency = EXCLUDED.currency,
 			amount = EXCLUDED.amount, refunded = EXCLUDED.refunded, reference = EXCLUDED.reference,
-			updated_at = EXCLUDED.updated_at`
+			updated_at = EXCLUDED.updated_at, method_type = EXCLUDED.method_type,
+			method_scheme = EXCLUDED.method_scheme, method_raw = EXCLUDED.method_raw,
+			require_qpay = EXCLUDED.require_qpay`
 
 	refundColumns = `account, provider, id, payment_id, status, raw_status, currency, amount::text, reference, counted, updated_at`
 	selectRefund  = `SELECT ` + refundColumns + ` FROM qpay_refunds WHERE account = $1 AND provider = $2 AND id = $3 FOR UPDATE`
@@ -188,7 +192,8 @@ func write(ctx context.Context, tx pgx.Tx, c store.Change, then ...statement) er
 	b := &pgx.Batch{}
 	if p := c.Payment; p != nil {
 		b.Queue(upsertPayment, p.Account, p.Provider, p.ID, p.Status.String(), p.RawStatus,
-			p.Amount.Currency(), p.Amount.Fixed(), p.Refunded.Fixed(), p.Reference, p.UpdatedAt)
+			p.Amount.Currency(), p.Amount.Fixed(), p.Refunded.Fixed(), p.Reference, p.UpdatedAt,
+			p.Method.Type, p.Method.Scheme, p.Method.Raw, p.RequireQPay)
 	}
 	for _, r := range c.Refunds {
 		b.Queue(upsertRefund, r.Account, r.Provider, r.ID, r.PaymentID, r.Status.String(), r.RawStatus,
@@ -218,7 +223,8 @@ func scanPayment(row pgx.Row) (*store.Payment, error) {
 		st, currency, amount, refunded string
 		updatedAt                      time.Time
 	)
-	if err := row.Scan(&p.Account, &p.Provider, &p.ID, &st, &p.RawStatus, &currency, &amount, &refunded, &p.Reference, &updatedAt); err != nil {
+	if err := row.Scan(&p.Account, &p.Provider, &p.ID, &st, &p.RawStatus, &currency, &amount, &refunded, &p.Reference, &updatedAt,
+		&p.Method.Type, &p.Method.Scheme, &p.Method.Raw, &p.RequireQPay); err != nil {
 		return nil, err
 	}
 	var err error
