@@ -12,7 +12,7 @@
 // function as the webhook path. A missed webhook is a late poll, and
 // fulfilment is written once:
 //
-//	fulfil := func(ctx context.Context, r store.Result) error { ... } // act on r.Applied
+//	fulfil := func(ctx context.Context, r store.Result) error { ... } // act on r.Applied; check r.Payment.MethodError()
 //	webhooks := &qpay.WebhookHandler{
 //		Provider: registry.Resolver(func(r *http.Request) string { return r.PathValue("merchant") }),
 //		Handle: func(ctx context.Context, ev *qpay.WebhookEvent) error {
@@ -68,8 +68,12 @@
 // memory store and on PostgreSQL). The stalled replica's release then
 // changes nothing and is counted as Stats.Lost.
 //
-// Leases compare times from the replicas' clocks (Now), which NTP keeps
-// within milliseconds of each other, against leases of minutes.
+// With package store/pgstore, leases and due times are judged by the
+// database's clock, never by the replicas' (Now): replicas whose clocks
+// drift apart by more than a lease still cannot hold one item at once.
+// Now decides only this replica's own cut-offs: the store reports each
+// lease's end in Now's clock (no later than its real end) and takes the
+// next check in it. The memory store, for one process, compares with Now.
 //
 // # Limits
 //

@@ -29,9 +29,16 @@ func Example() {
 	// Fulfilment, written once: the webhook path and the reconciler both
 	// call it with the store's Result.
 	fulfil := func(ctx context.Context, r store.Result) error {
-		if r.Applied {
-			fmt.Printf("payment %s: %s -> %s\n", r.Payment.Reference, r.Previous, r.Current)
+		if !r.Applied {
+			return nil
 		}
+		if err := r.Payment.MethodError(); err != nil {
+			// QPay was required and the shopper paid by another method:
+			// not fulfilled as paid, refunded or reviewed instead.
+			fmt.Printf("payment %s: %s, held: %v\n", r.Payment.Reference, r.Current, err)
+			return nil
+		}
+		fmt.Printf("payment %s: %s -> %s\n", r.Payment.Reference, r.Previous, r.Current)
 		return nil
 	}
 	webhooks := &qpay.WebhookHandler{

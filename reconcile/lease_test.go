@@ -101,13 +101,13 @@ func (s *stalledRead) GetPayment(_ context.Context, id string) (*qpay.Payment, e
 // stalled replica's release says its lease was lost. With the memory store
 // and with PostgreSQL (two replicas, each its own pool).
 func TestStalledReplicaPastItsLease(t *testing.T) {
-	stores := map[string]func(t *testing.T) (a, b reconcile.Store){
-		"memory": func(*testing.T) (reconcile.Store, reconcile.Store) {
+	stores := map[string]func(t *testing.T, now func() time.Time) (a, b reconcile.Store){
+		"memory": func(*testing.T, func() time.Time) (reconcile.Store, reconcile.Store) {
 			m := store.NewMemory()
 			return m, m
 		},
-		"postgres": func(t *testing.T) (reconcile.Store, reconcile.Store) {
-			pg := pgReplicas(t, 2)
+		"postgres": func(t *testing.T, now func() time.Time) (reconcile.Store, reconcile.Store) {
+			pg := pgReplicas(t, 2, now)
 			return pg[0], pg[1]
 		},
 	}
@@ -122,7 +122,10 @@ func TestStalledReplicaPastItsLease(t *testing.T) {
 		for answerName, answer := range answers {
 			t.Run(storeName+"/"+answerName, func(t *testing.T) {
 				ctx := context.Background()
-				a, b := open(t)
+				// The real time until the payment is tracked, then past its
+				// due bound.
+				clk := newClock(time.Now())
+				a, b := open(t, clk.now)
 				sim, err := qpaytest.NewServer(qpaytest.Options{})
 				require.NoError(t, err)
 				t.Cleanup(sim.Close)
@@ -150,7 +153,7 @@ func TestStalledReplicaPastItsLease(t *testing.T) {
 					mu.Unlock()
 					return f.handle(ctx, r)
 				}
-				clk := newClock(time.Now().Add(reconcile.DefaultPaymentAfter + time.Minute))
+				clk.add(reconcile.DefaultPaymentAfter + time.Minute)
 				stalled := &stalledRead{Provider: p, reading: make(chan struct{}), release: make(chan struct{}), status: answer.stalled}
 				recA := &reconcile.Reconciler{Store: a, Handle: handle, Owner: "replica-a", Now: clk.now, Rate: 1e6,
 					Provider: func(string) (qpay.Provider, error) { return stalled, nil }}

@@ -15,14 +15,15 @@ import (
 // pgReplicas opens n pgstore.Stores over one new schema of the test
 // server, each with a pool of its own as n replicas would, or skips the
 // test saying what is missing (fails it under CI=true, where CI starts a
-// server: .ci/run).
-func pgReplicas(t testing.TB, n int) []*pgstore.Store {
+// server: .ci/run). The stores run on now (pgstore.WithClock), the fake
+// clock the test's Reconcilers share, in place of the database's.
+func pgReplicas(t testing.TB, n int, now func() time.Time) []*pgstore.Store {
 	t.Helper()
 	url, admin := pgtest.Admin(t)
 	schema := pgtest.NewSchema(t, admin)
 	out := make([]*pgstore.Store, n)
 	for i := range out {
-		s, err := pgstore.New(context.Background(), pgtest.NewPool(t, url, schema))
+		s, err := pgstore.New(context.Background(), pgtest.NewPool(t, url, schema), pgstore.WithClock(now))
 		require.NoError(t, err)
 		require.NoError(t, s.Migrate(context.Background()))
 		out[i] = s

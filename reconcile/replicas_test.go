@@ -62,7 +62,8 @@ func TestThreeReplicasShareOneDatabase(t *testing.T) {
 		killed = 40 // leased by the replica that dies
 		lease  = 2 * time.Minute
 	)
-	stores := pgReplicas(t, 4)
+	clk := newClock(time.Now()) // the real time while the payments are made, then past their due bound
+	stores := pgReplicas(t, 4, clk.now)
 	sim, err := qpaytest.NewServer(qpaytest.Options{}) // no webhook URL: every webhook is lost
 	require.NoError(t, err)
 	t.Cleanup(sim.Close)
@@ -92,7 +93,7 @@ func TestThreeReplicasShareOneDatabase(t *testing.T) {
 		want[pay.ID] = final
 	}
 
-	clk := newClock(time.Now().Add(reconcile.DefaultPaymentAfter + time.Minute))
+	clk.add(reconcile.DefaultPaymentAfter + time.Minute)
 	var f fulfilment
 	replica := func(i int) *reconcile.Reconciler {
 		return &reconcile.Reconciler{

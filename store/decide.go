@@ -235,6 +235,16 @@ func applyPayment(op, account, provider string, p *qpay.Payment, snap Snapshot, 
 			p.ID, cur.Reference, p.Reference)
 	}
 
+	// How the shopper paid, and whether QPay was required: the first
+	// known method, replaced only by a non-QPay one, and a requirement
+	// once reported kept, so that no later report can hide a mismatch.
+	if m := p.Method; m.Known() && m != cur.Method && (!cur.Method.Known() || (cur.Method.IsQPay() && !m.IsQPay())) {
+		cur.Method, changed = m, true
+	}
+	if p.RequireQPay && !cur.RequireQPay {
+		cur.RequireQPay, changed = true, true
+	}
+
 	// Refunds that succeeded while the payment's capture was not
 	// established are counted when it is, once.
 	var refunds []Refund

@@ -22,8 +22,11 @@ const (
 // Items are leased, not merely listed, so that several replicas sharing a
 // database share the work: an item leased by one owner is not handed to
 // another until the lease is released or has expired (its owner died).
-// Times are the caller's clock (DueQuery.Now), so replicas must keep their
-// clocks in step (NTP does: leases last minutes, skews are milliseconds).
+// Each Store judges leases and due times by its own clock: pgstore by the
+// database's (one clock for every replica, so replicas whose clocks drift
+// apart never hold one item at once), Memory, for one process, by
+// DueQuery.Now. The Due's LeaseUntil and ReleaseDue's next are in the
+// caller's clock (DueQuery.Now).
 type DueStore interface {
 	// LeaseDue leases up to q.Limit due items to q.Owner until
 	// q.Now+q.Lease and returns them, payments first, the longest waiting
@@ -44,7 +47,10 @@ type DueStore interface {
 
 // DueQuery says which items LeaseDue hands out, and to whom.
 type DueQuery struct {
-	// Now is the caller's clock; leases and due times are compared with it.
+	// Now is the caller's clock, read just before the call: the returned
+	// LeaseUntil is Now+Lease, no later than the lease's real end. Memory
+	// compares leases and due times with it; pgstore with the database's
+	// clock (pgstore.WithClock in tests).
 	Now time.Time
 	// PaymentAfter is how long a payment must be unchanged to be due: the
 	// payment page's expiry plus a grace, since an abandoned payment gets

@@ -22,6 +22,12 @@ func ExampleStore() {
 
 	ship := func(ctx context.Context, r store.Result) error {
 		if r.Applied && r.Current == status.Captured {
+			if err := r.Payment.MethodError(); err != nil {
+				// QPay was required (RequireQPay) and the shopper paid by
+				// another method: captured, but refund or review it.
+				fmt.Println("holding the order of", r.Payment.ID, err)
+				return nil
+			}
 			fmt.Println("shipping the order of", r.Payment.ID)
 			return nil
 		}

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/qpay-go/qpay"
@@ -98,6 +99,29 @@ type Payment struct {
 	Refunded  money.Money
 	Reference string    // the merchant's reference, when a report carried one
 	UpdatedAt time.Time // when the store last changed the payment
+	// Method is how the shopper paid, from the first report that said
+	// (qpay.Payment.Method); a later report of another method than QPay
+	// replaces QPay, never the reverse, so a mismatch once reported is
+	// never hidden. The zero Method while no report said.
+	Method qpay.Method
+	// RequireQPay is whether the payment was made with
+	// PaymentRequest.RequireQPay; once a report says so it stays true.
+	RequireQPay bool
+}
+
+// MethodError mirrors qpay.Payment.MethodError for the stored payment:
+// an *qpay.Error of kind qpay.KindMethodMismatch when QPay was required and
+// the shopper paid by another method, nil otherwise (QPay used or not
+// required, or the method not known yet). Fulfilment checks it on every
+// Result.Payment, from a webhook or from the reconciler: a card payment on
+// a RequireQPay hosted page is Captured, and still not what the merchant
+// accepts. The merchant decides to refund it or to accept it.
+func (p *Payment) MethodError() error {
+	if p == nil || !p.RequireQPay || !p.Method.Known() || p.Method.IsQPay() {
+		return nil
+	}
+	return &qpay.Error{Provider: p.Provider, Op: OpPayment, Kind: qpay.KindMethodMismatch,
+		Message: fmt.Sprintf("payment %s required QPay but the shopper paid by %s (%s); it is %s", p.ID, p.Method.Type, p.Method.Raw, p.Status)}
 }
 
 // Refund is a refund as the store knows it. Stores keep refunds so that a

@@ -105,8 +105,10 @@
 // future, and skipped. So a row is leased to one owner at a time, and a
 // dead owner's rows are free again when due_lease_until passes. ReleaseDue
 // clears the lease only if the caller still holds it. Times are the
-// caller's (DueQuery.Now), so replicas' clocks must agree to well within a
-// lease, which NTP gives.
+// database's (statement_timestamp() for leases, clock_timestamp() for the
+// rows' stamps), never a replica's: replicas' clocks may drift apart by
+// more than a lease without handing one item to two of them. WithClock
+// replaces the database's clock, for tests only.
 //
 // # Errors
 //

@@ -21,21 +21,50 @@ const OpMigrate = "store_migrate"
 // any number of Stores, in any number of processes, may share one database.
 type Store struct {
 	pool *pgxpool.Pool
+	// clock, when set (WithClock), replaces the database's clock; nil
+	// means the database's.
+	clock func() time.Time
 }
+
+// Option configures a Store made by New.
+type Option func(*Store)
+
+// WithClock makes the Store use now instead of the database's clock for
+// everything it stamps (updated_at, processed_at) and for judging leases
+// and due times. It is for tests that move time (a fake clock shared with
+// a reconcile.Reconciler's Now); in production leave it out. The
+// database's clock is the default because it is one clock for every
+// replica: with WithClock in several replicas, clocks that drift apart by
+// more than a lease would hand one item to two of them.
+func WithClock(now func() time.Time) Option { return func(s *Store) { s.clock = now } }
 
 var _ store.Store = (*Store)(nil)
 
 // New returns a Store that uses pool, whose connections' search_path decides
 // the schema of the tables. It checks that the database answers; it does not
 // create the tables (Migrate does). The pool stays the caller's to close.
-func New(ctx context.Context, pool *pgxpool.Pool) (*Store, error) {
+func New(ctx context.Context, pool *pgxpool.Pool, opts ...Option) (*Store, error) {
 	if pool == nil {
 		return nil, &qpay.Error{Kind: qpay.KindInvalidRequest, Message: "pgstore: no connection pool"}
 	}
 	if err := pool.Ping(ctx); err != nil {
 		return nil, dbError("", "reaching the database", err)
 	}
-	return &Store{pool: pool}, nil
+	s := &Store{pool: pool}
+	for _, o := range opts {
+		o(s)
+	}
+	return s, nil
+}
+
+// injectedNow is WithClock's time, at the database's precision, or nil for
+// the database's clock.
+func (s *Store) injectedNow() *time.Time {
+	if s.clock == nil {
+		return nil
+	}
+	t := s.clock().UTC().Truncate(time.Microsecond)
+	return &t
 }
 
 // Querier runs statements in the transaction of the Process call whose
@@ -83,11 +112,11 @@ func (s *Store) Track(ctx context.Context, p *qpay.Payment) error {
 		return dbError(op, "starting a transaction", err)
 	}
 	defer rollback(ctx, tx)
-	snap, err := lockAndRead(ctx, tx, op, p.Account, p.Provider, p.ID, "")
+	snap, at, err := lockAndRead(ctx, tx, op, p.Account, p.Provider, p.ID, "", s.injectedNow())
 	if err != nil {
 		return err
 	}
-	c, err := store.DecideTrack(p, snap, now())
+	c, err := store.DecideTrack(p, snap, at)
 	if err != nil {
 		return err
 	}
@@ -114,15 +143,15 @@ func (s *Store) Process(ctx context.Context, ev *qpay.WebhookEvent, fn func(cont
 	}
 	defer rollback(ctx, tx)
 
-	at := now()
-	tag, err := tx.Exec(ctx, insertEvent, ev.Account, ev.Provider, ev.ID, ev.Type.String(), paymentID, refundID, at)
+	injected := s.injectedNow()
+	tag, err := tx.Exec(ctx, insertEvent, ev.Account, ev.Provider, ev.ID, ev.Type.String(), paymentID, refundID, injected)
 	if err != nil {
 		return store.Result{}, dbError(op, "recording the event", err)
 	}
 	if tag.RowsAffected() == 0 {
 		return store.Result{EventID: ev.ID, Duplicate: true}, nil
 	}
-	snap, err := lockAndRead(ctx, tx, op, ev.Account, ev.Provider, paymentID, refundID)
+	snap, at, err := lockAndRead(ctx, tx, op, ev.Account, ev.Provider, paymentID, refundID, injected)
 	if err != nil {
 		return store.Result{}, err
 	}
@@ -162,10 +191,6 @@ func (s *Store) Payment(ctx context.Context, account, provider, id string) (*sto
 	}
 	return p, nil
 }
-
-// now is the time rows are stamped with, at PostgreSQL's precision, so that
-// a Result's times equal what is read back later.
-func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
 
 // rollback ends a transaction that was not committed. It runs on a context
 // that outlives the caller's, so that a canceled call still gives its

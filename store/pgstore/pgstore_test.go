@@ -69,11 +69,11 @@ func (db *testDB) newPool(t *testing.T, schema string) *pgxpool.Pool {
 
 // replicas opens n Stores over one schema, each with its own pool, each
 // running Migrate as every replica does at start-up.
-func (db *testDB) replicas(t *testing.T, schema string, n int) []*pgstore.Store {
+func (db *testDB) replicas(t *testing.T, schema string, n int, opts ...pgstore.Option) []*pgstore.Store {
 	t.Helper()
 	out := make([]*pgstore.Store, n)
 	for i := range out {
-		s, err := pgstore.New(context.Background(), db.newPool(t, schema))
+		s, err := pgstore.New(context.Background(), db.newPool(t, schema), opts...)
 		require.NoError(t, err)
 		require.NoError(t, s.Migrate(context.Background()))
 		out[i] = s

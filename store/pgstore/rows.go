@@ -24,20 +24,31 @@ import (
 // conversion can round them.
 const (
 	insertEvent = `INSERT INTO qpay_events (account, provider, id, type, payment_id, refund_id, applied, ignored, processed_at)
-		VALUES ($1, $2, $3, $4, $5, $6, false, '', $7)
+		VALUES ($1, $2, $3, $4, $5, $6, false, '', coalesce($7::timestamptz, clock_timestamp()))
 		ON CONFLICT (account, provider, id) DO NOTHING`
 	finishEvent = `UPDATE qpay_events SET applied = $4, ignored = $5 WHERE account = $1 AND provider = $2 AND id = $3`
 
 	lockSQL = `SELECT pg_advisory_xact_lock($1)`
+	// stampSQL is the time the rows an operation changes are stamped with:
+	// the database's clock once the locks are held (clock_timestamp(),
+	// not now(), which is the transaction's start, before the wait for
+	// the locks), so the stamps of one payment follow the order of its
+	// operations, and the leases (due.go) compare updated_at with the
+	// same clock that wrote it. $1 is WithClock's time, or NULL.
+	stampSQL = `SELECT coalesce($1::timestamptz, clock_timestamp())`
 
-	paymentColumns = `account, provider, id, status, raw_status, currency, amount::text, refunded::text, reference, updated_at`
-	selectPayment  = `SELECT ` + paymentColumns + ` FROM qpay_payments WHERE account = $1 AND provider = $2 AND id = $3`
-	upsertPayment  = `INSERT INTO qpay_payments (account, provider, id, status, raw_status, currency, amount, refunded, reference, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7::text::numeric, $8::text::numeric, $9, $10)
+	paymentColumns = `account, provider, id, status, raw_status, currency, amount::text, refunded::text, reference, updated_at,
+		method_type, method_scheme, method_raw, require_qpay`
+	selectPayment = `SELECT ` + paymentColumns + ` FROM qpay_payments WHERE account = $1 AND provider = $2 AND id = $3`
+	upsertPayment = `INSERT INTO qpay_payments (account, provider, id, status, raw_status, currency, amount, refunded, reference, updated_at,
+			method_type, method_scheme, method_raw, require_qpay)
+		VALUES ($1, $2, $3, $4, $5, $6, $7::text::numeric, $8::text::numeric, $9, $10, $11, $12, $13, $14)
 		ON CONFLICT (account, provider, id) DO UPDATE SET
 			status = EXCLUDED.status, raw_status = EXCLUDED.raw_status, currency = EXCLUDED.currency,
 			amount = EXCLUDED.amount, refunded = EXCLUDED.refunded, reference = EXCLUDED.reference,
-			updated_at = EXCLUDED.updated_at`
+			updated_at = EXCLUDED.updated_at, method_type = EXCLUDED.method_type,
+			method_scheme = EXCLUDED.method_scheme, method_raw = EXCLUDED.method_raw,
+			require_qpay = EXCLUDED.require_qpay`
 
 	refundColumns = `account, provider, id, payment_id, status, raw_status, currency, amount::text, reference, counted, updated_at`
 	selectRefund  = `SELECT ` + refundColumns + ` FROM qpay_refunds WHERE account = $1 AND provider = $2 AND id = $3 FOR UPDATE`
@@ -69,7 +80,10 @@ const (
 // every transaction uses, so no two transactions can wait for each other in
 // a circle, even when two keys' hashes collide (a collision only serializes
 // unrelated rows).
-func lockAndRead(ctx context.Context, tx pgx.Tx, op, account, provider, paymentID, refundID string) (store.Snapshot, error) {
+//
+// at is the time to stamp the changed rows with (stampSQL), read after the
+// locks are held; injected is WithClock's time, or nil.
+func lockAndRead(ctx context.Context, tx pgx.Tx, op, account, provider, paymentID, refundID string, injected *time.Time) (snap store.Snapshot, at time.Time, err error) {
 	ids := []int64{advisoryKey("payment", account, provider, paymentID)}
 	if refundID != "" {
 		ids = append(ids, advisoryKey("refund", account, provider, refundID))
@@ -80,15 +94,23 @@ func lockAndRead(ctx context.Context, tx pgx.Tx, op, account, provider, paymentI
 	for _, id := range ids {
 		b.Queue(lockSQL, id)
 	}
+	b.Queue(stampSQL, injected)
 	queueSnapshot(b, account, provider, paymentID, refundID)
 	br := tx.SendBatch(ctx, b)
 	defer br.Close()
 	for range ids {
 		if _, err := br.Exec(); err != nil {
-			return store.Snapshot{}, dbError(op, "locking the payment's rows", err)
+			return store.Snapshot{}, at, dbError(op, "locking the payment's rows", err)
 		}
 	}
-	return readSnapshot(br, op, refundID)
+	if err := br.QueryRow().Scan(&at); err != nil {
+		return store.Snapshot{}, at, dbError(op, "reading the database's clock", err)
+	}
+	// At PostgreSQL's precision already; UTC so that a Result's times
+	// equal what is read back later.
+	at = at.UTC()
+	snap, err = readSnapshot(br, op, refundID)
+	return snap, at, err
 }
 
 // advisoryKey is the number of a row's advisory lock: a 64-bit FNV-1a hash
@@ -170,7 +192,8 @@ func write(ctx context.Context, tx pgx.Tx, c store.Change, then ...statement) er
 	b := &pgx.Batch{}
 	if p := c.Payment; p != nil {
 		b.Queue(upsertPayment, p.Account, p.Provider, p.ID, p.Status.String(), p.RawStatus,
-			p.Amount.Currency(), p.Amount.Fixed(), p.Refunded.Fixed(), p.Reference, p.UpdatedAt)
+			p.Amount.Currency(), p.Amount.Fixed(), p.Refunded.Fixed(), p.Reference, p.UpdatedAt,
+			p.Method.Type, p.Method.Scheme, p.Method.Raw, p.RequireQPay)
 	}
 	for _, r := range c.Refunds {
 		b.Queue(upsertRefund, r.Account, r.Provider, r.ID, r.PaymentID, r.Status.String(), r.RawStatus,
@@ -200,7 +223,8 @@ func scanPayment(row pgx.Row) (*store.Payment, error) {
 		st, currency, amount, refunded string
 		updatedAt                      time.Time
 	)
-	if err := row.Scan(&p.Account, &p.Provider, &p.ID, &st, &p.RawStatus, &currency, &amount, &refunded, &p.Reference, &updatedAt); err != nil {
+	if err := row.Scan(&p.Account, &p.Provider, &p.ID, &st, &p.RawStatus, &currency, &amount, &refunded, &p.Reference, &updatedAt,
+		&p.Method.Type, &p.Method.Scheme, &p.Method.Raw, &p.RequireQPay); err != nil {
 		return nil, err
 	}
 	var err error

@@ -68,7 +68,26 @@ var schema = []string{
 		WHERE status IN ('unknown', 'pending', 'processing')`),
 	ifNoRelation("qpay_refunds_unsettled", `CREATE INDEX qpay_refunds_unsettled ON qpay_refunds (updated_at)
 		WHERE status IN ('unknown', 'pending')`),
+	// How the shopper paid and whether QPay was required
+	// (store.Payment.Method, RequireQPay), so that the merchant's function
+	// can tell a card payment on a RequireQPay page from a QPay one.
+	// Guarded like dueColumns; rows stored before have no method known
+	// and QPay not required.
+	methodColumns,
 }
+
+// methodColumns adds the payment-method columns to qpay_payments unless it
+// has them all.
+const methodColumns = `DO $$ BEGIN
+		IF (SELECT count(*) FROM pg_attribute WHERE attrelid = 'qpay_payments'::regclass AND NOT attisdropped
+			AND attname IN ('method_type', 'method_scheme', 'method_raw', 'require_qpay')) < 4 THEN
+			ALTER TABLE qpay_payments
+				ADD COLUMN IF NOT EXISTS method_type   text    NOT NULL DEFAULT '',
+				ADD COLUMN IF NOT EXISTS method_scheme text    NOT NULL DEFAULT '',
+				ADD COLUMN IF NOT EXISTS method_raw    text    NOT NULL DEFAULT '',
+				ADD COLUMN IF NOT EXISTS require_qpay  boolean NOT NULL DEFAULT false;
+		END IF;
+	END $$`
 
 // migrationLock serializes Migrate across replicas: CREATE TABLE IF NOT
 // EXISTS is not safe against a concurrent twin (both may try to create the

@@ -71,6 +71,8 @@ func Run(t *testing.T, open Open) {
 		{"AnotherAccountsRefundsAreNotCounted", testRefundsOfAnotherAccount},
 		{"AccountMismatchInsideAnEventIsRefused", testAccountMismatch},
 		{"ConcurrentFirstEventsOfOneRefundCountItOnce", testConcurrentNewRefund},
+		{"MethodMismatchReachesTheCallback", testMethodMismatch},
+		{"QPayRequiredAndUsedIsNoMismatch", testMethodMatch},
 	}
 	for _, s := range scenarios {
 		t.Run(s.name, func(t *testing.T) { s.run(t, open) })
@@ -1101,4 +1103,77 @@ func testConcurrentNewRefund(t *testing.T, open Open) {
 		require.NoError(t, err)
 	}
 	assert.Equal(t, qar(fmt.Sprintf("%d.00", refunds*10)).String(), total.String(), "every refund counted once")
+}
+
+var (
+	card     = qpay.Method{Type: qpay.MethodCard, Scheme: "VISA", Raw: "VISA"}
+	qpayPaid = qpay.Method{Type: qpay.MethodQPay, Scheme: "NAPS", Raw: "QPAY"}
+)
+
+// testMethodMismatch is a RequireQPay hosted page the shopper paid by card:
+// the store keeps the requirement from Track and the method from the
+// capture's report, which carries no requirement (a read-back or webhook
+// without the metadata), so the merchant's function sees Captured and a
+// MethodError of kind qpay.KindMethodMismatch. A later report saying QPay
+// does not hide it.
+func testMethodMismatch(t *testing.T, open Open) {
+	s := open(t, 1)[0]
+	p := payment(paymentID, status.Pending, qar("79.10"))
+	p.RequireQPay = true
+	track(t, s, p)
+	assert.NoError(t, stored(t, s, paymentID).MethodError(), "no method known yet: nothing to report")
+
+	ev := paymentEvent("ev-1", paymentID, status.Captured, qar("79.10"))
+	ev.Payment.Method = card
+	rec := &recorder{}
+	res := process(t, s, ev, rec)
+	require.True(t, res.Applied)
+	calls := rec.calls()
+	require.Len(t, calls, 1)
+	got := calls[0].Payment
+	require.NotNil(t, got)
+	assert.Equal(t, status.Captured, got.Status)
+	assert.Equal(t, card, got.Method)
+	assert.True(t, got.RequireQPay)
+	err := got.MethodError()
+	require.Error(t, err, "the callback can tell a card payment on a RequireQPay page")
+	assert.ErrorIs(t, err, qpay.KindMethodMismatch)
+
+	later := payment(paymentID, status.Captured, qar("79.10"))
+	later.Method = qpayPaid
+	track(t, s, later)
+	res = process(t, s, refundEvent("ev-r1", paymentID, "re_M1", status.RefundSucceeded, qar("79.10")), rec)
+	require.NotNil(t, res.Payment)
+	assert.Equal(t, card, res.Payment.Method, "a later QPay report never replaces a card")
+	assert.ErrorIs(t, res.Payment.MethodError(), qpay.KindMethodMismatch, "a refund's Result carries it too")
+	kept := stored(t, s, paymentID)
+	assert.Equal(t, card, kept.Method)
+	assert.True(t, kept.RequireQPay)
+	assert.ErrorIs(t, kept.MethodError(), qpay.KindMethodMismatch)
+}
+
+// testMethodMatch: QPay required and used, or not required and paid by
+// card, is no mismatch; the method is stored either way.
+func testMethodMatch(t *testing.T, open Open) {
+	s := open(t, 1)[0]
+	for i, c := range []struct {
+		require bool
+		method  qpay.Method
+	}{{true, qpayPaid}, {false, card}, {false, qpayPaid}} {
+		id := dueID(i)
+		p := payment(id, status.Pending, qar("10.00"))
+		p.RequireQPay = c.require
+		track(t, s, p)
+		ev := paymentEvent(fmt.Sprintf("ev-m%d", i), id, status.Captured, qar("10.00"))
+		ev.Payment.Method = c.method
+		ev.Payment.RequireQPay = c.require
+		rec := &recorder{}
+		process(t, s, ev, rec)
+		calls := rec.calls()
+		require.Len(t, calls, 1)
+		assert.NoError(t, calls[0].Payment.MethodError(), "require %v, paid by %s", c.require, c.method.Type)
+		got := stored(t, s, id)
+		assert.Equal(t, c.method, got.Method)
+		assert.Equal(t, c.require, got.RequireQPay)
+	}
 }
