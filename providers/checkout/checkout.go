@@ -2,7 +2,6 @@ package checkout
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -89,7 +88,8 @@ func isSandboxKey(key string) bool {
 
 // New returns a qpay.Provider for one Checkout.com account. It fails, with
 // an error that names the field but never its value, when a key is missing
-// or malformed or BaseURL is not an http(s) URL.
+// or malformed, or BaseURL is not an http(s) URL (plain http only for a
+// sandbox key or the loopback).
 func New(cfg Config) (qpay.Provider, error) {
 	a, err := newAdapter(cfg)
 	if err != nil {
@@ -125,10 +125,9 @@ func newAdapter(cfg Config) (*adapter, error) {
 		mode, base = qpay.TestMode, SandboxBaseURL
 	}
 	if cfg.BaseURL != "" {
-		if err := checkBaseURL(cfg.BaseURL); err != nil {
+		if base, err = transport.CheckBaseURL(name, "Config.BaseURL", cfg.BaseURL, mode); err != nil {
 			return nil, err
 		}
-		base = cfg.BaseURL
 	}
 	auth := authorization(key)
 	tc := transport.Config{
@@ -167,23 +166,6 @@ func checkSecret(field, v string, required, spacesInside bool) error {
 		return fmt.Errorf("checkout: Config.%s has control characters or surrounding spaces", field)
 	case !spacesInside && strings.ContainsFunc(v, unicode.IsSpace):
 		return fmt.Errorf("checkout: Config.%s contains spaces", field)
-	}
-	return nil
-}
-
-// checkBaseURL names the URL in its errors only once it is known to carry
-// no credentials.
-func checkBaseURL(s string) error {
-	u, err := url.Parse(s)
-	switch {
-	case err != nil:
-		return errors.New("checkout: Config.BaseURL is not a URL")
-	case u.User != nil:
-		return errors.New("checkout: Config.BaseURL must not carry credentials")
-	case u.Scheme != "https" && u.Scheme != "http", u.Host == "":
-		return fmt.Errorf("checkout: Config.BaseURL %q is not an absolute http(s) URL", s)
-	case u.RawQuery != "" || u.Fragment != "":
-		return fmt.Errorf("checkout: Config.BaseURL %q must not have a query or a fragment", s)
 	}
 	return nil
 }

@@ -38,6 +38,10 @@ func TestNewRefusesBadConfig(t *testing.T) {
 			"must not carry credentials"},
 		"base URL with a query": {Config{SecretKey: sandboxKey, WebhookSecret: webhookSecret, BaseURL: "https://api.checkout.com?x=1"}, "query"},
 		"unparsable base URL":   {Config{SecretKey: sandboxKey, WebhookSecret: webhookSecret, BaseURL: "https://api.checkout.com/%zz"}, "not a URL"},
+		// A live key crosses the network only over https, as at Tap and the
+		// bank gateway; the loopback (a simulator) is allowed.
+		"live key over remote http": {Config{SecretKey: qpay.NewSecret("sk_0123456789abcdef"), WebhookSecret: webhookSecret, BaseURL: "http://api.checkout.com"},
+			"plain http"},
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -198,25 +197,7 @@ func baseURL(host string, mode qpay.Mode) (string, error) {
 	if !strings.Contains(raw, "://") {
 		raw = "https://" + raw
 	}
-	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
-		return "", fmt.Errorf("mpgs: Host %q is not a host name or an absolute http(s) URL", host)
-	}
-	if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
-		return "", fmt.Errorf("mpgs: Host %q must not carry credentials, a query or a fragment", u.Redacted())
-	}
-	if u.Scheme == "http" && mode == qpay.LiveMode && !isLoopback(u.Hostname()) {
-		return "", fmt.Errorf("mpgs: Host %q is plain http; a live merchant's password is only sent over https", host)
-	}
-	return strings.TrimRight(raw, "/"), nil
-}
-
-func isLoopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
+	return transport.CheckBaseURL(providerName, "Host", raw, mode)
 }
 
 // Name implements driver.Driver.

@@ -237,7 +237,7 @@ func TestNewRefusesBadConfigurations(t *testing.T) {
 		{"no webhook secret", func(c *Config) { c.WebhookSecret = qpay.Secret{} }, "WebhookSecret is required"},
 		{"no host", func(c *Config) { c.Host = "" }, "Host is required"},
 		{"host with credentials", func(c *Config) { c.Host = "https://u:p@gw.example" }, "credentials"},
-		{"ftp", func(c *Config) { c.Host = "ftp://gw.example" }, "not a host name"},
+		{"ftp", func(c *Config) { c.Host = "ftp://gw.example" }, "not an absolute http(s) URL"},
 		{"live over http", func(c *Config) { c.MerchantID, c.Host = "QPAYMID", "http://gw.example" }, "plain http"},
 		{"version 78", func(c *Config) { c.APIVersion = 78 }, "has no QPay"},
 	}

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -134,25 +133,7 @@ func baseURL(raw string, mode qpay.Mode) (string, error) {
 	if raw == "" {
 		return DefaultBaseURL, nil
 	}
-	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
-		return "", fmt.Errorf("tap: BaseURL %q is not an absolute http(s) URL", raw)
-	}
-	if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
-		return "", fmt.Errorf("tap: BaseURL %q must not carry credentials, a query or a fragment", u.Redacted())
-	}
-	if u.Scheme == "http" && mode == qpay.LiveMode && !isLoopback(u.Hostname()) {
-		return "", fmt.Errorf("tap: BaseURL %q is plain http; a live key is only sent over https", raw)
-	}
-	return strings.TrimRight(raw, "/"), nil
-}
-
-func isLoopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
+	return transport.CheckBaseURL(providerName, "BaseURL", raw, mode)
 }
 
 // Name implements driver.Driver.
