@@ -3,7 +3,6 @@ package checkoutsim
 import (
 	"encoding/json"
 	"net/http"
-	"unicode/utf8"
 
 	"github.com/qpay-go/qpay/money"
 	"github.com/qpay-go/qpay/qpaytest/internal/sim"
@@ -72,23 +71,7 @@ func (rt *Route) createHosted(r *http.Request, body []byte) sim.Reply {
 	if rep, ok := decodeCko(body, &req); !ok {
 		return rep
 	}
-	var codes []string
-	minor, ok := ckoMinor(req.Amount)
-	if !ok {
-		codes = append(codes, "amount_invalid")
-	}
-	switch {
-	case req.Currency == "":
-		codes = append(codes, "currency_required")
-	case req.Currency != "QAR":
-		codes = append(codes, "currency_invalid")
-	}
-	if utf8.RuneCountInString(req.Reference) > 50 {
-		codes = append(codes, "reference_invalid")
-	}
-	if utf8.RuneCountInString(req.Description) > 100 {
-		codes = append(codes, "description_invalid")
-	}
+	minor, codes := orderCodes(req.Amount, req.Currency, req.Reference, req.Description)
 	if req.Billing == nil || req.Billing.Address == nil || req.Billing.Address.Country == "" {
 		codes = append(codes, "billing_address_country_required")
 	}
@@ -111,12 +94,7 @@ func (rt *Route) createHosted(r *http.Request, body []byte) sim.Reply {
 		// list no QPay support).
 		codes = append(codes, "amount_allocations_invalid")
 	}
-	if len(req.Metadata) > 0 && string(req.Metadata) != "null" {
-		var m map[string]json.RawMessage
-		if json.Unmarshal(req.Metadata, &m) != nil {
-			codes = append(codes, "metadata_invalid")
-		}
-	}
+	codes = append(codes, metadataCodes(req.Metadata)...)
 	if len(codes) > 0 {
 		return ckoInvalid(codes...)
 	}

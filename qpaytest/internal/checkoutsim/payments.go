@@ -83,28 +83,49 @@ func ckoMinor(raw json.RawMessage) (int64, bool) {
 	return n.Int64(), err == nil && n > 0 && n <= ckoMaxMinor // null leaves n at 0
 }
 
+// orderCodes checks what every Checkout request that creates a payment
+// carries (a payment or a hosted page): the amount in minor units, QAR, and
+// the reference's and description's lengths. It returns the amount and the
+// error codes in the order they are listed.
+func orderCodes(amount json.RawMessage, currency, reference, description string) (int64, []string) {
+	var codes []string
+	minor, ok := ckoMinor(amount)
+	if !ok {
+		codes = append(codes, "amount_invalid")
+	}
+	switch {
+	case currency == "":
+		codes = append(codes, "currency_required")
+	case currency != "QAR":
+		codes = append(codes, "currency_invalid") // QPay takes QAR only
+	}
+	if utf8.RuneCountInString(reference) > 50 {
+		codes = append(codes, "reference_invalid")
+	}
+	if utf8.RuneCountInString(description) > 100 {
+		codes = append(codes, "description_invalid")
+	}
+	return minor, codes
+}
+
+// metadataCodes refuses metadata that is present but not a JSON object.
+func metadataCodes(raw json.RawMessage) []string {
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil
+	}
+	var m map[string]json.RawMessage
+	if json.Unmarshal(raw, &m) != nil {
+		return []string{"metadata_invalid"}
+	}
+	return nil
+}
+
 func (rt *Route) createPayment(r *http.Request, body []byte) sim.Reply {
 	var req ckoPaymentRequest
 	if rep, ok := decodeCko(body, &req); !ok {
 		return rep
 	}
-	var codes []string
-	minor, ok := ckoMinor(req.Amount)
-	if !ok {
-		codes = append(codes, "amount_invalid")
-	}
-	switch {
-	case req.Currency == "":
-		codes = append(codes, "currency_required")
-	case req.Currency != "QAR":
-		codes = append(codes, "currency_invalid") // QPay takes QAR only
-	}
-	if utf8.RuneCountInString(req.Reference) > 50 {
-		codes = append(codes, "reference_invalid")
-	}
-	if utf8.RuneCountInString(req.Description) > 100 {
-		codes = append(codes, "description_invalid")
-	}
+	minor, codes := orderCodes(req.Amount, req.Currency, req.Reference, req.Description)
 	for _, u := range []struct{ code, v string }{{"success_url_invalid", req.SuccessURL}, {"failure_url_invalid", req.FailureURL}} {
 		if u.v != "" && (len(u.v) > 255 || !sim.AbsoluteHTTPURL(u.v)) {
 			codes = append(codes, u.code)
@@ -118,12 +139,7 @@ func (rt *Route) createPayment(r *http.Request, body []byte) sim.Reply {
 			codes = append(codes, "customer_name_invalid")
 		}
 	}
-	if len(req.Metadata) > 0 && string(req.Metadata) != "null" {
-		var m map[string]json.RawMessage
-		if json.Unmarshal(req.Metadata, &m) != nil {
-			codes = append(codes, "metadata_invalid")
-		}
-	}
+	codes = append(codes, metadataCodes(req.Metadata)...)
 	src := req.Source
 	switch {
 	case src == nil || src.Type == "":
@@ -288,12 +304,7 @@ func (rt *Route) newRefund(p *sim.Payment, req ckoRefundRequest) sim.Reply {
 	if utf8.RuneCountInString(req.Reference) > 50 {
 		codes = append(codes, "reference_invalid")
 	}
-	if len(req.Metadata) > 0 && string(req.Metadata) != "null" {
-		var m map[string]json.RawMessage
-		if json.Unmarshal(req.Metadata, &m) != nil {
-			codes = append(codes, "metadata_invalid")
-		}
-	}
+	codes = append(codes, metadataCodes(req.Metadata)...)
 	if len(codes) > 0 {
 		return ckoInvalid(codes...)
 	}
