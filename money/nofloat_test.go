@@ -29,9 +29,35 @@ var floatNames = map[string]bool{
 }
 
 func TestNoFloatsInModule(t *testing.T) {
+	var found []string
+	_, checked := moduleSources(t, func(_ string, fset *token.FileSet, file *ast.File) {
+		ast.Inspect(file, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.Ident:
+				if floatNames[n.Name] {
+					found = append(found, fset.Position(n.Pos()).String()+": "+n.Name)
+				}
+			case *ast.BasicLit:
+				// An untyped constant like 1.5 silently becomes a float64.
+				if n.Kind == token.FLOAT || n.Kind == token.IMAG {
+					found = append(found, fset.Position(n.Pos()).String()+": literal "+n.Value)
+				}
+			}
+			return true
+		})
+	})
+	t.Logf("checked %d non-test Go files", checked)
+	require.Empty(t, found, "floating point in non-test code; money must stay exact (use decimal.Decimal or minor units)")
+}
+
+// moduleSources parses every non-test Go file of the module, skipping the
+// directories the go tool ignores, and hands each to check with its path
+// relative to the module root (slash-separated). It returns the file set and
+// how many files it read, and fails the test when it read none.
+func moduleSources(t *testing.T, check func(rel string, fset *token.FileSet, file *ast.File)) (*token.FileSet, int) {
+	t.Helper()
 	root := moduleRoot(t)
 	fset := token.NewFileSet()
-	var found []string
 	checked := 0
 	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -48,31 +74,21 @@ func TestNoFloatsInModule(t *testing.T) {
 		if !strings.HasSuffix(name, ".go") || strings.HasSuffix(name, "_test.go") {
 			return nil
 		}
+		rel, err := filepath.Rel(root, path)
+		if err != nil {
+			return err
+		}
 		file, err := parser.ParseFile(fset, path, nil, parser.SkipObjectResolution)
 		if err != nil {
 			return err
 		}
 		checked++
-		ast.Inspect(file, func(n ast.Node) bool {
-			switch n := n.(type) {
-			case *ast.Ident:
-				if floatNames[n.Name] {
-					found = append(found, fset.Position(n.Pos()).String()+": "+n.Name)
-				}
-			case *ast.BasicLit:
-				// An untyped constant like 1.5 silently becomes a float64.
-				if n.Kind == token.FLOAT || n.Kind == token.IMAG {
-					found = append(found, fset.Position(n.Pos()).String()+": literal "+n.Value)
-				}
-			}
-			return true
-		})
+		check(filepath.ToSlash(rel), fset, file)
 		return nil
 	})
 	require.NoError(t, err)
 	require.Positive(t, checked, "no Go files found under %s", root)
-	t.Logf("checked %d non-test Go files under %s", checked, root)
-	require.Empty(t, found, "floating point in non-test code; money must stay exact (use decimal.Decimal or minor units)")
+	return fset, checked
 }
 
 // moduleRoot is the nearest directory above this package holding go.mod,
