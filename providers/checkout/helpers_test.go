@@ -1,21 +1,17 @@
 package checkout
 
 import (
-	"bytes"
-	"encoding/json"
 	"io"
 	"net/http"
-	"os"
-	"path/filepath"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/h2non/gock"
 	"github.com/stretchr/testify/require"
 
 	"github.com/qpay-go/qpay"
 	"github.com/qpay-go/qpay/money"
+	"github.com/qpay-go/qpay/providers/internal/adaptertest"
 )
 
 // Keys of the shapes Checkout issues. None of them is real.
@@ -31,44 +27,19 @@ var (
 const fixturePaymentID = "pay_7eil5osdlcdehe62et5aihec4q"
 
 // fixture reads a file of testdata/.
-func fixture(t *testing.T, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	require.NoError(t, err)
-	return b
-}
+func fixture(t *testing.T, name string) []byte { t.Helper(); return adaptertest.Fixture(t, name) }
 
 // patch decodes a JSON object, lets edit change it, and encodes it again.
 func patch(t *testing.T, body []byte, edit func(m map[string]any)) []byte {
 	t.Helper()
-	var m map[string]any
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	require.NoError(t, dec.Decode(&m))
-	edit(m)
-	out, err := json.Marshal(m)
-	require.NoError(t, err)
-	return out
+	return adaptertest.Patch(t, body, edit)
 }
 
 // obj returns m[key] as an object, for patch.
-func obj(m map[string]any, key string) map[string]any { return m[key].(map[string]any) }
+func obj(m map[string]any, key string) map[string]any { return adaptertest.Obj(m, key) }
 
-// testHTTP returns transport options whose client gock intercepts, with
-// backoffs short enough for tests. gock is global: tests using it never run
-// in parallel, and its mocks are removed when the test ends.
-func testHTTP(t *testing.T) qpay.HTTPOptions {
-	t.Helper()
-	client := &http.Client{}
-	gock.InterceptClient(client)
-	gock.Intercept()
-	gock.CleanUnmatchedRequest()
-	t.Cleanup(func() {
-		gock.Off()
-		gock.CleanUnmatchedRequest()
-	})
-	return qpay.HTTPOptions{Client: client, MinBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond}
-}
+// testHTTP returns transport options whose client gock intercepts.
+func testHTTP(t *testing.T) qpay.HTTPOptions { t.Helper(); return adaptertest.GockHTTP(t) }
 
 // newTestProvider builds the provider a merchant would, on gock, with a
 // sandbox key unless cfg says otherwise.

@@ -1,19 +1,14 @@
 package mpgs
 
 import (
-	"bytes"
-	"encoding/json"
 	"net/http"
-	"os"
-	"path/filepath"
 	"testing"
-	"time"
 
-	"github.com/h2non/gock"
 	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/require"
 
 	"github.com/qpay-go/qpay"
+	"github.com/qpay-go/qpay/providers/internal/adaptertest"
 )
 
 // A test merchant profile. None of these is real.
@@ -32,43 +27,19 @@ var (
 )
 
 // fixture reads a file of testdata/.
-func fixture(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	require.NoError(t, err)
-	return b
-}
+func fixture(t testing.TB, name string) []byte { t.Helper(); return adaptertest.Fixture(t, name) }
 
 // patch decodes a JSON object, lets edit change it, and encodes it again.
 func patch(t *testing.T, body []byte, edit func(m map[string]any)) []byte {
 	t.Helper()
-	var m map[string]any
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	require.NoError(t, dec.Decode(&m))
-	edit(m)
-	out, err := json.Marshal(m)
-	require.NoError(t, err)
-	return out
+	return adaptertest.Patch(t, body, edit)
 }
 
 // obj returns m[key] as an object, for patch.
-func obj(m map[string]any, key string) map[string]any { return m[key].(map[string]any) }
+func obj(m map[string]any, key string) map[string]any { return adaptertest.Obj(m, key) }
 
-// testHTTP returns transport options whose client gock intercepts, with
-// short backoffs. gock is global: tests using it never run in parallel.
-func testHTTP(t *testing.T) qpay.HTTPOptions {
-	t.Helper()
-	client := &http.Client{}
-	gock.InterceptClient(client)
-	gock.Intercept()
-	gock.CleanUnmatchedRequest()
-	t.Cleanup(func() {
-		gock.Off()
-		gock.CleanUnmatchedRequest()
-	})
-	return qpay.HTTPOptions{Client: client, MinBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond}
-}
+// testHTTP returns transport options whose client gock intercepts.
+func testHTTP(t *testing.T) qpay.HTTPOptions { t.Helper(); return adaptertest.GockHTTP(t) }
 
 // testConfig is the test merchant's configuration on gock.
 func testConfig(t *testing.T) Config {
